@@ -1,0 +1,178 @@
+/* lcore.c: the gd.core module: the tensor userdata type and binding helpers.
+ *
+ * luaopen_gd_core builds three tables (functions, methods, docs), lets each
+ * binding file register into them, and returns the functions table with the
+ * methods and docs under `_methods` and `_docs`.  lua/gd/init.lua builds the
+ * user-facing `gd` on top.
+ */
+#include "lgd.h"
+
+#include <string.h>
+
+#include "kernels.h"
+
+static const char tensor_key = 'T';   /* registry key of the metatable */
+
+gd_tensor *gdl_new(lua_State *L) {
+  gd_tensor *t = lua_newuserdatauv(L, sizeof(gd_tensor), 1);
+  gd_tensor_init(t);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
+  lua_setmetatable(L, -2);
+  return t;
+}
+
+gd_tensor *gdl_test(lua_State *L, int i) {
+  if (lua_type(L, i) != LUA_TUSERDATA || !lua_getmetatable(L, i)) return NULL;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
+  int ok = lua_rawequal(L, -1, -2);
+  if (!ok) {                       /* subtypes (Variable) chain to the tensor metatable */
+    lua_pop(L, 1);
+    ok = lua_getfield(L, -1, "__tensor") == LUA_TBOOLEAN && lua_toboolean(L, -1);
+  }
+  lua_pop(L, 2);
+  return ok ? lua_touserdata(L, i) : NULL;
+}
+
+gd_tensor *gdl_check(lua_State *L, int i, const char *fname) {
+  gd_tensor *t = gdl_test(L, i);
+  if (!t) luaL_error(L, "%s: argument %d: tensor expected, got %s", fname, i, luaL_typename(L, i));
+  if (!t->st) luaL_error(L, "%s: argument %d: tensor is empty (closed)", fname, i);
+  return t;
+}
+
+gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname) {
+  switch (lua_type(L, i)) {
+    case LUA_TNUMBER:
+      sc->v = lua_tonumber(L, i);
+      sc->st.data = &sc->v;
+      sc->st.cap = 1;
+      sc->st.refs = 1;            /* never reaches 0: not pooled */
+      sc->st.version = 0;
+      gd_tensor_init(&sc->t);
+      sc->t.st = &sc->st;
+      return &sc->t;
+    case LUA_TTABLE:
+      return gdl_from_value(L, i, fname);
+    case LUA_TUSERDATA: {
+      gd_tensor *t = gdl_test(L, i);
+      if (t) {
+        if (!t->st) luaL_error(L, "%s: argument %d: tensor is empty (closed)", fname, i);
+        return t;
+      }
+    }
+    /* fallthrough */
+    default:
+      luaL_error(L, "%s: argument %d: tensor or number expected, got %s", fname, i,
+                 luaL_typename(L, i));
+      return NULL;
+  }
+}
+
+int gdl_fail(lua_State *L, const char *fname) {
+  return luaL_error(L, "%s: %s", fname, gd_errmsg());
+}
+
+void gdl_gcstep(lua_State *L) {
+  static size_t pending;
+  pending += gd_alloc_take_debt();
+  if (pending >= 64 * 1024) {
+    int kb = pending / 1024 > (size_t)1 << 30 ? 1 << 30 : (int)(pending / 1024);
+    pending -= (size_t)kb * 1024;
+    lua_gc(L, LUA_GCSTEP, kb);
+  }
+}
+
+int64_t gdl_checkint(lua_State *L, int arg, const char *fname, const char *what) {
+  int isnum;
+  lua_Integer v = lua_tointegerx(L, arg, &isnum);
+  if (!isnum) {
+    if (lua_type(L, arg) == LUA_TNUMBER)
+      luaL_error(L, "%s: argument %d (%s): number has no integer representation", fname, arg, what);
+    luaL_error(L, "%s: argument %d (%s): integer expected, got %s", fname, arg, what,
+               luaL_typename(L, arg));
+  }
+  return (int64_t)v;
+}
+
+int gdl_checkdim(lua_State *L, int arg, int ndim, const char *fname) {
+  int64_t d = gdl_checkint(L, arg, fname, "dim");
+  int64_t n = ndim > 0 ? ndim : 1;
+  if (d < 0) d += n + 1;
+  if (d < 1 || d > n)
+    luaL_error(L, "%s: argument %d: dim %d out of range for a %d-d tensor", fname, arg,
+               (int)gdl_checkint(L, arg, fname, "dim"), ndim);
+  return (int)(d - 1);
+}
+
+int gdl_optdim(lua_State *L, int arg, int ndim, const char *fname) {
+  return lua_isnoneornil(L, arg) ? -1 : gdl_checkdim(L, arg, ndim, fname);
+}
+
+int gdl_checkshape(lua_State *L, int arg, int64_t *shape, const char *fname) {
+  int n;
+  if (lua_istable(L, arg)) {
+    lua_Unsigned len = lua_rawlen(L, arg);
+    if (len > GD_MAXDIM) luaL_error(L, "%s: shape has %d dims (at most %d)", fname, (int)len, GD_MAXDIM);
+    n = (int)len;
+    for (int i = 0; i < n; i++) {
+      lua_rawgeti(L, arg, i + 1);
+      int isnum;
+      lua_Integer v = lua_tointegerx(L, -1, &isnum);
+      if (!isnum) luaL_error(L, "%s: shape[%d]: integer expected, got %s", fname, i + 1, luaL_typename(L, -1));
+      shape[i] = (int64_t)v;
+      lua_pop(L, 1);
+    }
+  } else {
+    int top = lua_gettop(L);
+    n = top >= arg ? top - arg + 1 : 0;
+    if (n > GD_MAXDIM) luaL_error(L, "%s: shape has %d dims (at most %d)", fname, n, GD_MAXDIM);
+    for (int i = 0; i < n; i++) shape[i] = gdl_checkint(L, arg + i, fname, "size");
+  }
+  for (int i = 0; i < n; i++)
+    if (shape[i] < 0)
+      luaL_error(L, "%s: negative size %d in dim %d", fname, (int)shape[i], i + 1);
+  size_t numel;
+  if (gd_shape_check(n, shape, &numel)) gdl_fail(L, fname);
+  return n;
+}
+
+void gdl_pushshape(lua_State *L, int ndim, const int64_t *shape) {
+  lua_createtable(L, ndim, 0);
+  for (int i = 0; i < ndim; i++) {
+    lua_pushinteger(L, (lua_Integer)shape[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
+void gdl_register(lua_State *L, const gdl_reg *r, int t, int m, int d) {
+  for (; r->name; r++) {
+    lua_pushcfunction(L, r->fn);
+    if (t) { lua_pushvalue(L, -1); lua_setfield(L, t, r->name); }
+    if (m) { lua_pushvalue(L, -1); lua_setfield(L, m, r->name); }
+    if (d && r->doc) { lua_pushstring(L, r->doc); lua_rawset(L, d); }
+    else lua_pop(L, 1);
+  }
+}
+
+/* Module entry: returns the table of functions with `_methods` and `_docs`. */
+LUAMOD_API int luaopen_gd_core(lua_State *L);
+LUAMOD_API int luaopen_gd_core(lua_State *L) {
+  lua_settop(L, 0);
+  lua_newtable(L);                         /* 1: functions */
+  lua_newtable(L);                         /* 2: methods */
+  lua_newtable(L);                         /* 3: docs (function → line) */
+  gdl_tensor_metatable(L, 2, &tensor_key);
+  gdl_open_tensor(L);
+  gdl_open_shape(L);
+  gdl_open_linalg(L);
+  gdl_open_random(L);
+  gdl_open_print(L);
+  lua_pushvalue(L, 2);
+  lua_setfield(L, 1, "_methods");
+  lua_pushvalue(L, 3);
+  lua_setfield(L, 1, "_docs");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
+  lua_setfield(L, 1, "_metatable");
+  lua_settop(L, 1);
+  return 1;
+}

@@ -1,0 +1,70 @@
+/* lgd.h: shared helpers of the Lua bindings (l*.c files only).
+ *
+ * A tensor userdata holds a gd_tensor; it is created empty (no storage)
+ * before anything is allocated, so an error at any point cannot leak.
+ * Errors name the Lua-visible function: "gd.matmul: shapes ...".
+ */
+#ifndef GD_LGD_H
+#define GD_LGD_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "tensor.h"
+
+#define GDL_TENSOR "gd.Tensor"
+
+/* A registered function: Lua name, C function, one-line doc for help(). */
+typedef struct gdl_reg {
+  const char *name;
+  lua_CFunction fn;
+  const char *doc;
+} gdl_reg;
+
+/* Push a new empty tensor userdata (metatable set) and return it. */
+gd_tensor *gdl_new(lua_State *L);
+/* The tensor at index i, or NULL if it is not one. */
+gd_tensor *gdl_test(lua_State *L, int i);
+/* The tensor at index i, or an error naming fname and the argument. */
+gd_tensor *gdl_check(lua_State *L, int i, const char *fname);
+/* Room for a number operand seen as a 0-d tensor (lives on the C stack). */
+typedef struct gdl_scalar { gd_tensor t; gd_storage st; double v; } gdl_scalar;
+/* Any operand as a tensor: a tensor as is; a number as a 0-d scalar held in
+ * *sc; a (nested) table converted into a new tensor pushed on the stack. */
+gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname);
+/* Raise "fname: <core error message>". */
+int gdl_fail(lua_State *L, const char *fname);
+/* Pace Lua's collector by the storage bytes allocated since the last call. */
+void gdl_gcstep(lua_State *L);
+/* A dim argument (1-based, negative from the end) → 0-based in [0, ndim). */
+int gdl_checkdim(lua_State *L, int arg, int ndim, const char *fname);
+/* An optional dim: nil → -1 (all), else as gdl_checkdim. */
+int gdl_optdim(lua_State *L, int arg, int ndim, const char *fname);
+/* A shape given as integers from arg on, or as one table at arg. */
+int gdl_checkshape(lua_State *L, int arg, int64_t *shape, const char *fname);
+/* Integer argument with a message naming fname. */
+int64_t gdl_checkint(lua_State *L, int arg, const char *fname, const char *what);
+/* Push a shape as a new Lua table. */
+void gdl_pushshape(lua_State *L, int ndim, const int64_t *shape);
+/* Register functions into the table at index t (gd) and, if m != 0, into
+ * the method table at index m; docs go into the doc table at index d. */
+void gdl_register(lua_State *L, const gdl_reg *r, int t, int m, int d);
+/* Build a tensor from a number, nested table or tensor at i; pushes it. */
+gd_tensor *gdl_from_value(lua_State *L, int i, const char *fname);
+
+/* Install the tensor metatable (methods table at m) under registry key. */
+void gdl_tensor_metatable(lua_State *L, int m, const void *key);
+/* __index for integer and table keys: x[i], x[{...}]. */
+int gdl_getitem(lua_State *L);
+/* __newindex: x[i] = v, x[{...}] = v. */
+int gdl_setitem(lua_State *L);
+
+/* Module parts: each registers its functions (gd table at 1, methods at 2,
+ * docs at 3 on the stack). */
+void gdl_open_tensor(lua_State *L);
+void gdl_open_shape(lua_State *L);
+void gdl_open_linalg(lua_State *L);
+void gdl_open_random(lua_State *L);
+void gdl_open_print(lua_State *L);
+
+#endif

@@ -1,0 +1,379 @@
+/* lshape.c: Lua bindings of shape ops, views and indexing.
+ *
+ * Lua is 1-based: dims 1..ndim and indices 1..n, negatives count from the
+ * end (-1 is the last).  x[i] on a 1-D tensor is a number, otherwise a view
+ * of row i; x[{spec...}] takes per dim an integer (select), {a, b[, step]}
+ * (inclusive range) or {} (all).
+ */
+#include "lgd.h"
+
+#include <string.h>
+
+#include "kernels.h"
+#include "shape.h"
+
+/* A 1-based (negative from the end) index into a dim of size n → 0-based. */
+static int64_t checkindex(lua_State *L, int arg, int64_t v, int64_t n, int dim, const char *fname) {
+  int64_t i = v < 0 ? v + n : v - 1;
+  if (v == 0 || i < 0 || i >= n)
+    luaL_error(L, "%s: argument %d: index %d out of range for dim %d of size %d", fname, arg,
+               (int)v, dim + 1, (int)n);
+  return i;
+}
+
+static int l_reshape(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.reshape");
+  int64_t shape[GD_MAXDIM];
+  int nd;
+  if (lua_istable(L, 2)) {
+    lua_Unsigned len = lua_rawlen(L, 2);
+    if (len > GD_MAXDIM) luaL_error(L, "gd.reshape: %d dims (at most %d)", (int)len, GD_MAXDIM);
+    nd = (int)len;
+    for (int i = 0; i < nd; i++) {
+      lua_rawgeti(L, 2, i + 1);
+      shape[i] = gdl_checkint(L, -1, "gd.reshape", "size");
+      lua_pop(L, 1);
+    }
+  } else {
+    nd = lua_gettop(L) - 1;
+    if (nd > GD_MAXDIM) luaL_error(L, "gd.reshape: %d dims (at most %d)", nd, GD_MAXDIM);
+    for (int i = 0; i < nd; i++) shape[i] = gdl_checkint(L, i + 2, "gd.reshape", "size");
+  }
+  gd_tensor *r = gdl_new(L);
+  if (gd_reshape(r, x, nd, shape)) gdl_fail(L, "gd.reshape");
+  return 1;
+}
+
+static int l_flatten(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.flatten");
+  int64_t n = (int64_t)x->numel;
+  gd_tensor *r = gdl_new(L);
+  if (gd_reshape(r, x, 1, &n)) gdl_fail(L, "gd.flatten");
+  return 1;
+}
+
+static int l_t(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.T");
+  int perm[GD_MAXDIM];
+  for (int i = 0; i < x->ndim; i++) perm[i] = x->ndim - 1 - i;
+  gd_tensor *r = gdl_new(L);
+  if (gd_permute(r, x, perm)) gdl_fail(L, "gd.T");
+  return 1;
+}
+
+static int l_transpose(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.transpose");
+  if (lua_isnoneornil(L, 2) && x->ndim <= 2) return l_t(L);
+  int a = gdl_checkdim(L, 2, x->ndim, "gd.transpose");
+  int b = gdl_checkdim(L, 3, x->ndim, "gd.transpose");
+  gd_tensor *r = gdl_new(L);
+  if (gd_transpose(r, x, a, b)) gdl_fail(L, "gd.transpose");
+  return 1;
+}
+
+static int l_permute(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.permute");
+  int perm[GD_MAXDIM];
+  int n;
+  if (lua_istable(L, 2)) {
+    n = (int)lua_rawlen(L, 2);
+    if (n != x->ndim) luaL_error(L, "gd.permute: %d dims given for a %d-d tensor", n, x->ndim);
+    for (int i = 0; i < n; i++) {
+      lua_rawgeti(L, 2, i + 1);
+      perm[i] = gdl_checkdim(L, lua_gettop(L), x->ndim, "gd.permute");
+      lua_pop(L, 1);
+    }
+  } else {
+    n = lua_gettop(L) - 1;
+    if (n != x->ndim) luaL_error(L, "gd.permute: %d dims given for a %d-d tensor", n, x->ndim);
+    for (int i = 0; i < n; i++) perm[i] = gdl_checkdim(L, i + 2, x->ndim, "gd.permute");
+  }
+  gd_tensor *r = gdl_new(L);
+  if (gd_permute(r, x, perm)) gdl_fail(L, "gd.permute");
+  return 1;
+}
+
+static int l_squeeze(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.squeeze");
+  int dim = gdl_optdim(L, 2, x->ndim, "gd.squeeze");
+  gd_tensor *r = gdl_new(L);
+  if (gd_squeeze(r, x, dim)) gdl_fail(L, "gd.squeeze");
+  return 1;
+}
+
+static int l_unsqueeze(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.unsqueeze");
+  int dim = gdl_checkdim(L, 2, x->ndim + 1, "gd.unsqueeze");
+  gd_tensor *r = gdl_new(L);
+  if (gd_unsqueeze(r, x, dim)) gdl_fail(L, "gd.unsqueeze");
+  return 1;
+}
+
+static int l_expand(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.expand");
+  int64_t shape[GD_MAXDIM];
+  int nd;
+  if (lua_istable(L, 2)) {
+    nd = (int)lua_rawlen(L, 2);
+    if (nd > GD_MAXDIM) luaL_error(L, "gd.expand: %d dims (at most %d)", nd, GD_MAXDIM);
+    for (int i = 0; i < nd; i++) {
+      lua_rawgeti(L, 2, i + 1);
+      shape[i] = gdl_checkint(L, -1, "gd.expand", "size");
+      lua_pop(L, 1);
+    }
+  } else {
+    nd = lua_gettop(L) - 1;
+    if (nd > GD_MAXDIM) luaL_error(L, "gd.expand: %d dims (at most %d)", nd, GD_MAXDIM);
+    for (int i = 0; i < nd; i++) shape[i] = gdl_checkint(L, i + 2, "gd.expand", "size");
+  }
+  gd_tensor *r = gdl_new(L);
+  if (gd_expand(r, x, nd, shape)) gdl_fail(L, "gd.expand");
+  return 1;
+}
+
+/* Collect the tensors of the list at arg (numbers/tables converted). */
+static int tensor_list(lua_State *L, int arg, const gd_tensor **xs, int max, const char *fname) {
+  luaL_argexpected(L, lua_istable(L, arg), arg, "table of tensors");
+  lua_Unsigned n = lua_rawlen(L, arg);
+  if (n == 0) luaL_error(L, "%s: empty list of tensors", fname);
+  if (n > (lua_Unsigned)max) luaL_error(L, "%s: too many tensors (%d)", fname, (int)n);
+  luaL_checkstack(L, (int)n + 4, fname);
+  for (lua_Unsigned i = 0; i < n; i++) {
+    lua_rawgeti(L, arg, (lua_Integer)i + 1);
+    gd_tensor *t = gdl_test(L, -1);
+    if (!t) {
+      if (lua_type(L, -1) != LUA_TNUMBER && !lua_istable(L, -1))
+        luaL_error(L, "%s: element %d of the list is a %s, expected a tensor", fname, (int)i + 1,
+                   luaL_typename(L, -1));
+      t = gdl_from_value(L, -1, fname);
+    } else if (!t->st) {
+      luaL_error(L, "%s: element %d is an empty tensor", fname, (int)i + 1);
+    }
+    xs[i] = t;   /* kept alive on the stack */
+  }
+  return (int)n;
+}
+
+#define MAXLIST 4096
+
+static int l_cat(lua_State *L) {
+  const gd_tensor **xs = lua_newuserdatauv(L, sizeof(gd_tensor *) * MAXLIST, 0);
+  lua_insert(L, 1);
+  int n = tensor_list(L, 2, xs, MAXLIST, "gd.cat");
+  int dim = lua_isnoneornil(L, 3) ? 0 : gdl_checkdim(L, 3, xs[0]->ndim, "gd.cat");
+  gd_tensor *r = gdl_new(L);
+  if (gd_cat(r, xs, n, dim)) gdl_fail(L, "gd.cat");
+  return 1;
+}
+
+static int l_stack(lua_State *L) {
+  const gd_tensor **xs = lua_newuserdatauv(L, sizeof(gd_tensor *) * MAXLIST, 0);
+  lua_insert(L, 1);
+  int n = tensor_list(L, 2, xs, MAXLIST, "gd.stack");
+  int dim = lua_isnoneornil(L, 3) ? 0 : gdl_checkdim(L, 3, xs[0]->ndim + 1, "gd.stack");
+  gd_tensor *r = gdl_new(L);
+  if (gd_stack(r, xs, n, dim)) gdl_fail(L, "gd.stack");
+  return 1;
+}
+
+static int l_narrow(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.narrow");
+  int dim = gdl_checkdim(L, 2, x->ndim, "gd.narrow");
+  int64_t start = gdl_checkint(L, 3, "gd.narrow", "start");
+  int64_t len = gdl_checkint(L, 4, "gd.narrow", "length");
+  int64_t n = x->shape[dim];
+  int64_t s0 = start < 0 ? start + n : start - 1;
+  if (start == 0 || s0 < 0 || len < 0 || s0 + len > n)
+    luaL_error(L, "gd.narrow: start %d, length %d out of range for dim %d of size %d",
+               (int)start, (int)len, dim + 1, (int)n);
+  gd_tensor *r = gdl_new(L);
+  if (gd_narrow(r, x, dim, s0, len)) gdl_fail(L, "gd.narrow");
+  return 1;
+}
+
+static int l_select(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.select");
+  int dim = gdl_checkdim(L, 2, x->ndim, "gd.select");
+  int64_t i = checkindex(L, 3, gdl_checkint(L, 3, "gd.select", "index"), x->shape[dim], dim, "gd.select");
+  gd_tensor *r = gdl_new(L);
+  if (gd_select(r, x, dim, i)) gdl_fail(L, "gd.select");
+  return 1;
+}
+
+static int l_index(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.index");
+  int dim = gdl_checkdim(L, 2, x->ndim, "gd.index");
+  gdl_scalar sc;
+  gd_tensor *idx = gdl_operand(L, 3, &sc, "gd.index");
+  if (idx->ndim > 1) {
+    char s[96];
+    luaL_error(L, "gd.index: argument 3: index must be 1-D, got shape %s",
+               gd_shape_str(s, sizeof s, idx->ndim, idx->shape));
+  }
+  int64_t n = (int64_t)idx->numel;
+  int64_t *ids = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)(n ? n : 1), 0);
+  for (int64_t k = 0; k < n; k++) {
+    double v = gd_data(idx)[idx->ndim ? k * idx->stride[0] : 0];
+    if (v != (double)(int64_t)v) luaL_error(L, "gd.index: index %g is not an integer", v);
+    ids[k] = checkindex(L, 3, (int64_t)v, x->shape[dim], dim, "gd.index");
+  }
+  gd_tensor *r = gdl_new(L);
+  if (gd_index_select(r, x, dim, ids, n)) gdl_fail(L, "gd.index");
+  return 1;
+}
+
+static int l_mask(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.mask");
+  gdl_scalar sc;
+  gd_tensor *m = gdl_operand(L, 2, &sc, "gd.mask");
+  gd_tensor *r = gdl_new(L);
+  if (gd_masked_select(r, x, m)) gdl_fail(L, "gd.mask");
+  return 1;
+}
+
+/* Element address from the integer arguments first..first+ndim-1. */
+static double *element(lua_State *L, gd_tensor *x, int first, const char *fname) {
+  int n = lua_gettop(L) - first + 1;
+  if (n != x->ndim)
+    luaL_error(L, "%s: %d indices given for a %d-d tensor", fname, n < 0 ? 0 : n, x->ndim);
+  double *p = gd_data(x);
+  for (int d = 0; d < x->ndim; d++) {
+    int64_t i = checkindex(L, first + d, gdl_checkint(L, first + d, fname, "index"),
+                           x->shape[d], d, fname);
+    p += i * x->stride[d];
+  }
+  return p;
+}
+
+static int l_at(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.at");
+  lua_pushnumber(L, *element(L, x, 2, "gd.at"));
+  return 1;
+}
+
+static int l_set(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.set");
+  double v = luaL_checknumber(L, 2);
+  *element(L, x, 3, "gd.set") = v;
+  gd_touch(x);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* View of x selected by the key at index k (integer or spec table). */
+static gd_tensor *keyed_view(lua_State *L, gd_tensor *x, int k, const char *fname) {
+  gd_tensor *r = gdl_new(L);
+  if (lua_type(L, k) == LUA_TNUMBER) {
+    if (x->ndim == 0) luaL_error(L, "%s: cannot index a 0-d tensor", fname);
+    int64_t i = checkindex(L, 2, gdl_checkint(L, k, fname, "index"), x->shape[0], 0, fname);
+    if (gd_select(r, x, 0, i)) gdl_fail(L, fname);
+    return r;
+  }
+  if (!lua_istable(L, k))
+    luaL_error(L, "%s: index must be an integer or a table, got %s", fname, luaL_typename(L, k));
+  int n = (int)lua_rawlen(L, k);
+  if (n > x->ndim) luaL_error(L, "%s: %d indices for a %d-d tensor", fname, n, x->ndim);
+  gd_tensor_view(r, x);
+  int dim = 0;
+  for (int e = 1; e <= n; e++) {
+    lua_rawgeti(L, k, e);
+    int top = lua_gettop(L);
+    gd_tensor next;
+    gd_tensor_init(&next);
+    int rc;
+    int64_t size = r->shape[dim];
+    if (lua_type(L, top) == LUA_TNUMBER) {
+      int64_t i = checkindex(L, 2, gdl_checkint(L, top, fname, "index"), size, dim, fname);
+      rc = gd_select(&next, r, dim, i);
+    } else if (lua_istable(L, top)) {
+      int len = (int)lua_rawlen(L, top);
+      int64_t a = 1, b = -1, step = 1;
+      if (len >= 1) { lua_rawgeti(L, top, 1); a = gdl_checkint(L, -1, fname, "range start"); lua_pop(L, 1); }
+      if (len >= 2) { lua_rawgeti(L, top, 2); b = gdl_checkint(L, -1, fname, "range end"); lua_pop(L, 1); }
+      else if (len == 1) b = a;
+      if (len >= 3) { lua_rawgeti(L, top, 3); step = gdl_checkint(L, -1, fname, "range step"); lua_pop(L, 1); }
+      if (step <= 0) luaL_error(L, "%s: range step must be positive", fname);
+      int64_t a0 = a < 0 ? a + size : a - 1, b0 = b < 0 ? b + size : b - 1;
+      if (a == 0 || b == 0 || a0 < 0 || a0 > size || b0 >= size || b0 < -1)
+        luaL_error(L, "%s: range {%d, %d} out of bounds for dim %d of size %d", fname, (int)a,
+                   (int)b, dim + 1, (int)size);
+      int64_t cnt = b0 >= a0 ? (b0 - a0) / step + 1 : 0;
+      rc = gd_slice(&next, r, dim, cnt ? a0 : 0, cnt, step);
+      dim++;
+    } else {
+      return (gd_tensor *)(intptr_t)luaL_error(L, "%s: index entry %d must be an integer or a table, got %s",
+                                               fname, e, luaL_typename(L, top));
+    }
+    lua_pop(L, 1);
+    if (rc) gdl_fail(L, fname);
+    gd_tensor_view(r, &next);
+    gd_tensor_release(&next);
+  }
+  return r;
+}
+
+int gdl_getitem(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.Tensor index");
+  if (lua_type(L, 2) == LUA_TNUMBER && x->ndim == 1) {
+    int64_t i = checkindex(L, 2, gdl_checkint(L, 2, "gd.Tensor index", "index"), x->shape[0], 0,
+                           "gd.Tensor index");
+    lua_pushnumber(L, gd_data(x)[i * x->stride[0]]);
+    return 1;
+  }
+  if (lua_type(L, 2) != LUA_TNUMBER && !lua_istable(L, 2)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  gd_tensor *r = keyed_view(L, x, 2, "gd.Tensor index");
+  if (r->ndim == 0 && lua_istable(L, 2) && (int)lua_rawlen(L, 2) == x->ndim) {
+    int64_t z[GD_MAXDIM] = {0};
+    lua_pushnumber(L, gd_get(r, z));    /* every dim selected: a number */
+  }
+  return 1;
+}
+
+int gdl_setitem(lua_State *L) {
+  const char *fname = "gd.Tensor assignment";
+  gd_tensor *x = gdl_check(L, 1, fname);
+  if (lua_type(L, 2) == LUA_TSTRING)
+    luaL_error(L, "%s: cannot set field '%s' of a tensor", fname, lua_tostring(L, 2));
+  gd_tensor *r = keyed_view(L, x, 2, fname);
+  gdl_scalar sc;
+  gd_tensor *v = gdl_operand(L, 3, &sc, fname);
+  if (gd_copy_into(r, v)) gdl_fail(L, fname);
+  gd_touch(x);
+  return 0;
+}
+
+static int l_contiguous(lua_State *L) {
+  gd_tensor *x = gdl_check(L, 1, "gd.contiguous");
+  if (gd_is_contig(x)) { lua_settop(L, 1); return 1; }
+  gd_tensor *r = gdl_new(L);
+  if (gd_contiguous(r, x)) gdl_fail(L, "gd.contiguous");
+  return 1;
+}
+
+static const gdl_reg methods[] = {
+  {"reshape", l_reshape, "x:reshape(...): same data in a new shape (one -1 inferred); a view when contiguous"},
+  {"flatten", l_flatten, "x:flatten(): 1-D reshape"},
+  {"t", l_t, "x:t() or x.T: dims reversed (a view)"},
+  {"transpose", l_transpose, "x:transpose(d1, d2): view with two dims swapped"},
+  {"permute", l_permute, "x:permute(d1, d2, ...): view with dims reordered"},
+  {"squeeze", l_squeeze, "x:squeeze([dim]): view without size-1 dims"},
+  {"unsqueeze", l_unsqueeze, "x:unsqueeze(dim): view with a size-1 dim inserted at dim"},
+  {"expand", l_expand, "x:expand(...): view broadcast to a larger shape (-1 keeps a dim)"},
+  {"cat", l_cat, "gd.cat({a, b, ...}[, dim]): join along an existing dim (default 1)"},
+  {"stack", l_stack, "gd.stack({a, b, ...}[, dim]): join along a new dim (default 1)"},
+  {"narrow", l_narrow, "x:narrow(dim, start, len): view of len entries from start along dim"},
+  {"select", l_select, "x:select(dim, i): view at index i of dim, that dim removed"},
+  {"index", l_index, "x:index(dim, idx): copy of the entries at the 1-based indices idx along dim"},
+  {"mask", l_mask, "x:mask(m): 1-D copy of the elements where m ~= 0"},
+  {"at", l_at, "x:at(i, j, ...): the element as a Lua number"},
+  {"set", l_set, "x:set(v, i, j, ...): write the element; returns x"},
+  {"contiguous", l_contiguous, "x:contiguous(): x if row-major contiguous, else a copy"},
+  {NULL, NULL, NULL}
+};
+
+void gdl_open_shape(lua_State *L) {
+  gdl_register(L, methods, 1, 2, 3);
+}

@@ -1,0 +1,293 @@
+/* tensor.c: storage pool, tensor headers, shapes, broadcasting, iteration.
+ *
+ * Storage blocks are one allocation: a gd_storage header followed by the
+ * data.  Freed blocks go to a size-class pool (4 classes per power of two)
+ * so that large temporaries reuse memory instead of page-faulting on fresh
+ * mmap'd pages.  The pool is bounded; past the bound blocks are freed.
+ */
+#include "tensor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char errbuf[512];
+static int errcode;
+
+const char *gd_errmsg(void) { return errcode ? errbuf : "no error"; }
+
+int gd_seterr(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+  va_end(ap);
+  errcode = code;
+  return code;
+}
+
+/* ---- the pool ---------------------------------------------------------- */
+
+#define HDR 32                        /* header bytes before the data */
+#define NCLASS 256
+#define POOL_MAX ((size_t)768 << 20)  /* bytes kept at most */
+
+typedef struct block { struct block *next; } block;
+
+static block *pool[NCLASS];
+static size_t pooled_bytes, debt_bytes;
+
+/* Size class of a request of n doubles, and that class's capacity. */
+static int size_class(size_t n, size_t *cap) {
+  if (n <= 32) {                      /* 8-double steps up to 32 doubles */
+    size_t c = (n + 7) / 8;
+    *cap = c * 8;
+    return (int)c;                    /* classes 0..4 */
+  }
+  int e = 0;                          /* 2^e <= n-1 < 2^(e+1) */
+  size_t m = n - 1;
+  while (m >> (e + 1)) e++;
+  size_t q = (size_t)1 << (e - 2);    /* quarter of the power of two */
+  size_t k = ((n - 1) >> (e - 2)) + 1; /* 5..8 quarters */
+  *cap = k * q;
+  return 5 + (e - 5) * 4 + (int)(k - 5);
+}
+
+static size_t block_bytes(size_t cap) { return HDR + cap * sizeof(double); }
+
+static gd_storage *storage_new(size_t n) {
+  size_t cap;
+  int c = size_class(n, &cap);
+  if (cap > (SIZE_MAX - HDR) / sizeof(double)) return NULL;
+  size_t bytes = block_bytes(cap);
+  block *b = NULL;
+  if (c < NCLASS && pool[c]) {
+    b = pool[c];
+    pool[c] = b->next;
+    pooled_bytes -= bytes;
+  } else {
+    b = malloc(bytes);
+    if (!b) {                         /* give the pool back and retry once */
+      gd_pool_trim();
+      b = malloc(bytes);
+      if (!b) return NULL;
+    }
+  }
+  debt_bytes += bytes;
+  gd_storage *s = (gd_storage *)b;
+  s->data = (double *)((char *)b + HDR);
+  s->cap = cap;
+  s->refs = 1;
+  s->version = 0;
+  return s;
+}
+
+static void storage_free(gd_storage *s) {
+  size_t cap;
+  int c = size_class(s->cap, &cap);
+  size_t bytes = block_bytes(cap);
+  if (c < NCLASS && pooled_bytes + bytes <= POOL_MAX) {
+    block *b = (block *)s;
+    b->next = pool[c];
+    pool[c] = b;
+    pooled_bytes += bytes;
+  } else {
+    free(s);
+  }
+}
+
+size_t gd_pool_trim(void) {
+  size_t released = pooled_bytes;
+  for (int c = 0; c < NCLASS; c++) {
+    while (pool[c]) {
+      block *b = pool[c];
+      pool[c] = b->next;
+      free(b);
+    }
+  }
+  pooled_bytes = 0;
+  return released;
+}
+
+size_t gd_alloc_take_debt(void) {
+  size_t d = debt_bytes;
+  debt_bytes = 0;
+  return d;
+}
+
+/* ---- headers ----------------------------------------------------------- */
+
+void gd_tensor_init(gd_tensor *t) {
+  memset(t, 0, sizeof *t);
+  t->numel = 1;
+}
+
+size_t gd_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
+  int64_t s = 1;
+  for (int i = ndim - 1; i >= 0; i--) {
+    stride[i] = s;
+    s *= shape[i] > 0 ? shape[i] : 1;
+  }
+  size_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= (size_t)shape[i];
+  return n;
+}
+
+int gd_shape_check(int ndim, const int64_t *shape, size_t *numel) {
+  if (ndim < 0 || ndim > GD_MAXDIM)
+    return gd_seterr(GD_EARG, "%d dimensions (at most %d)", ndim, GD_MAXDIM);
+  size_t n = 1;
+  const size_t limit = ((size_t)1 << 46) / sizeof(double);
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0)
+      return gd_seterr(GD_EARG, "negative size %lld in dim %d",
+                       (long long)shape[i], i + 1);
+    if (shape[i] > 0 && n > limit / (size_t)shape[i])
+      return gd_seterr(GD_ENOMEM, "shape too large");
+    n *= (size_t)shape[i];
+  }
+  if (n > limit) return gd_seterr(GD_ENOMEM, "shape too large");
+  *numel = n;
+  return GD_OK;
+}
+
+int gd_tensor_alloc(gd_tensor *t, int ndim, const int64_t *shape) {
+  size_t n;
+  int rc = gd_shape_check(ndim, shape, &n);
+  if (rc) return rc;
+  gd_storage *s = storage_new(n);
+  if (!s) return gd_seterr(GD_ENOMEM, "not enough memory for %zu elements", n);
+  gd_tensor_release(t);
+  t->st = s;
+  t->off = 0;
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+  t->numel = gd_contig_strides(ndim, shape, t->stride);
+  return GD_OK;
+}
+
+void gd_tensor_release(gd_tensor *t) {
+  if (t->st && --t->st->refs == 0) storage_free(t->st);
+  t->st = NULL;
+}
+
+void gd_tensor_view(gd_tensor *t, const gd_tensor *x) {
+  if (t == x) return;
+  if (x->st) x->st->refs++;
+  gd_tensor_release(t);
+  *t = *x;
+}
+
+int gd_is_contig(const gd_tensor *t) {
+  int64_t s = 1;
+  for (int i = t->ndim - 1; i >= 0; i--) {
+    if (t->shape[i] != 1 && t->stride[i] != s) return 0;
+    s *= t->shape[i];
+  }
+  return 1;
+}
+
+const char *gd_shape_str(char *buf, size_t len, int ndim, const int64_t *shape) {
+  size_t k = 0;
+  k += (size_t)snprintf(buf + k, len - k, "{");
+  for (int i = 0; i < ndim && k < len; i++)
+    k += (size_t)snprintf(buf + k, len - k, i ? ",%lld" : "%lld", (long long)shape[i]);
+  if (k < len) snprintf(buf + k, len - k, "}");
+  return buf;
+}
+
+int gd_shape_eq(int na, const int64_t *a, int nb, const int64_t *b) {
+  if (na != nb) return 0;
+  for (int i = 0; i < na; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
+
+int gd_broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b,
+                       int *nout, int64_t *out) {
+  int n = na > nb ? na : nb;
+  for (int i = 0; i < n; i++) {
+    int ia = na - n + i, ib = nb - n + i;
+    int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
+    if (da != db && da != 1 && db != 1) {
+      char sa[128], sb[128];
+      return gd_seterr(GD_ESHAPE, "shapes %s and %s do not broadcast (dim %d: %lld vs %lld)",
+                       gd_shape_str(sa, sizeof sa, na, a), gd_shape_str(sb, sizeof sb, nb, b),
+                       i + 1, (long long)da, (long long)db);
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  *nout = n;
+  return GD_OK;
+}
+
+void gd_broadcast_strides(const gd_tensor *x, int ndim, const int64_t *shape,
+                          int64_t *stride) {
+  for (int i = 0; i < ndim; i++) {
+    int ix = x->ndim - ndim + i;
+    stride[i] = (ix >= 0 && x->shape[ix] == shape[i] && shape[i] != 1) ? x->stride[ix] : 0;
+  }
+}
+
+double gd_get(const gd_tensor *x, const int64_t *idx) {
+  const double *p = gd_data(x);
+  for (int i = 0; i < x->ndim; i++) p += idx[i] * x->stride[i];
+  return *p;
+}
+
+/* ---- iteration --------------------------------------------------------- */
+
+void gd_iter_init(gd_iter *it, int nops, int ndim, const int64_t *shape,
+                  const int64_t *const *strides) {
+  it->nops = nops;
+  int d = 0;
+  for (int i = 0; i < ndim; i++) {        /* drop size-1 dims */
+    if (shape[i] == 1) continue;
+    it->shape[d] = shape[i];
+    for (int k = 0; k < nops; k++) it->stride[k][d] = strides[k][i];
+    d++;
+  }
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] == 0) { d = 1; it->shape[0] = 0; break; }
+  if (d == 0) {                           /* a scalar: one element */
+    it->shape[0] = 1;
+    for (int k = 0; k < nops; k++) it->stride[k][0] = 0;
+    d = 1;
+  }
+  /* merge dim i into i+1 when stride[i] == shape[i+1]*stride[i+1] for all */
+  int m = 0;
+  for (int i = 1; i < d; i++) {
+    int ok = 1;
+    for (int k = 0; k < nops; k++)
+      if (it->stride[k][m] != it->shape[i] * it->stride[k][i]) { ok = 0; break; }
+    if (ok) {
+      it->shape[m] *= it->shape[i];
+      for (int k = 0; k < nops; k++) it->stride[k][m] = it->stride[k][i];
+    } else {
+      m++;
+      it->shape[m] = it->shape[i];
+      for (int k = 0; k < nops; k++) it->stride[k][m] = it->stride[k][i];
+    }
+  }
+  it->ndim = m + 1;
+}
+
+void gd_iter_run(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ctx) {
+  int d = it->ndim, nops = it->nops;
+  int64_t n = it->shape[d - 1];
+  if (n == 0) return;
+  int64_t s[GD_ITER_MAXOPS], cnt[GD_MAXDIM] = {0};
+  double *p[GD_ITER_MAXOPS];
+  for (int k = 0; k < nops; k++) { s[k] = it->stride[k][d - 1]; p[k] = base[k]; }
+  for (;;) {
+    fn(ctx, n, p, s);
+    int i = d - 2;                        /* odometer over the outer dims */
+    for (; i >= 0; i--) {
+      for (int k = 0; k < nops; k++) p[k] += it->stride[k][i];
+      if (++cnt[i] < it->shape[i]) break;
+      for (int k = 0; k < nops; k++) p[k] -= it->stride[k][i] * it->shape[i];
+      cnt[i] = 0;
+    }
+    if (i < 0) return;
+  }
+}

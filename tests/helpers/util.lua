@@ -1,0 +1,41 @@
+-- tests/helpers/util.lua: small assertions shared by the specs.
+local M = {}
+
+--- Assert |a - b| <= tol elementwise (numbers, tables or tensors).
+function M.close(a, b, tol, msg)
+  tol = tol or 1e-12
+  local function flat(v, out)
+    if type(v) == "number" then out[#out + 1] = v
+    elseif type(v) == "table" then for _, e in ipairs(v) do flat(e, out) end
+    else flat(v:totable(), out) end
+    return out
+  end
+  local fa, fb = flat(a, {}), flat(b, {})
+  assert(#fa == #fb, (msg or "") .. string.format(" sizes differ: %d vs %d", #fa, #fb))
+  for i = 1, #fa do
+    local d = math.abs(fa[i] - fb[i])
+    if not (d <= tol or fa[i] == fb[i]) then
+      error(string.format("%s element %d: %.17g vs %.17g (|diff| %.3g > %.3g)",
+        msg or "", i, fa[i], fb[i], d, tol), 2)
+    end
+  end
+  return true
+end
+
+--- Assert that f(...) raises an error whose message contains every pattern (plain).
+function M.errors(f, ...)
+  local ok, err = pcall(f)
+  if ok then error("expected an error, got none", 2) end
+  err = tostring(err)
+  for _, p in ipairs({ ... }) do
+    if not err:find(p, 1, true) then
+      error(string.format("error %q does not mention %q", err, p), 2)
+    end
+  end
+  return err
+end
+
+--- The gdlua executable under test.
+M.gdlua = os.getenv("GDLUA") or "./gdlua"
+
+return M
