@@ -7,6 +7,7 @@
 #   make bench        benchmark table, side by side with PyTorch when installed
 #   make install PREFIX=/usr/local
 #   make clean
+#   make BUILD=dir    build into dir/ instead (parallel work trees)
 
 PREFIX    ?= /usr/local
 CC        ?= cc
@@ -31,6 +32,11 @@ ifeq ($(SANITIZE),1)
   GDLUA   := $(B)/gdlua
   MODDIR  := $(B)/gd
   TESTENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+else ifneq ($(BUILD),)
+  B       := $(BUILD)/obj
+  GDLUA   := $(BUILD)/gdlua
+  MODDIR  := $(BUILD)/gd
+  TESTENV :=
 else
   B       := build/obj
   GDLUA   := ./gdlua
