@@ -22,7 +22,7 @@ LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null)
 
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wmissing-prototypes
 CFLAGS  ?= -O3 -g
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno $(WARN) $(PKG_CFLAGS)
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno -fno-trapping-math $(WARN) $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm
 
 ifeq ($(SANITIZE),1)

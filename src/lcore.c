@@ -14,6 +14,7 @@
 static const char tensor_key = 'T';   /* registry key of the metatable */
 
 gd_tensor *gdl_new(lua_State *L) {
+  gdl_gcstep(L);
   gd_tensor *t = lua_newuserdatauv(L, sizeof(gd_tensor), 1);
   gd_tensor_init(t);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);

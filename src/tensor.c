@@ -4,9 +4,14 @@
  * data.  Freed blocks go to a size-class pool (4 classes per power of two)
  * so that large temporaries reuse memory instead of page-faulting on fresh
  * mmap'd pages.  The pool is bounded; past the bound blocks are freed.
+ * Blocks of 4 MiB and more are mapped directly, 2 MiB aligned, with
+ * MADV_HUGEPAGE: a first touch then faults once per 2 MiB, not per 4 KiB
+ * (on virtual machines a 4 KiB fault costs microseconds).
  */
+#define _DEFAULT_SOURCE 1   /* MADV_HUGEPAGE */
 #include "tensor.h"
 
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +60,32 @@ static int size_class(size_t n, size_t *cap) {
 
 static size_t block_bytes(size_t cap) { return HDR + cap * sizeof(double); }
 
+#define HUGE_MIN ((size_t)4 << 20)
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+static size_t map_bytes(size_t bytes) { return (bytes + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1); }
+
+/* A fresh block: malloc, or a 2 MiB aligned huge-page mapping when large. */
+static void *block_alloc(size_t bytes) {
+  if (bytes < HUGE_MIN) return malloc(bytes);
+  size_t len = map_bytes(bytes);
+  char *p = mmap(NULL, len + HUGE_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  uintptr_t a = ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+  size_t head = a - (uintptr_t)p, tail = HUGE_ALIGN - head;
+  if (head) munmap(p, head);
+  if (tail) munmap((char *)a + len, tail);
+#ifdef MADV_HUGEPAGE
+  madvise((void *)a, len, MADV_HUGEPAGE);
+#endif
+  return (void *)a;
+}
+
+static void block_free(void *b, size_t bytes) {
+  if (bytes < HUGE_MIN) free(b);
+  else munmap(b, map_bytes(bytes));
+}
+
 static gd_storage *storage_new(size_t n) {
   size_t cap;
   int c = size_class(n, &cap);
@@ -66,10 +97,10 @@ static gd_storage *storage_new(size_t n) {
     pool[c] = b->next;
     pooled_bytes -= bytes;
   } else {
-    b = malloc(bytes);
+    b = block_alloc(bytes);
     if (!b) {                         /* give the pool back and retry once */
       gd_pool_trim();
-      b = malloc(bytes);
+      b = block_alloc(bytes);
       if (!b) return NULL;
     }
   }
@@ -92,7 +123,7 @@ static void storage_free(gd_storage *s) {
     pool[c] = b;
     pooled_bytes += bytes;
   } else {
-    free(s);
+    block_free(s, bytes);
   }
 }
 
@@ -102,7 +133,7 @@ size_t gd_pool_trim(void) {
     while (pool[c]) {
       block *b = pool[c];
       pool[c] = b->next;
-      free(b);
+      block_free(b, block_bytes(((gd_storage *)b)->cap));
     }
   }
   pooled_bytes = 0;

@@ -31,8 +31,7 @@ void gd_vexp(double *y, const double *x, int64_t n) {
     double v = x[i];
     double xc = v > 709.9 ? 709.9 : (v < -746.0 ? -746.0 : v);
     double kd = xc * inv_ln2 + shift;
-    uint64_t kb = double_to_bits(kd);       /* low bits hold k (two's complement) */
-    kd -= shift;
+    kd -= shift;                            /* k = round(x / ln2), exact */
     double r = (xc - kd * ln2hi) - kd * ln2lo;
     double r2 = r * r;
     double p = 1.0 / 6227020800.0;
@@ -48,10 +47,11 @@ void gd_vexp(double *y, const double *x, int64_t n) {
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
     double e = 1.0 + (r + r2 * p);
-    int64_t k = (int64_t)(kb << 12) >> 12;  /* sign-extend the 52-bit field */
-    int64_t k1 = k >> 1, k2 = k - k1;
-    double s1 = bits_to_double((uint64_t)(k1 + 1023) << 52);
-    double s2 = bits_to_double((uint64_t)(k2 + 1023) << 52);
+    /* 2^k = 2^k1 · 2^k2; the bits of k1 + shift are 0x4338000000000000 + k1 */
+    double k1 = floor(kd * 0.5), k2 = kd - k1;
+    const uint64_t bias = 1023 - 0x4338000000000000ULL;
+    double s1 = bits_to_double((double_to_bits(k1 + shift) + bias) << 52);
+    double s2 = bits_to_double((double_to_bits(k2 + shift) + bias) << 52);
     double res = e * s1 * s2;
     res = v > 709.782712893384 ? INFINITY : res;
     res = v < -745.1332191019412 ? 0.0 : res;

@@ -1,0 +1,234 @@
+--[[ tests/bench/run.lua: the benchmark table (`make bench`).
+
+Usage:
+  ./gdlua tests/bench/run.lua [name ...]     run all workloads, or only the named ones
+  env: GDLUA=path       gdlua to benchmark (default: the interpreter running this script)
+       BENCH_REPS=n     processes per implementation (default 5; slow entries cap it lower)
+       PYTHON=path      python with torch (default /usr/bin/python3: Debian's python3-torch)
+
+Each workload <name> is up to three programs in this directory:
+  <name>.lua  run as `gdlua tests/bench/<name>.lua`
+  <name>.py   run with PYTHON (torch, 1 thread, float64); skipped ("n/a") if torch is missing
+  <name>.c    optional plain-C baseline, compiled into build/bench/ at run time
+Each program does its own set-up, then prints one line `time <seconds>` per timed
+repetition of the timed region (set-up and start-up excluded), and optionally
+`value <number>` (a checksum compared across implementations). Every program
+measures process CPU time (os.clock / time.process_time / CLOCK_PROCESS_CPUTIME_ID,
+all the same clock), so the comparison is fair on a loaded machine; all runs are
+single-threaded. The runner pools the samples of all processes and prints medians.
+
+Adding a workload = the programs above plus one entry in `workloads` below.
+]]
+
+local workloads = {
+  { name = "per_op", what = "a + b, 2-element tensors",
+    ops = 1e6, unit = "µs/op", reps = { torch = 3 },
+    goal = "< 0.3 µs/op, ≥ 10× torch",
+    check = function(r) return r.gd < 0.3 and (r.torch and r.torch / r.gd >= 10) end },
+  { name = "chain", what = "sum(exp(-0.5*(x*w)^2)), 1e7",
+    unit = "ms", c = true, reps = { gd = 3, torch = 3 },
+    goal = "≤ 1.5× C, ≥ 10× torch",
+    check = function(r)
+      return (r.c and r.gd / r.c <= 1.5) and (r.torch and r.torch / r.gd >= 10)
+    end },
+  { name = "matmul", what = "1024×1024 @ 1024×1024",
+    unit = "ms", c = true, c_libs = "$(pkg-config --cflags --libs openblas)",
+    goal = "within 5% of torch",
+    check = function(r) return r.torch and r.gd <= 1.05 * r.torch end },
+}
+
+---------------------------------------------------------------------------
+
+local function dirname(p) return p:match("^(.*)/[^/]*$") or "." end
+local function shq(s) return "'" .. tostring(s):gsub("'", [['\'']]) .. "'" end
+
+-- The interpreter running us: the lowest negative index of arg (lua.c convention).
+local function interpreter()
+  local lo = 0
+  while arg and arg[lo - 1] do lo = lo - 1 end
+  return lo < 0 and arg[lo] or "./gdlua"
+end
+
+io.stdout:setvbuf("line")
+local HERE = dirname(arg and arg[0] or "tests/bench/run.lua")
+do  -- make HERE absolute so ROOT is right from any working directory
+  local p = io.popen("cd '" .. HERE:gsub("'", [['\'']]) .. "' && pwd")
+  local abs = p and p:read("l")
+  if p then p:close() end
+  if abs and abs ~= "" then HERE = abs end
+end
+local ROOT = HERE:gsub("/tests/bench$", "")
+local OUT = ROOT .. "/build/bench"
+local GDLUA = os.getenv("GDLUA") or interpreter()
+local PYTHON = os.getenv("PYTHON") or "/usr/bin/python3"
+local REPS = math.tointeger(tonumber(os.getenv("BENCH_REPS") or "")) or 5
+if REPS < 1 then REPS = 1 end
+local ENV = "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "
+
+local function exists(p) local f = io.open(p, "r"); if f then f:close() end; return f ~= nil end
+
+-- Run a shell command; return its output lines and whether it succeeded.
+local function run(cmd)
+  local p = io.popen(cmd .. " 2>&1", "r")
+  local out = p:read("a")
+  local ok = p:close()
+  local lines = {}
+  for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+  return lines, ok
+end
+
+local function median(t)
+  table.sort(t)
+  local n = #t
+  if n == 0 then return nil end
+  if n % 2 == 1 then return t[(n + 1) // 2] end
+  return (t[n // 2] + t[n // 2 + 1]) / 2
+end
+
+local notes = {}
+local function note(s) notes[#notes + 1] = s end
+
+-- Run one implementation `reps` times; return the median seconds and the value.
+local function measure(label, cmd, reps)
+  local samples, value = {}, nil
+  for _ = 1, reps do
+    local lines, ok = run(cmd)
+    local got = false
+    for _, l in ipairs(lines) do
+      local t = l:match("^time%s+(%S+)")
+      if t and tonumber(t) then samples[#samples + 1] = tonumber(t); got = true end
+      local v = l:match("^value%s+(%S+)")
+      if v and tonumber(v) then value = tonumber(v) end
+    end
+    if not ok or not got then
+      local msg = lines[1] or "(no output)"
+      for _, l in ipairs(lines) do
+        if not l:match("^time") and not l:match("^value") then msg = l; break end
+      end
+      note(("%s: failed: %s"):format(label, msg))
+      return nil
+    end
+  end
+  return median(samples), value
+end
+
+-- Is torch importable by PYTHON?
+local torch_version
+do
+  local lines, ok = run(shq(PYTHON) .. [[ -c "import torch; print(torch.__version__)"]])
+  if ok and lines[#lines] then torch_version = lines[#lines] end
+end
+
+local cc_ok = run("command -v cc >/dev/null && echo yes")[1] == "yes"
+
+local function compile_c(w)
+  local src = ("%s/%s.c"):format(HERE, w.name)
+  local exe = ("%s/%s_c"):format(OUT, w.name)
+  if not cc_ok then note(w.name .. " C: no cc"); return nil end
+  local lines, ok = run(("mkdir -p %s && cc -O2 -fno-math-errno -std=c11 -D_POSIX_C_SOURCE=200809L -o %s %s %s -lm")
+    :format(shq(OUT), shq(exe), shq(src), w.c_libs or ""))
+  if not ok then note(("%s C: compile failed: %s"):format(w.name, lines[1] or "?")); return nil end
+  return exe
+end
+
+-- Seconds → the display unit.
+local function scale(w, s)
+  if s == nil then return nil end
+  if w.ops then return s / w.ops * 1e6 end
+  return s * 1e3
+end
+
+local function fmt(x)
+  if x == nil then return "n/a" end
+  if x >= 100 then return ("%.0f"):format(x) end
+  if x >= 10 then return ("%.1f"):format(x) end
+  if x >= 1 then return ("%.2f"):format(x) end
+  return ("%.3f"):format(x)
+end
+local function ratio(a, b)
+  if a == nil or b == nil or b == 0 then return "n/a" end
+  return ("%.2f×"):format(a / b)
+end
+
+local function same(a, b)
+  return math.abs(a - b) <= 1e-9 * math.max(1, math.abs(a), math.abs(b))
+end
+
+-- Selection by name from the command line.
+local wanted = {}
+for i = 1, #(arg or {}) do wanted[arg[i]] = true end
+local selected = {}
+for _, w in ipairs(workloads) do
+  if next(wanted) == nil or wanted[w.name] then selected[#selected + 1] = w end
+end
+for name in pairs(wanted) do
+  local found = false
+  for _, w in ipairs(workloads) do found = found or w.name == name end
+  if not found then io.stderr:write("bench: no workload named " .. name .. "\n"); os.exit(1) end
+end
+
+print(("gdlua bench: %s | torch: %s | OPENBLAS_NUM_THREADS=1 (1 thread vs 1 thread), OPENBLAS_CORETYPE=%s"):format(
+  GDLUA, torch_version and (torch_version .. " via " .. PYTHON) or "n/a (" .. PYTHON .. " cannot import torch)",
+  os.getenv("OPENBLAS_CORETYPE") or "unset"))
+print(("median of up to %d processes × in-process repetitions; CPU time; per-op rows in µs/op, others in ms"):format(REPS))
+
+local rows = {}
+for _, w in ipairs(selected) do
+  local reps = w.reps or {}
+  local function n(impl) return math.min(REPS, reps[impl] or REPS) end
+  local r, v = {}, {}
+  local lua_file = ("%s/%s.lua"):format(HERE, w.name)
+  io.stderr:write(("bench: %s ...\n"):format(w.name))
+  r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file), n("gd"))
+  if torch_version and exists(("%s/%s.py"):format(HERE, w.name)) then
+    r.torch, v.torch = measure(w.name .. " torch",
+      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n("torch"))
+  end
+  if w.c then
+    local exe = compile_c(w)
+    if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe), n("c")) end
+  end
+  for _, k in ipairs { "torch", "c" } do
+    if v.gd and v[k] and not same(v.gd, v[k]) then
+      note(("%s: gdlua value %.17g differs from %s value %.17g"):format(w.name, v.gd, k, v[k]))
+    end
+  end
+  for k, s in pairs(r) do r[k] = scale(w, s) end
+  local verdict = "?"
+  if r.gd then
+    local ok = w.check and w.check(r)
+    -- check returns true, false, or nil when a missing column leaves it open
+    if ok == true then verdict = "met" elseif ok == false then verdict = "MISSED" end
+  end
+  rows[#rows + 1] = {
+    w.name .. " (" .. w.what .. ")", w.unit,
+    r.gd and fmt(r.gd) or "err", fmt(r.torch), ratio(r.torch, r.gd),
+    fmt(r.c), ratio(r.gd, r.c), w.goal .. ": " .. verdict,
+  }
+end
+
+-- Print the table, padding by UTF-8 character count.
+local header = { "workload", "unit", "gdlua", "torch", "torch/gdlua", "C", "gdlua/C", "goal" }
+local width = {}
+for i, h in ipairs(header) do width[i] = utf8.len(h) end
+for _, row in ipairs(rows) do
+  for i, c in ipairs(row) do width[i] = math.max(width[i], utf8.len(c) or #c) end
+end
+local function line(cells)
+  local out = {}
+  for i, c in ipairs(cells) do
+    local pad = (" "):rep(width[i] - (utf8.len(c) or #c))
+    out[i] = (i >= 3 and i <= 7) and (pad .. c) or (c .. pad)
+  end
+  print("| " .. table.concat(out, " | ") .. " |")
+end
+print()
+line(header)
+local sep = {}
+for i = 1, #header do sep[i] = ("-"):rep(width[i]) end
+print("|-" .. table.concat(sep, "-|-") .. "-|")
+for _, row in ipairs(rows) do line(row) end
+if #notes > 0 then
+  print()
+  for _, s in ipairs(notes) do print("note: " .. s) end
+end
