@@ -31,7 +31,7 @@ ifeq ($(SANITIZE),1)
   LDFLAGS += -fsanitize=address,undefined
   GDLUA   := $(B)/gdlua
   MODDIR  := $(B)/gd
-  TESTENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+  TESTENV := ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=16 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
 else ifneq ($(BUILD),)
   B       := $(BUILD)/obj
   GDLUA   := $(BUILD)/gdlua
@@ -97,8 +97,8 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4/gd $(DESTDIR)$(PREFIX)/share/lua/5.4/gd
-	install -m 755 gdlua $(DESTDIR)$(PREFIX)/bin/gdlua
-	install -m 755 gd/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/gd/core.so
+	install -m 755 $(GDLUA) $(DESTDIR)$(PREFIX)/bin/gdlua
+	install -m 755 $(MODDIR)/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/gd/core.so
 	install -m 644 $(LUA_SRC) $(DESTDIR)$(PREFIX)/share/lua/5.4/gd/
 
 clean:

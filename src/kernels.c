@@ -16,7 +16,7 @@
 /* Lua's floor modulo for floats: the result has the sign of b. */
 static inline double fmodfloor(double a, double b) {
   double m = fmod(a, b);
-  if ((m > 0) ? b < 0 : (m < 0 && b != m)) m += b;
+  if (m != 0 && (m < 0) != (b < 0)) m += b;
   return m;
 }
 static inline double fmaxnan(double a, double b) { return (a != a || a > b) ? a : (b != b ? b : (a == b ? a : b)); }

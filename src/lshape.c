@@ -157,20 +157,20 @@ static int tensor_list(lua_State *L, int arg, const gd_tensor **xs, int max, con
 #define MAXLIST 4096
 
 static int l_cat(lua_State *L) {
+  lua_settop(L, 2);
   const gd_tensor **xs = lua_newuserdatauv(L, sizeof(gd_tensor *) * MAXLIST, 0);
-  lua_insert(L, 1);
-  int n = tensor_list(L, 2, xs, MAXLIST, "gd.cat");
-  int dim = lua_isnoneornil(L, 3) ? 0 : gdl_checkdim(L, 3, xs[0]->ndim, "gd.cat");
+  int n = tensor_list(L, 1, xs, MAXLIST, "gd.cat");
+  int dim = lua_isnoneornil(L, 2) ? 0 : gdl_checkdim(L, 2, xs[0]->ndim, "gd.cat");
   gd_tensor *r = gdl_new(L);
   if (gd_cat(r, xs, n, dim)) gdl_fail(L, "gd.cat");
   return 1;
 }
 
 static int l_stack(lua_State *L) {
+  lua_settop(L, 2);
   const gd_tensor **xs = lua_newuserdatauv(L, sizeof(gd_tensor *) * MAXLIST, 0);
-  lua_insert(L, 1);
-  int n = tensor_list(L, 2, xs, MAXLIST, "gd.stack");
-  int dim = lua_isnoneornil(L, 3) ? 0 : gdl_checkdim(L, 3, xs[0]->ndim + 1, "gd.stack");
+  int n = tensor_list(L, 1, xs, MAXLIST, "gd.stack");
+  int dim = lua_isnoneornil(L, 2) ? 0 : gdl_checkdim(L, 2, xs[0]->ndim + 1, "gd.stack");
   gd_tensor *r = gdl_new(L);
   if (gd_stack(r, xs, n, dim)) gdl_fail(L, "gd.stack");
   return 1;
