@@ -22,12 +22,12 @@ LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null)
 
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wmissing-prototypes
 CFLAGS  ?= -O3 -g
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno -fno-trapping-math $(WARN) $(PKG_CFLAGS)
+XCFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno -fno-trapping-math $(WARN) $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
   B       := build/san
-  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
   GDLUA   := $(B)/gdlua
   MODDIR  := $(B)/gd
@@ -49,11 +49,11 @@ BIND_SRC := $(wildcard src/l*.c)
 LIB_OBJ  := $(patsubst src/%.c,$(B)/%.o,$(CORE_SRC) $(BIND_SRC))
 LUA_SRC  := $(wildcard lua/gd/*.lua)
 
-.PHONY: all deps run test bench install clean
+.PHONY: all deps run test bench install clean rock-install
 all: $(GDLUA) $(MODDIR)/core.so
 
 $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
 
 $(B):
 	mkdir -p $@
@@ -66,7 +66,7 @@ $(B)/embedded.c: $(B)/embed $(LUA_SRC)
 	$(B)/embed $@ $(foreach f,$(LUA_SRC),$(subst /,.,$(patsubst lua/%.lua,%,$(f)))=$(f))
 
 $(B)/embedded.o: $(B)/embedded.c
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(CC) $(CFLAGS) $(XCFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(GDLUA): $(LIB_OBJ) $(B)/gdlua.o $(B)/embedded.o
 	$(CC) $(LDFLAGS) -Wl,-E -o $@ $^ $(LUA_LIBS) $(LDLIBS) -lreadline
@@ -103,3 +103,10 @@ install: all
 
 clean:
 	rm -rf build gd gdlua plots
+
+# luarocks' install step (see gdlua-0.1-1.rockspec).
+rock-install: all
+	install -d $(INST_LIBDIR)/gd $(INST_LUADIR)/gd $(INST_BINDIR)
+	install -m 755 $(MODDIR)/core.so $(INST_LIBDIR)/gd/core.so
+	install -m 644 $(LUA_SRC) $(INST_LUADIR)/gd/
+	install -m 755 $(GDLUA) $(INST_BINDIR)/gdlua

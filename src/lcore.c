@@ -12,6 +12,7 @@
 #include "kernels.h"
 
 static const char tensor_key = 'T';   /* registry key of the metatable */
+static const char pool_key = 'P';     /* registry key of the pool sentinel */
 
 gd_tensor *gdl_new(lua_State *L) {
   gdl_gcstep(L);
@@ -155,10 +156,23 @@ void gdl_register(lua_State *L, const gdl_reg *r, int t, int m, int d) {
   }
 }
 
+/* Finalizer of the module's sentinel: return pooled buffers to the system. */
+static int pool_release(lua_State *L) {
+  (void)L;
+  gd_pool_trim();
+  return 0;
+}
+
 /* Module entry: returns the table of functions with `_methods` and `_docs`. */
 LUAMOD_API int luaopen_gd_core(lua_State *L);
 LUAMOD_API int luaopen_gd_core(lua_State *L) {
   lua_settop(L, 0);
+  lua_newuserdatauv(L, 1, 0);              /* sentinel: trims the pool when the state closes */
+  lua_newtable(L);
+  lua_pushcfunction(L, pool_release);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &pool_key);
   lua_newtable(L);                         /* 1: functions */
   lua_newtable(L);                         /* 2: methods */
   lua_newtable(L);                         /* 3: docs (function → line) */
