@@ -26,7 +26,7 @@ local y = gd.tensor{55.4183651, 58.19427589, 61.23082496, 62.31255873, 63.107002
                     63.69569103, 67.24704918, 71.43650092, 73.10130336, 77.84988286}:reshape(10, 1)
 show("gd.inv(X.T:matmul(X)):matmul(X.T):matmul(y)  (seed 000, problem 2(1))",
   gd.inv(X.T:matmul(X)):matmul(X.T):matmul(y))
-show("gd.lstsq(X, y)  (the same by QR-free least squares)", gd.lstsq(X, y))
+show("gd.lstsq(X, y)  (the same by LAPACK least squares)", gd.lstsq(X, y))
 
 gd.seed(43052)
 local z = gd.normal(3, 2, 10000)

@@ -17,6 +17,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "kernels.h"
+
 #define MM_SMALL 512   /* m·n·k at or below which the plain loop is used */
 
 /* C = A·B by definition: C_ij = Σ_p A_ip B_pj, summed in order. */
@@ -171,8 +173,12 @@ int gd_matmul(gd_tensor *out, const gd_tensor *a, const gd_tensor *b) {
   double *pc = gd_data(out);
   size_t count = out->numel / (size_t)(m * n);
 
-  /* b one matrix and a's rows evenly spaced across the batch: one product */
+  /* b one matrix and a's rows evenly spaced across the batch: one product.
+   * A single row has no row stride of its own; take the batch's. */
   if (bb == 0 && ba > 0) {
+    if (m == 1)
+      for (int i = nbat - 1; i >= 0; i--)
+        if (bshape[i] != 1) { rsa = stra[i]; break; }
     int64_t step = m * rsa;
     int even = 1;
     for (int i = nbat - 1; i >= 0 && even; i--) {

@@ -176,6 +176,17 @@ int gd_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_ten
 }
 
 int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  /* the common cases in one flat loop: equal shapes, or a 0-d operand */
+  if ((unsigned)op < GD_BIN_COUNT && gd_is_contig(a) && gd_is_contig(b) &&
+      (a->ndim == 0 || b->ndim == 0 || gd_shape_eq(a->ndim, a->shape, b->ndim, b->shape))) {
+    const gd_tensor *big = a->ndim ? a : b;
+    int rc = gd_tensor_alloc(out, big->ndim, big->shape);
+    if (rc) return rc;
+    double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
+    const int64_t s[3] = {1, a->ndim || !b->ndim ? 1 : 0, b->ndim || !a->ndim ? 1 : 0};
+    binfns[op](NULL, (int64_t)out->numel, p, s);
+    return GD_OK;
+  }
   int nd;
   int64_t shape[GD_MAXDIM];
   int rc = gd_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape);

@@ -23,8 +23,14 @@ gd_tensor *gdl_new(lua_State *L) {
   return t;
 }
 
+static const void *tensor_mt;         /* this state's metatable: a fast first test */
+
 gd_tensor *gdl_test(lua_State *L, int i) {
   if (lua_type(L, i) != LUA_TUSERDATA || !lua_getmetatable(L, i)) return NULL;
+  if (lua_topointer(L, -1) == tensor_mt) {
+    lua_pop(L, 1);
+    return lua_touserdata(L, i);
+  }
   lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
   int ok = lua_rawequal(L, -1, -2);
   if (!ok) {                       /* subtypes (Variable) chain to the tensor metatable */
@@ -187,6 +193,7 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   lua_pushvalue(L, 3);
   lua_setfield(L, 1, "_docs");
   lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
+  tensor_mt = lua_topointer(L, -1);
   lua_setfield(L, 1, "_metatable");
   lua_settop(L, 1);
   return 1;

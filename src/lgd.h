@@ -59,6 +59,9 @@ int gdl_getitem(lua_State *L);
 /* __newindex: x[i] = v, x[{...}] = v. */
 int gdl_setitem(lua_State *L);
 
+/* Push the numpy-style text of the tensor at i as "prefix(...)". */
+int gdl_tostring(lua_State *L, int i, const char *prefix);
+
 /* Module parts: each registers its functions (gd table at 1, methods at 2,
  * docs at 3 on the stack). */
 void gdl_open_tensor(lua_State *L);

@@ -149,8 +149,10 @@ size_t gd_alloc_take_debt(void) {
 /* ---- headers ----------------------------------------------------------- */
 
 void gd_tensor_init(gd_tensor *t) {
-  memset(t, 0, sizeof *t);
+  t->st = NULL;     /* shape/stride entries past ndim are never read */
+  t->off = 0;
   t->numel = 1;
+  t->ndim = 0;
 }
 
 size_t gd_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
