@@ -41,9 +41,20 @@ gd_tensor *gdl_test(lua_State *L, int i) {
   return ok ? lua_touserdata(L, i) : NULL;
 }
 
+const char *gdl_typename(lua_State *L, int i) {
+  int t = luaL_getmetafield(L, i, "__name");
+  if (t == LUA_TSTRING) {
+    const char *n = lua_tostring(L, -1);
+    lua_pop(L, 1);               /* the metatable still anchors the string */
+    return n;
+  }
+  if (t != LUA_TNIL) lua_pop(L, 1);
+  return luaL_typename(L, i);
+}
+
 gd_tensor *gdl_check(lua_State *L, int i, const char *fname) {
   gd_tensor *t = gdl_test(L, i);
-  if (!t) luaL_error(L, "%s: argument %d: tensor expected, got %s", fname, i, luaL_typename(L, i));
+  if (!t) luaL_error(L, "%s: argument %d: tensor expected, got %s", fname, i, gdl_typename(L, i));
   if (!t->st) luaL_error(L, "%s: argument %d: tensor is empty (closed)", fname, i);
   return t;
 }
@@ -71,7 +82,7 @@ gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname) {
     /* fallthrough */
     default:
       luaL_error(L, "%s: argument %d: tensor or number expected, got %s", fname, i,
-                 luaL_typename(L, i));
+                 gdl_typename(L, i));
       return NULL;
   }
 }

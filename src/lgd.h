@@ -25,6 +25,8 @@ typedef struct gdl_reg {
 gd_tensor *gdl_new(lua_State *L);
 /* The tensor at index i, or NULL if it is not one. */
 gd_tensor *gdl_test(lua_State *L, int i);
+/* Type name for messages: the metatable's __name ("gd.Tensor", "FILE*") or the Lua type. */
+const char *gdl_typename(lua_State *L, int i);
 /* The tensor at index i, or an error naming fname and the argument. */
 gd_tensor *gdl_check(lua_State *L, int i, const char *fname);
 /* Room for a number operand seen as a 0-d tensor (lives on the C stack). */

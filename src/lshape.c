@@ -214,7 +214,7 @@ static int l_index(lua_State *L) {
   int64_t *ids = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)(n ? n : 1), 0);
   for (int64_t k = 0; k < n; k++) {
     double v = gd_data(idx)[idx->ndim ? k * idx->stride[0] : 0];
-    if (v != (double)(int64_t)v) luaL_error(L, "gd.index: index %g is not an integer", v);
+    if (v != (double)(int64_t)v) luaL_error(L, "gd.index: index %f is not an integer", v);
     ids[k] = checkindex(L, 3, (int64_t)v, x->shape[dim], dim, "gd.index");
   }
   gd_tensor *r = gdl_new(L);

@@ -174,7 +174,7 @@ static int f_arange(lua_State *L) {
   if (step == 0 || step != step) luaL_error(L, "gd.arange: step must be nonzero");
   double cnt = ceil((stop - start) / step);
   if (!(cnt >= 0)) cnt = 0;          /* also NaN */
-  if (cnt > 1e15) luaL_error(L, "gd.arange: too many elements (%g)", cnt);
+  if (cnt > 1e15) luaL_error(L, "gd.arange: too many elements (%f)", cnt);
   int64_t shape[1] = {(int64_t)cnt};
   gd_tensor *t = gdl_new(L);
   if (gd_tensor_alloc(t, 1, shape)) gdl_fail(L, "gd.arange");
