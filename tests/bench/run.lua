@@ -10,6 +10,7 @@ Each workload <name> is up to three programs in this directory:
   <name>.lua  run as `gdlua tests/bench/<name>.lua`
   <name>.py   run with PYTHON (torch, 1 thread, float64); skipped ("n/a") if torch is missing
   <name>.c    optional plain-C baseline, compiled into build/bench/ at run time
+              (entry field c = a short description of it; c_libs = extra cc arguments)
 Each program does its own set-up, then prints one line `time <seconds>` per timed
 repetition of the timed region (set-up and start-up excluded), and optionally
 `value <number>` (a checksum compared across implementations). Every program
@@ -26,13 +27,13 @@ local workloads = {
     goal = "< 0.3 µs/op, ≥ 10× torch",
     check = function(r) return r.gd < 0.3 and (r.torch and r.torch / r.gd >= 10) end },
   { name = "chain", what = "sum(exp(-0.5*(x*w)^2)), 1e7",
-    unit = "ms", c = true, reps = { gd = 3, torch = 3 },
+    unit = "ms", c = "fused loop, glibc exp, cc -O2 -fno-math-errno", reps = { gd = 3, torch = 3 },
     goal = "≤ 1.5× C, ≥ 10× torch",
     check = function(r)
       return (r.c and r.gd / r.c <= 1.5) and (r.torch and r.torch / r.gd >= 10)
     end },
   { name = "matmul", what = "1024×1024 @ 1024×1024",
-    unit = "ms", c = true, c_libs = "$(pkg-config --cflags --libs openblas)",
+    unit = "ms", c = "cblas_dgemm called directly", c_libs = "$(pkg-config --cflags --libs openblas)",
     goal = "within 5% of torch",
     check = function(r) return r.torch and r.gd <= 1.05 * r.torch end },
 }
@@ -228,6 +229,11 @@ local sep = {}
 for i = 1, #header do sep[i] = ("-"):rep(width[i]) end
 print("|-" .. table.concat(sep, "-|-") .. "-|")
 for _, row in ipairs(rows) do line(row) end
+local cs = {}
+for _, w in ipairs(selected) do
+  if type(w.c) == "string" then cs[#cs + 1] = w.name .. ": " .. w.c end
+end
+if #cs > 0 then print(); print("C column: " .. table.concat(cs, "; ")) end
 if #notes > 0 then
   print()
   for _, s in ipairs(notes) do print("note: " .. s) end
