@@ -1,14 +1,45 @@
-/* gdlua.c: the executable (minimal: runs scripts; the REPL comes next). */
+/* gdlua.c: the gdlua executable.
+ *
+ * The lua5.4 command line (-e, -l, -i, -v, -E, -W, -, --, `arg`, LUA_INIT)
+ * with `gd` and `help` preloaded as globals, and a REPL written for
+ * numerical work: readline editing and a history file, expressions printed
+ * without `return`, statements continued over several lines while they are
+ * incomplete, Ctrl-C that stops the running computation but not the
+ * session, and tab completion of dotted and colon paths (`gd.li` →
+ * `gd.linspace`, `x:res` → `x:reshape`).  The completion candidates come
+ * from lua/gd/repl.lua; this file reads lines and runs chunks.
+ *
+ * The Lua sources in lua/gd/ are compiled in (embed.c) and served through
+ * package.preload, so gdlua runs from any directory without LUA_PATH.
+ * It behaves like lua.c where the command line is concerned, but shares
+ * no code with it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include <readline/readline.h>
+#include <readline/history.h>
+
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
-#include <stdio.h>
-#include <string.h>
+
+#define GDLUA_NAME "gdlua"
+#define HISTORY_LINES 1000
+
+/* ---- embedded Lua modules -------------------------------------------- */
 
 struct gd_embedded { const char *name; const unsigned char *src; size_t len; };
 extern const struct gd_embedded gd_embedded[];
 LUAMOD_API int luaopen_gd_core(lua_State *L);
 
+/* package.preload loader of one embedded file (upvalue: its gd_embedded). */
 static int load_embedded(lua_State *L) {
   const struct gd_embedded *e = lua_touserdata(L, lua_upvalueindex(1));
   const char *chunk = lua_pushfstring(L, "=[gd] %s", e->name);
@@ -18,54 +49,713 @@ static int load_embedded(lua_State *L) {
   return 1;
 }
 
+/* Register gd.core and every embedded file (gd.init as gd) in package.preload. */
 static void preload(lua_State *L) {
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   lua_pushcfunction(L, luaopen_gd_core);
   lua_setfield(L, -2, "gd.core");
   for (const struct gd_embedded *e = gd_embedded; e->name; e++) {
-    const char *name = e->name;
-    size_t n = strlen(name);
+    size_t n = strlen(e->name);
+    if (n > 5 && strcmp(e->name + n - 5, ".init") == 0)
+      lua_pushlstring(L, e->name, n - 5);
+    else
+      lua_pushstring(L, e->name);
     lua_pushlightuserdata(L, (void *)e);
     lua_pushcclosure(L, load_embedded, 1);
-    if (n > 5 && strcmp(name + n - 5, ".init") == 0)  /* gd.init → gd */
-      lua_pushlstring(L, name, n - 5);
-    else
-      lua_pushstring(L, name);
-    lua_insert(L, -2);
     lua_settable(L, -3);
   }
   lua_pop(L, 1);
 }
 
-static int traceback(lua_State *L) {
+/* ---- running chunks, and Ctrl-C while they run ---------------------- */
+
+/* Ctrl-C cannot raise a Lua error from a signal handler; it sets a hook
+ * instead (lua_sethook is safe there), and the hook raises the error at
+ * the next Lua instruction, call or return. */
+static lua_State *running;
+
+static void interrupt_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  luaL_error(L, "interrupted!");
+}
+
+static void on_sigint_running(int sig) {
+  (void)sig;
+  lua_sethook(running, interrupt_hook,
+              LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
+
+/* Message handler: the message (or the error object's __tostring) plus a traceback. */
+static int msghandler(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
-  luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
+  if (!msg) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+/* Call the function below the narg arguments on top, with tracebacks and
+ * Ctrl-C turned into an "interrupted!" error.  In a script a second Ctrl-C
+ * ends the process (the first may be stuck in C code); in the REPL every
+ * Ctrl-C only interrupts, so a session is never lost to an impatient key. */
+static int docall(lua_State *L, int narg, int nres, int in_repl) {
+  int base = lua_gettop(L) - narg;
+  lua_pushcfunction(L, msghandler);
+  lua_insert(L, base);
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint_running;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = in_repl ? 0 : SA_RESETHAND;   /* no SA_RESTART: Ctrl-C also ends a blocked read */
+  running = L;
+  sigaction(SIGINT, &sa, &old);
+  int status = lua_pcall(L, narg, nres, base);
+  sigaction(SIGINT, &old, NULL);
+  if (lua_gethook(L) == interrupt_hook) lua_sethook(L, NULL, 0, 0);   /* a late Ctrl-C */
+  lua_remove(L, base);
+  return status;
+}
+
+/* Print the error on top (if any) as "gdlua: msg" on stderr and pop it. */
+static int report(lua_State *L, int status) {
+  if (status != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "%s: %s\n", GDLUA_NAME, msg ? msg : "(error object is not a string)");
+    fflush(stderr);
+    lua_pop(L, 1);
+  }
+  return status;
+}
+
+static int dostring(lua_State *L, const char *s, const char *chunkname) {
+  int status = luaL_loadbuffer(L, s, strlen(s), chunkname);
+  if (status == LUA_OK) status = docall(L, 0, 0, 0);
+  return report(L, status);
+}
+
+static int dofile(lua_State *L, const char *fname) {
+  int status = luaL_loadfile(L, fname);
+  if (status == LUA_OK) status = docall(L, 0, 0, 0);
+  return report(L, status);
+}
+
+/* ---- the REPL: reading lines ---------------------------------------- */
+
+/* On a terminal, lines come from readline's callback interface driven by
+ * pselect, with SIGINT, SIGWINCH and SIGCONT blocked except inside
+ * pselect: a Ctrl-C at the prompt then always lands in pselect, never
+ * half-way through readline, and simply abandons the line being typed.
+ * After Ctrl-Z and fg (SIGCONT) the shell has reset the terminal: set it
+ * up again and redraw the line. */
+static volatile sig_atomic_t got_sigint, got_sigwinch, got_sigcont;
+static char *line_read;
+static int line_done;
+
+static void on_signal_at_prompt(int sig) {
+  if (sig == SIGINT) got_sigint = 1;
+  else if (sig == SIGWINCH) got_sigwinch = 1;
+  else got_sigcont = 1;
+}
+
+static void on_line(char *line) {
+  line_read = line;
+  line_done = 1;
+  rl_callback_handler_remove();
+}
+
+enum read_result { READ_LINE, READ_EOF, READ_CANCELLED };
+
+static enum read_result read_tty(const char *prompt, char **line) {
+  sigset_t block, orig;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGWINCH);
+  sigaddset(&block, SIGCONT);
+  sigprocmask(SIG_BLOCK, &block, &orig);
+  struct sigaction sa, old_int, old_winch, old_cont;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal_at_prompt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGWINCH, &sa, &old_winch);
+  sigaction(SIGCONT, &sa, &old_cont);
+  got_sigint = got_sigwinch = got_sigcont = 0;
+
+  enum read_result res = READ_LINE;
+  line_read = NULL;
+  line_done = 0;
+  rl_callback_handler_install(prompt, on_line);
+  int fd = fileno(rl_instream ? rl_instream : stdin);
+  while (!line_done) {
+    fd_set fds;
+    FD_ZERO(&fds);
+    FD_SET(fd, &fds);
+    int r = pselect(fd + 1, &fds, NULL, NULL, NULL, &orig);
+    if (r < 0 && errno != EINTR) {            /* the terminal went away */
+      rl_callback_handler_remove();
+      break;
+    }
+    if (got_sigwinch) {
+      got_sigwinch = 0;
+      rl_resize_terminal();
+    }
+    if (got_sigcont) {
+      got_sigcont = 0;
+      if (rl_deprep_term_function) rl_deprep_term_function();
+      if (rl_prep_term_function) rl_prep_term_function(1);
+      rl_forced_update_display();
+    }
+    if (got_sigint) {                         /* abandon the line, keep the session */
+      got_sigint = 0;
+      rl_echo_signal_char(SIGINT);
+      rl_free_line_state();
+      rl_callback_sigcleanup();
+      rl_cleanup_after_signal();
+      rl_callback_handler_remove();
+      fputc('\n', rl_outstream ? rl_outstream : stdout);
+      res = READ_CANCELLED;
+      break;
+    }
+    if (r > 0) rl_callback_read_char();
+  }
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGWINCH, &old_winch, NULL);
+  sigaction(SIGCONT, &old_cont, NULL);
+  sigprocmask(SIG_SETMASK, &orig, NULL);
+  if (res == READ_LINE && !line_read) res = READ_EOF;
+  *line = line_read;
+  return res;
+}
+
+/* Not a terminal (a pipe or file on stdin, as in `gdlua -i < session`):
+ * the prompt on stdout and a plain line read, no editing, no history. */
+static enum read_result read_plain(const char *prompt, char **line) {
+  fputs(prompt, stdout);
+  fflush(stdout);
+  size_t cap = 0;
+  *line = NULL;
+  ssize_t n = getline(line, &cap, stdin);
+  if (n < 0) {
+    free(*line);
+    *line = NULL;
+    return READ_EOF;
+  }
+  if (n > 0 && (*line)[n - 1] == '\n') (*line)[n - 1] = '\0';
+  return READ_LINE;
+}
+
+/* ---- the REPL: history ---------------------------------------------- */
+
+/* $GDLUA_HISTORY, else $HOME/.gdlua_history; saved at exit, also on os.exit. */
+static char *history_path;
+
+static void history_save(void) {
+  if (!history_path) return;
+  write_history(history_path);
+  free(history_path);
+  history_path = NULL;
+  clear_history();
+}
+
+static void history_load(void) {
+  const char *p = getenv("GDLUA_HISTORY");
+  const char *home = getenv("HOME");
+  char *path = NULL;
+  if (p && *p) {
+    path = malloc(strlen(p) + 1);
+    if (path) strcpy(path, p);
+  } else if (home && *home) {
+    static const char name[] = "/.gdlua_history";
+    path = malloc(strlen(home) + sizeof name);
+    if (path) { strcpy(path, home); strcat(path, name); }
+  }
+  using_history();
+  stifle_history(HISTORY_LINES);
+  if (!path) return;
+  read_history(path);                         /* a missing file is a fresh start */
+  history_path = path;
+  static int registered;
+  if (!registered) registered = !atexit(history_save);
+}
+
+static void history_add(const char *line) {
+  if (!line[strspn(line, " \t")]) return;
+  HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+  if (!last || strcmp(last->line, line) != 0) add_history(line);
+}
+
+/* ---- the REPL: tab completion ----------------------------------------- */
+
+/* The Lua half of the REPL, gd.repl (lua/gd/repl.lua), is kept in the
+ * registry under repl_key: complete(path) gives the completions of a
+ * path, format(...) the line that shows results, error_text(msg) the text
+ * of an error.  Without it the REPL still runs, plainer. */
+static lua_State *repl_L;
+static const char repl_key = 'r';
+
+/* Push gd.repl[name] (nil if missing) and return its type. */
+static int repl_helper(lua_State *L, const char *name) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &repl_key) != LUA_TTABLE) return LUA_TNIL;
+  int t = lua_getfield(L, -1, name);
+  lua_remove(L, -2);
+  return t;
+}
+
+/* Readline breaks words at '.' and ':' too, so that the matches it shows
+ * and inserts are member names (`linspace`, not `gd.linspace`).  Lua is
+ * given the whole path; path_skip bytes are cut off each candidate. */
+static size_t path_skip;
+static int cands_index;                       /* stack index of the candidate list */
+
+/* (protected) complete(path): the sorted candidates, a table left on the stack. */
+static int fetch_candidates(lua_State *L) {
+  const char *path = lua_touserdata(L, 1);
+  size_t len = (size_t)lua_tointeger(L, 2);
+  if (repl_helper(L, "complete") != LUA_TFUNCTION) luaL_error(L, "no gd.repl.complete");
+  lua_pushlstring(L, path, len);
+  lua_call(L, 1, 1);
+  luaL_checktype(L, -1, LUA_TTABLE);
+  return 1;
+}
+
+static char *complete_next(const char *text, int state) {
+  static lua_Integer next;
+  (void)text;
+  if (state == 0) next = 0;
+  char *match = NULL;
+  if (lua_rawgeti(repl_L, cands_index, ++next) == LUA_TSTRING) {
+    size_t n;
+    const char *s = lua_tolstring(repl_L, -1, &n);
+    if (n >= path_skip && (match = malloc(n - path_skip + 1)))   /* readline frees it */
+      memcpy(match, s + path_skip, n - path_skip + 1);
+  }
+  lua_pop(repl_L, 1);
+  return match;
+}
+
+static int is_path_char(char c) {
+  return isalnum((unsigned char)c) || c == '_' || c == '.' || c == ':';
+}
+
+/* The quote that opens a string still open at `point` in line, or 0.
+ * (Long strings and comments are not followed: Tab there is rare.) */
+static char open_quote(const char *line, int point) {
+  char q = 0;
+  for (int i = 0; i < point && line[i]; i++) {
+    if (q && line[i] == '\\') i++;
+    else if (q && line[i] == q) q = 0;
+    else if (!q && (line[i] == '"' || line[i] == '\'')) q = line[i];
+  }
+  return q;
+}
+
+/* Words break at Lua's operators and punctuation, '.' and ':' included;
+ * inside a string only at the quote, so that Tab completes a file name. */
+static char lua_word_breaks[] = " \t\n\"'`@$><=;|&{}()[],+-*/%^~#.:";
+static char string_word_breaks[] = "\"'";
+
+static char *word_breaks(void) {
+  return open_quote(rl_line_buffer, rl_point) ? string_word_breaks : lua_word_breaks;
+}
+
+static char **attempt_completion(const char *text, int start, int end) {
+  char q = open_quote(rl_line_buffer, start);
+  if (q) {                                    /* readline's file names, then the quote */
+    rl_completion_append_character = q;
+    return NULL;
+  }
+  rl_attempted_completion_over = 1;
+  rl_completion_append_character = '\0';
+  int from = start;
+  while (from > 0 && is_path_char(rl_line_buffer[from - 1])) from--;
+  if (from == end && !rl_line_buffer[strspn(rl_line_buffer, " \t")]) {
+    rl_insert_text("  ");                     /* Tab at the start of a line indents */
+    return NULL;
+  }
+  lua_State *L = repl_L;
+  lua_pushcfunction(L, fetch_candidates);
+  lua_pushlightuserdata(L, rl_line_buffer + from);
+  lua_pushinteger(L, end - from);
+  char **matches = NULL;
+  if (lua_pcall(L, 2, 1, 0) == LUA_OK) {      /* a failure just completes nothing */
+    path_skip = (size_t)(start - from);
+    cands_index = lua_gettop(L);
+    matches = rl_completion_matches(text, complete_next);
+  }
+  lua_pop(L, 1);
+  return matches;
+}
+
+/* ---- the REPL: compiling, running, printing ------------------------- */
+
+/* A syntax error at <eof> means the chunk is not finished yet. */
+static int incomplete(lua_State *L, int status) {
+  static const char mark[] = "<eof>";
+  size_t n;
+  const char *msg = lua_tolstring(L, -1, &n);
+  return status == LUA_ERRSYNTAX && msg && n >= sizeof mark - 1 &&
+         strcmp(msg + n - (sizeof mark - 1), mark) == 0;
+}
+
+/* Compile buf as "return <buf>" so that an expression prints its value,
+ * else as statements.  Pushes the function or the error message. */
+static int compile(lua_State *L, const char *buf, size_t len) {
+  const char *ret = lua_pushfstring(L, "return %s", buf);
+  int status = luaL_loadbuffer(L, ret, strlen(ret), "=stdin");
+  lua_remove(L, -2);
+  if (status == LUA_OK) return status;
+  lua_pop(L, 1);
+  return luaL_loadbuffer(L, buf, len, "=stdin");
+}
+
+/* (protected) Print the results on one line: gd.repl.format's text, or
+ * each with tostring, separated by tabs. */
+static int print_results(lua_State *L) {
+  int n = lua_gettop(L);
+  if (repl_helper(L, "format") == LUA_TFUNCTION) {
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    n = 1;
+  } else {
+    lua_pop(L, 1);
+  }
+  for (int i = 1; i <= n; i++) {
+    size_t len;
+    const char *s = luaL_tolstring(L, i, &len);
+    if (i > 1) fputc('\t', stdout);
+    fwrite(s, 1, len, stdout);
+    lua_pop(L, 1);
+  }
+  fputc('\n', stdout);
+  fflush(stdout);
+  return 0;
+}
+
+/* (protected) gd.repl.error_text(msg), or msg. */
+static int error_text(lua_State *L) {
+  if (repl_helper(L, "error_text") == LUA_TFUNCTION) {
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+  }
+  return lua_type(L, -1) == LUA_TSTRING ? 1 : 0;
+}
+
+/* Print the error message on top on stderr and pop it. */
+static void print_error(lua_State *L) {
+  lua_pushcfunction(L, error_text);
+  lua_pushvalue(L, -2);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);                     /* the message as it came */
+  }
+  const char *msg = lua_tostring(L, -1);
+  fprintf(stderr, "%s\n", msg ? msg : "(error object is not a string)");
+  fflush(stderr);
+  lua_pop(L, 2);
+}
+
+/* Run the compiled chunk on top and print what it returns. */
+static void run_chunk(lua_State *L) {
+  int base = lua_gettop(L);
+  int status = docall(L, 0, LUA_MULTRET, 1);
+  int n = lua_gettop(L) - base + 1;
+  if (status == LUA_OK && n > 0) {
+    lua_pushcfunction(L, print_results);
+    lua_insert(L, base);
+    status = docall(L, n, 0, 1);
+  }
+  if (status != LUA_OK) print_error(L);
+}
+
+static const char *prompt(lua_State *L, int first) {
+  lua_getglobal(L, first ? "_PROMPT" : "_PROMPT2");
+  const char *p = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  lua_pop(L, 1);                              /* still referenced by the global */
+  return p ? p : first ? "> " : ">> ";
+}
+
+/* Load gd.repl into the registry; set readline up on a terminal. */
+static void setup_repl(lua_State *L, int tty) {
+  repl_L = L;
+  lua_getglobal(L, "require");
+  lua_pushstring(L, "gd.repl");
+  if (docall(L, 1, 1, 1) == LUA_OK) lua_rawsetp(L, LUA_REGISTRYINDEX, &repl_key);
+  else print_error(L);
+  if (!tty) return;
+  rl_readline_name = GDLUA_NAME;
+  rl_attempted_completion_function = attempt_completion;
+  rl_basic_word_break_characters = lua_word_breaks;
+  rl_completion_word_break_hook = word_breaks;
+  rl_catch_signals = 0;                       /* read_tty handles SIGINT, SIGWINCH, SIGCONT */
+  rl_catch_sigwinch = 0;
+}
+
+/* The read-eval-print loop, until end of input.  Lines accumulate in
+ * chunk until they compile or fail for a reason other than <eof>. */
+static void repl(lua_State *L) {
+  int tty = isatty(STDIN_FILENO);
+  if (tty) {
+    lua_getglobal(L, "gd");
+    lua_getfield(L, -1, "version");
+    const char *v = lua_tostring(L, -1);
+    printf("%s — " LUA_VERSION " with tensors; help() for help\n", v ? v : GDLUA_NAME);
+    fflush(stdout);
+    lua_pop(L, 2);
+    history_load();
+  }
+  setup_repl(L, tty);
+  char *chunk = NULL;
+  size_t len = 0;
+  for (;;) {
+    char *line;
+    enum read_result r = tty ? read_tty(prompt(L, len == 0), &line)
+                             : read_plain(prompt(L, len == 0), &line);
+    if (r == READ_EOF) break;
+    if (r == READ_CANCELLED) {                /* Ctrl-C: drop the pending chunk too */
+      len = 0;
+      continue;
+    }
+    if (tty) history_add(line);
+    size_t n = strlen(line);
+    char *grown = realloc(chunk, len + n + 2);
+    if (!grown) {
+      free(line);
+      fputs("gdlua: out of memory\n", stderr);
+      break;
+    }
+    chunk = grown;
+    if (len > 0) chunk[len++] = '\n';
+    memcpy(chunk + len, line, n + 1);
+    len += n;
+    free(line);
+    if (!chunk[strspn(chunk, " \t")]) {       /* nothing typed yet */
+      len = 0;
+      continue;
+    }
+    int status = compile(L, chunk, len);
+    if (incomplete(L, status)) {
+      lua_pop(L, 1);
+      continue;
+    }
+    len = 0;
+    if (status == LUA_OK) run_chunk(L);
+    else print_error(L);
+  }
+  free(chunk);
+  if (tty) {
+    fputc('\n', stdout);
+    fflush(stdout);
+    history_save();
+  }
+}
+
+/* ---- the command line ------------------------------------------------ */
+
+enum {
+  OPT_ERROR = 1 << 0,
+  OPT_I = 1 << 1,       /* -i: REPL after the script */
+  OPT_V = 1 << 2,       /* -v: version */
+  OPT_E = 1 << 3,       /* -E: ignore environment variables */
+  OPT_EXEC = 1 << 4,    /* some -e was given */
+};
+
+static void usage(const char *bad, int missing_arg) {
+  if (bad) {
+    if (missing_arg) fprintf(stderr, "%s: '%s' needs an argument\n", GDLUA_NAME, bad);
+    else fprintf(stderr, "%s: unrecognized option '%s'\n", GDLUA_NAME, bad);
+  }
+  fputs("usage: " GDLUA_NAME " [options] [script [args]]\n"
+        "  -e stat   run the Lua statement stat\n"
+        "  -i        enter the REPL after running the script\n"
+        "  -l mod    require(\"mod\") into the global mod\n"
+        "  -l g=mod  require(\"mod\") into the global g\n"
+        "  -v        print the version\n"
+        "  -E        ignore LUA_INIT, LUA_PATH and LUA_CPATH\n"
+        "  -W        turn warnings on\n"
+        "  --        stop handling options\n"
+        "  -         run standard input as the script and stop handling options\n"
+        "With no script, " GDLUA_NAME " starts the REPL on a terminal, else runs standard input.\n",
+        stderr);
+  fflush(stderr);
+}
+
+/* First pass over argv: which options are set, and where the script is
+ * (*script == argc if there is none).  Arguments of -e/-l are not run yet. */
+static int scan_options(int argc, char **argv, int *script) {
+  int flags = 0;
+  *script = argc;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-' || a[1] == '\0') {       /* a script name, or "-" for stdin */
+      *script = i;
+      return flags;
+    }
+    switch (a[1]) {
+      case '-':
+        if (a[2]) break;
+        *script = i + 1;
+        return flags;
+      case 'i': case 'v': case 'E': case 'W':
+        if (a[2]) break;
+        flags |= a[1] == 'i' ? OPT_I : a[1] == 'v' ? OPT_V : a[1] == 'E' ? OPT_E : 0;
+        continue;
+      case 'e': case 'l':
+        if (a[1] == 'e') flags |= OPT_EXEC;
+        if (a[2] == '\0' && (++i >= argc || argv[i][0] == '-')) {
+          usage(a, 1);
+          return OPT_ERROR;
+        }
+        continue;
+      default:
+        break;
+    }
+    usage(a, 0);
+    return OPT_ERROR;
+  }
+  return flags;
+}
+
+/* `arg`: the script at 0, its arguments at 1.., the interpreter and the
+ * options at negative indices.  With no script the interpreter is at 0. */
+static void create_arg_table(lua_State *L, int argc, char **argv, int script) {
+  int zero = script < argc ? script : 0;
+  lua_createtable(L, argc - zero - 1 > 0 ? argc - zero - 1 : 0, zero + 1);
+  for (int i = 0; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i - zero);
+  }
+  lua_setglobal(L, "arg");
+}
+
+/* require(mod) into a global: "-l mod" or "-l g=mod". */
+static int run_require(lua_State *L, const char *spec) {
+  const char *eq = strchr(spec, '=');
+  const char *mod = eq ? eq + 1 : spec;
+  lua_getglobal(L, "require");
+  lua_pushstring(L, mod);
+  int status = docall(L, 1, 1, 0);
+  if (status == LUA_OK) {
+    lua_pushlstring(L, spec, eq ? (size_t)(eq - spec) : strlen(spec));
+    lua_insert(L, -2);
+    lua_setglobal(L, lua_tostring(L, -2));
+    lua_pop(L, 1);
+  }
+  return report(L, status);
+}
+
+/* Second pass: -e, -l and -W in command-line order. */
+static int run_options(lua_State *L, char **argv, int script) {
+  for (int i = 1; i < script; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-') continue;
+    switch (a[1]) {
+      case 'W':
+        lua_warning(L, "@on", 0);
+        break;
+      case 'e': case 'l': {
+        const char *v = a[2] ? a + 2 : argv[++i];
+        int status = a[1] == 'e' ? dostring(L, v, "=(command line)") : run_require(L, v);
+        if (status != LUA_OK) return status;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return LUA_OK;
+}
+
+/* LUA_INIT_5_4, else LUA_INIT: "@file" runs the file, anything else is code. */
+static int run_init(lua_State *L) {
+  const char *name = "=LUA_INIT_" LUA_VERSION_MAJOR "_" LUA_VERSION_MINOR;
+  const char *init = getenv(name + 1);
+  if (!init) {
+    name = "=LUA_INIT";
+    init = getenv(name + 1);
+  }
+  if (!init) return LUA_OK;
+  return init[0] == '@' ? dofile(L, init + 1) : dostring(L, init, name);
+}
+
+/* The script with its arguments as `...`; "-" is stdin unless after "--". */
+static int run_script(lua_State *L, int argc, char **argv, int script) {
+  const char *fname = argv[script];
+  if (strcmp(fname, "-") == 0 && strcmp(argv[script - 1], "--") != 0) fname = NULL;
+  int status = luaL_loadfile(L, fname);
+  if (status == LUA_OK) {
+    int n = argc - script - 1;
+    luaL_checkstack(L, n + 3, "too many arguments to script");
+    for (int i = script + 1; i < argc; i++) lua_pushstring(L, argv[i]);
+    status = docall(L, n, 0, 0);
+  }
+  return report(L, status);
+}
+
+/* Load gd into the globals `gd` and `help`. */
+static int open_gd(lua_State *L) {
+  preload(L);
+  lua_getglobal(L, "require");
+  lua_pushstring(L, "gd");
+  int status = docall(L, 1, 1, 0);
+  if (status != LUA_OK) return report(L, status);
+  lua_getfield(L, -1, "help");
+  lua_setglobal(L, "help");
+  lua_setglobal(L, "gd");
+  return LUA_OK;
+}
+
+/* Everything runs here, under lua_pcall, so that a memory error is reported. */
+static int pmain(lua_State *L) {
+  int argc = (int)lua_tointeger(L, 1);
+  char **argv = lua_touserdata(L, 2);
+  int script;
+  int flags = scan_options(argc, argv, &script);
+  lua_pushboolean(L, 0);                      /* result: failure until the end */
+  if (flags & OPT_ERROR) return 1;
+  if (flags & OPT_E) {                        /* the package library reads this */
+    lua_pushboolean(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
+  }
+  luaL_openlibs(L);
+  lua_gc(L, LUA_GCGEN, 0, 0);                 /* generational, as lua5.4 itself runs */
+  if (open_gd(L) != LUA_OK) return 1;
+  create_arg_table(L, argc, argv, script);
+  if (flags & OPT_V) {
+    lua_getglobal(L, "gd");
+    lua_getfield(L, -1, "version");
+    const char *v = lua_tostring(L, -1);
+    printf("%s (%s)\n", v ? v : GDLUA_NAME, LUA_COPYRIGHT);
+    fflush(stdout);
+    lua_pop(L, 2);
+  }
+  if (!(flags & OPT_E) && run_init(L) != LUA_OK) return 1;
+  if (run_options(L, argv, script) != LUA_OK) return 1;
+  if (script < argc && run_script(L, argc, argv, script) != LUA_OK) return 1;
+  if (flags & OPT_I) {
+    repl(L);
+  } else if (script == argc && !(flags & (OPT_EXEC | OPT_V))) {
+    if (isatty(STDIN_FILENO)) repl(L);
+    else if (dofile(L, NULL) != LUA_OK) return 1;
+  }
+  lua_pushboolean(L, 1);
   return 1;
 }
 
 int main(int argc, char **argv) {
   lua_State *L = luaL_newstate();
-  if (!L) { fputs("gdlua: cannot create state\n", stderr); return 1; }
-  luaL_openlibs(L);
-  preload(L);
-  lua_getglobal(L, "require");
-  lua_pushstring(L, "gd");
-  if (lua_pcall(L, 1, 1, 0)) { fprintf(stderr, "gdlua: %s\n", lua_tostring(L, -1)); return 1; }
-  lua_setglobal(L, "gd");
-  if (argc < 2) { fputs("usage: gdlua script [args]\n", stderr); return 1; }
-  lua_createtable(L, argc, 1);
-  for (int i = 0; i < argc; i++) {
-    lua_pushstring(L, argv[i]);
-    lua_rawseti(L, -2, i - 1);
+  if (!L) {
+    fputs(GDLUA_NAME ": cannot create the Lua state (out of memory)\n", stderr);
+    return EXIT_FAILURE;
   }
-  lua_setglobal(L, "arg");
-  lua_pushcfunction(L, traceback);
-  int rc = luaL_loadfile(L, argv[1]);
-  if (!rc) {
-    for (int i = 2; i < argc; i++) lua_pushstring(L, argv[i]);
-    rc = lua_pcall(L, argc - 2, 0, 1);
-  }
-  if (rc) fprintf(stderr, "gdlua: %s\n", lua_tostring(L, -1));
+  lua_pushcfunction(L, pmain);
+  lua_pushinteger(L, argc);
+  lua_pushlightuserdata(L, argv);
+  int status = lua_pcall(L, 2, 1, 0);
+  int ok = status == LUA_OK && lua_toboolean(L, -1);
+  report(L, status);
   lua_close(L);
-  return rc ? 1 : 0;
+  return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,0 +1,364 @@
+-- The gdlua REPL, driven for real on a terminal: each test starts gdlua in
+-- a detached tmux session (a private tmux server whose socket lives in a
+-- temporary HOME, a fixed 120×40 size, a temporary history file), types with send-keys and polls
+-- capture-pane until the expected text shows, so that nothing can hang.
+-- The Lua half (gd.repl: completion, formatting) is also tested directly.
+local u = require "tests.helpers.util"
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local cwd = io.popen("pwd"):read("l")
+local GDLUA = u.gdlua:sub(1, 1) == "/" and u.gdlua or cwd .. "/" .. u.gdlua
+local TIMEOUT = 5                                -- seconds to wait for any screen text
+
+local home                                       -- temporary; holds the tmux socket
+local counter = 0
+
+local function sh(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  return out, ok
+end
+
+local function tmux(args)
+  return sh("tmux -S " .. shell_quote(home .. "/tmux.sock") .. " -f /dev/null " .. args)
+end
+
+--- A gdlua session in tmux; :stop() ends it.
+local Session = {}
+Session.__index = Session
+
+local function start(args)
+  counter = counter + 1
+  local s = setmetatable({ name = "t" .. counter }, Session)
+  local cmd = string.format("env HOME=%s GDLUA_HISTORY=%s/history %s %s; echo GDLUA-EXIT=$?; sleep 60",
+    shell_quote(home), shell_quote(home), shell_quote(GDLUA), args or "")
+  local out, ok = tmux("new-session -d -s " .. s.name .. " -x 120 -y 40 " .. shell_quote(cmd))
+  assert(ok, "tmux new-session failed: " .. out)
+  s:wait("help() for help\n>")
+  return s
+end
+
+function Session:screen()
+  return (tmux("capture-pane -p -t " .. self.name))
+end
+
+--- Wait until the screen contains text (plain); return the screen.
+function Session:wait(text, timeout)
+  local deadline = os.time() + (timeout or TIMEOUT)
+  local screen
+  repeat
+    screen = self:screen()
+    if screen:find(text, 1, true) then return screen end
+    os.execute("sleep 0.05")
+  until os.time() > deadline
+  error(string.format("timed out waiting for %q; screen:\n%s", text, screen), 2)
+end
+
+--- Wait until the screen matches a Lua pattern; return the screen.
+function Session:wait_match(pattern, timeout)
+  local deadline = os.time() + (timeout or TIMEOUT)
+  local screen
+  repeat
+    screen = self:screen()
+    if screen:find(pattern) then return screen end
+    os.execute("sleep 0.05")
+  until os.time() > deadline
+  error(string.format("timed out waiting for pattern %q; screen:\n%s", pattern, screen), 2)
+end
+
+--- Type text literally (no key names), then the named keys, if any.
+function Session:type(text, ...)
+  if text and text ~= "" then tmux("send-keys -t " .. self.name .. " -l -- " .. shell_quote(text)) end
+  for _, key in ipairs({ ... }) do tmux("send-keys -t " .. self.name .. " " .. key) end
+end
+
+--- Type a line and press Enter.
+function Session:line(text)
+  self:type(text, "Enter")
+end
+
+function Session:stop()
+  tmux("kill-session -t " .. self.name)
+end
+
+local function count(haystack, needle)
+  local n, i = 0, 1
+  while true do
+    local j = haystack:find(needle, i, true)
+    if not j then return n end
+    n, i = n + 1, j + #needle
+  end
+end
+
+describe("the REPL on a terminal", function()
+  local s
+
+  setup(function()
+    local _, ok = sh("command -v tmux")
+    assert(ok, "tmux is needed for the REPL tests (make deps installs it)")
+    home = io.popen("mktemp -d"):read("l")
+  end)
+
+  teardown(function()
+    tmux("kill-server")
+    os.execute("rm -rf " .. shell_quote(home))
+  end)
+
+  after_each(function()
+    if s then s:stop() end
+    s = nil
+  end)
+
+  it("shows the banner and prints an expression without return", function()
+    s = start()
+    local screen = s:wait("help() for help")
+    assert.matches("gdlua 0%.1 — Lua 5%.4 with tensors", screen)
+    s:line("1+1")
+    screen = s:wait("\n2\n")
+    assert.matches("> 1%+1\n2\n>", screen)
+  end)
+
+  it("prints several results separated by tabs", function()
+    s = start()
+    s:line("1, 'two', nil")
+    s:wait_match("\n1%s+two%s+nil\n")   -- capture-pane shows tabs as spaces
+  end)
+
+  it("pretty-prints a tensor", function()
+    s = start()
+    s:line("x = gd.ones(2, 3)")
+    s:line("x")
+    local screen = s:wait("tensor")
+    assert.matches("> x\ntensor", screen)
+  end)
+
+  it("continues a multi-line statement with >>", function()
+    s = start()
+    s:line("for i = 1, 2 do")
+    s:wait(">>")
+    s:line("print('line ' .. i)")
+    s:line("end")
+    local screen = s:wait("line 2")
+    assert.matches("> for i = 1, 2 do\n>> print%('line ' %.%. i%)\n>> end\nline 1\nline 2\n>", screen)
+  end)
+
+  it("prints an error and goes on", function()
+    s = start()
+    s:line("nil + 1")
+    s:wait("attempt to perform arithmetic on a nil value")
+    s:line("2+3")
+    s:wait("\n5\n")
+  end)
+
+  it("completes gd.linsp<Tab> to gd.linspace", function()
+    s = start()
+    s:type("gd.linsp", "Tab")
+    s:wait("> gd.linspace")
+    s:type("(0, 1, 3):sum():item()", "Enter")
+    s:wait("\n1.5\n")
+  end)
+
+  it("completes a tensor's methods after a colon", function()
+    s = start()
+    s:line("x = gd.arange(6)")
+    s:type("y = x:resh", "Tab")
+    s:wait("> y = x:reshape")
+    s:type("(2, 3)", "Enter")
+    s:line("y.shape")
+    s:wait("{2, 3}")
+  end)
+
+  it("lists the candidates on a second Tab", function()
+    s = start()
+    s:type("gd.zeros", "Tab", "Tab")
+    local screen = s:wait("zeros_like")
+    assert.truthy(screen:find("zeros ", 1, true))
+  end)
+
+  it("help(gd.zeros) prints its doc line", function()
+    s = start()
+    s:line("help(gd.zeros)")
+    s:wait("gd.zeros(...): ")
+  end)
+
+  it("Ctrl-C interrupts a running loop and the REPL goes on", function()
+    s = start()
+    s:line("while true do end")
+    os.execute("sleep 0.3")
+    s:type(nil, "C-c")
+    s:wait("interrupted!")
+    s:line("1+1")
+    local screen = s:wait("\n2\n")
+    assert.falsy(screen:find("GDLUA-EXIT", 1, true))
+  end)
+
+  it("Ctrl-C at the prompt abandons the line", function()
+    s = start()
+    s:type("this is not Lua")
+    s:wait("this is not Lua")
+    s:type(nil, "C-c")
+    s:line("40+2")
+    local screen = s:wait("\n42\n")
+    assert.falsy(screen:find("syntax error", 1, true))
+  end)
+
+  it("Ctrl-C abandons a pending multi-line statement", function()
+    s = start()
+    s:line("for i = 1, 3 do")
+    s:wait(">>")
+    s:type(nil, "C-c")
+    s:line("7*6")
+    s:wait("\n42\n")
+  end)
+
+  it("Ctrl-D exits and the history is written, then read back", function()
+    os.remove(home .. "/history")
+    s = start()
+    s:line("marker_one = 1")
+    s:line("marker_two = 2")
+    s:wait("marker_two")
+    s:type(nil, "C-d")
+    s:wait("GDLUA-EXIT=0")
+    s:stop()
+    local f = assert(io.open(home .. "/history"), "no history file")
+    local text = f:read("a")
+    f:close()
+    assert.truthy(text:find("marker_one = 1\n", 1, true))
+    assert.truthy(text:find("marker_two = 2\n", 1, true))
+    s = start()
+    s:type(nil, "Up")
+    s:wait("> marker_two = 2")
+  end)
+
+  it("saves the history on os.exit too", function()
+    os.remove(home .. "/history")
+    s = start()
+    s:line("the_line = 1")
+    s:line("os.exit(4)")
+    s:wait("GDLUA-EXIT=4")
+    local f = assert(io.open(home .. "/history"), "no history file")
+    assert.truthy(f:read("a"):find("the_line = 1", 1, true))
+    f:close()
+  end)
+
+  it("uses $HOME/.gdlua_history without GDLUA_HISTORY", function()
+    local hist = home .. "/.gdlua_history"
+    os.remove(hist)
+    counter = counter + 1
+    s = setmetatable({ name = "t" .. counter }, Session)
+    local cmd = string.format("env -u GDLUA_HISTORY HOME=%s %s; echo GDLUA-EXIT=$?; sleep 60",
+      shell_quote(home), shell_quote(GDLUA))
+    tmux("new-session -d -s " .. s.name .. " -x 120 -y 40 " .. shell_quote(cmd))
+    s:wait("help() for help\n>")
+    s:line("home_line = 1")
+    s:type(nil, "C-d")
+    s:wait("GDLUA-EXIT=0")
+    local f = assert(io.open(hist), "no ~/.gdlua_history")
+    assert.truthy(f:read("a"):find("home_line = 1", 1, true))
+    f:close()
+  end)
+
+  it("-i enters the REPL after a script, with its globals", function()
+    local script = home .. "/defs.lua"
+    local f = assert(io.open(script, "w"))
+    f:write("answer = 6 * 7\nprint('script ran')\n")
+    f:close()
+    s = start("-i " .. shell_quote(script))
+    s:wait("script ran")
+    s:line("answer")
+    s:wait("\n42\n")
+    assert.equal(1, count(s:screen(), "script ran"))
+  end)
+end)
+
+describe("gd.repl.complete", function()
+  local repl = require "gd.repl"
+
+  it("completes globals and keywords", function()
+    assert.same({ "print" }, repl.complete("prin"))
+    assert.same({ "function" }, repl.complete("functio"))
+    assert.same({ "gd" }, repl.complete("gd"))
+  end)
+
+  it("completes fields of nested tables", function()
+    assert.same({ "gd.linspace" }, repl.complete("gd.linsp"))
+    assert.same({ "string.format" }, repl.complete("string.form"))
+    local list = repl.complete("gd.")
+    assert.truthy(#list > 20)
+    for _, name in ipairs(list) do
+      assert.equal("gd.", name:sub(1, 3))
+      assert.not_equal("_", name:sub(4, 4))       -- private names stay hidden
+    end
+    assert.same({ "gd._docs", "gd._metatable", "gd._methods" }, repl.complete("gd._"))
+  end)
+
+  it("completes a tensor's methods and fields", function()
+    _G.__repl_x = gd.zeros(2)
+    assert.same({ "__repl_x:reshape" }, repl.complete("__repl_x:resh"))
+    assert.same({ "__repl_x.shape" }, repl.complete("__repl_x.sha"))
+    local fields = {}
+    for _, n in ipairs(repl.complete("__repl_x.")) do fields[n] = true end
+    assert.truthy(fields["__repl_x.T"] and fields["__repl_x.ndim"] and fields["__repl_x.transpose"])
+    for _, n in ipairs(repl.complete("__repl_x:")) do
+      assert.not_equal("__repl_x:shape", n)        -- fields are not methods
+    end
+    _G.__repl_x = nil
+  end)
+
+  it("completes through a metatable's __index table", function()
+    _G.__repl_obj = setmetatable({ own = 1 }, { __index = { inherited = function() end } })
+    _G.__repl_s = "text"
+    assert.same({ "__repl_obj.inherited", "__repl_obj.own" }, repl.complete("__repl_obj."))
+    assert.same({ "__repl_obj:inherited" }, repl.complete("__repl_obj:"))
+    assert.same({ "__repl_s:upper" }, repl.complete("__repl_s:upp"))
+    _G.__repl_obj, _G.__repl_s = nil, nil
+  end)
+
+  it("gives nothing for what it cannot resolve, without raising", function()
+    assert.same({}, repl.complete("no_such_global.x"))
+    assert.same({}, repl.complete("1.5"))
+    assert.same({}, repl.complete("gd..x"))
+    _G.__repl_bad = setmetatable({}, { __index = function() error("no") end })
+    assert.same({}, repl.complete("__repl_bad.a.b"))
+    _G.__repl_bad = nil
+  end)
+end)
+
+describe("gd.repl.format", function()
+  local repl = require "gd.repl"
+
+  it("uses tostring, tabs between results", function()
+    assert.equal("1\ttwo\tnil\ttrue", repl.format(1, "two", nil, true))
+    assert.equal("", repl.format())
+    assert.matches("^tensor", repl.format(gd.ones(2)))
+  end)
+
+  it("shows plain tables as constructors", function()
+    assert.equal("{2, 3}", repl.format({ 2, 3 }))
+    assert.equal('{1, {a = "x\\ny"}, b = true, [10] = 0}', repl.format({ 1, { a = "x\ny" }, b = true, [10] = 0 }))
+    local t = {}
+    t.self = t
+    assert.equal("{self = {...}}", repl.format(t))
+    local big = {}
+    for i = 1, 500 do big[i] = i end
+    assert.matches("^{1, 2, 3, .*, 100, %.%.%.}$", repl.format(big))
+  end)
+end)
+
+describe("gd.repl.error_text", function()
+  local repl = require "gd.repl"
+
+  it("drops a traceback that names only the typed chunk", function()
+    assert.equal("stdin:1: boom", repl.error_text(
+      "stdin:1: boom\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: in ?"))
+  end)
+
+  it("keeps a traceback through Lua functions, without the last [C] line", function()
+    local msg = "stdin:1: deep\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in function 'f'\n\tstdin:1: in main chunk\n\t[C]: in ?"
+    assert.equal((msg:gsub("\n\t%[C%]: in %?$", "")), repl.error_text(msg))
+  end)
+end)
