@@ -7,27 +7,84 @@
  */
 #include "lgd.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "kernels.h"
 
 static const char tensor_key = 'T';   /* registry key of the metatable */
 static const char pool_key = 'P';     /* registry key of the pool sentinel */
+static const char small_key = 'S';    /* registry key of the small-tensor metatable */
+
+/* A small tensor: data inline after the header, one allocation, no __gc. */
+typedef struct gdl_small {
+  gd_tensor t;
+  gd_storage st;
+  double data[];
+} gdl_small;
 
 gd_tensor *gdl_new(lua_State *L) {
   gdl_gcstep(L);
-  gd_tensor *t = lua_newuserdatauv(L, sizeof(gd_tensor), 1);
+  gd_tensor *t = lua_newuserdatauv(L, sizeof(gd_tensor), 0);
   gd_tensor_init(t);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
   lua_setmetatable(L, -2);
   return t;
 }
 
-static const void *tensor_mt;         /* this state's metatable: a fast first test */
+static const void *tensor_mt, *small_mt;   /* this state's metatables: a fast first test */
+
+int gdl_is_small(const gd_tensor *t) {
+  return t->st && (const char *)t->st == (const char *)t + offsetof(gdl_small, st);
+}
+
+gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname) {
+  size_t n;
+  if (gd_shape_check(nd, shape, &n)) gdl_fail(L, fname);
+  if (n > GDL_SMALL_MAX) {
+    gd_tensor *t = gdl_new(L);
+    if (gd_tensor_alloc(t, nd, shape)) gdl_fail(L, fname);
+    return t;
+  }
+  gdl_gcstep(L);
+  gdl_small *s = lua_newuserdatauv(L, sizeof(gdl_small) + n * sizeof(double), 0);
+  s->st.data = s->data;
+  s->st.cap = n;
+  s->st.refs = 1;                  /* never released: the userdata owns it */
+  s->st.version = 0;
+  gd_tensor *t = &s->t;
+  t->st = &s->st;
+  t->off = 0;
+  t->ndim = nd;
+  for (int i = 0; i < nd; i++) t->shape[i] = shape[i];
+  t->numel = gd_contig_strides(nd, shape, t->stride);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &small_key);
+  lua_setmetatable(L, -2);
+  return t;
+}
+
+void gdl_promote(lua_State *L, int i, gd_tensor *t) {
+  if (!gdl_is_small(t)) return;
+  gd_tensor big;
+  gd_tensor_init(&big);
+  if (gd_contiguous(&big, t)) gdl_fail(L, "gd.view");
+  big.st->version = t->st->version;
+  t->st = big.st;                  /* the reference of `big` moves to t */
+  t->off = 0;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
+  lua_setmetatable(L, i);          /* now finalized: releases the storage */
+}
+
+gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname) {
+  gd_tensor *t = gdl_check(L, i, fname);
+  gdl_promote(L, i, t);
+  return t;
+}
 
 gd_tensor *gdl_test(lua_State *L, int i) {
   if (lua_type(L, i) != LUA_TUSERDATA || !lua_getmetatable(L, i)) return NULL;
-  if (lua_topointer(L, -1) == tensor_mt) {
+  const void *mt = lua_topointer(L, -1);
+  if (mt == small_mt || mt == tensor_mt) {
     lua_pop(L, 1);
     return lua_touserdata(L, i);
   }
@@ -205,6 +262,17 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   lua_setfield(L, 1, "_docs");
   lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
   tensor_mt = lua_topointer(L, -1);
+  lua_newtable(L);                         /* the small-tensor metatable: the same but __gc */
+  lua_pushnil(L);
+  while (lua_next(L, -3)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_pushnil(L);
+  lua_setfield(L, -2, "__gc");
+  small_mt = lua_topointer(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &small_key);
   lua_setfield(L, 1, "_metatable");
   lua_settop(L, 1);
   return 1;

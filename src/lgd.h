@@ -23,6 +23,21 @@ typedef struct gdl_reg {
 
 /* Push a new empty tensor userdata (metatable set) and return it. */
 gd_tensor *gdl_new(lua_State *L);
+
+/* Results of at most GDL_SMALL_MAX elements are "small": one userdata with
+ * the data inline and no finalizer (a third cheaper to create and collect).
+ * A small tensor's storage lives only as long as its userdata, so anything
+ * that keeps a reference to it past the current call (a view, the tape)
+ * must first call gdl_promote, which moves the data to pooled storage. */
+#define GDL_SMALL_MAX 16
+/* Push a new contiguous tensor of the given shape (small when it fits). */
+gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname);
+/* 1 if t's data lives inline in its userdata. */
+int gdl_is_small(const gd_tensor *t);
+/* Move a small tensor's data (the userdata at i) to pooled storage. */
+void gdl_promote(lua_State *L, int i, gd_tensor *t);
+/* gdl_check, then gdl_promote: for arguments that views will share. */
+gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname);
 /* The tensor at index i, or NULL if it is not one. */
 gd_tensor *gdl_test(lua_State *L, int i);
 /* Type name for messages: the metatable's __name ("gd.Tensor", "FILE*") or the Lua type. */

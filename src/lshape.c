@@ -22,7 +22,7 @@ static int64_t checkindex(lua_State *L, int arg, int64_t v, int64_t n, int dim, 
 }
 
 static int l_reshape(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.reshape");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.reshape");
   int64_t shape[GD_MAXDIM];
   int nd;
   if (lua_istable(L, 2)) {
@@ -45,7 +45,7 @@ static int l_reshape(lua_State *L) {
 }
 
 static int l_flatten(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.flatten");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.flatten");
   int64_t n = (int64_t)x->numel;
   gd_tensor *r = gdl_new(L);
   if (gd_reshape(r, x, 1, &n)) gdl_fail(L, "gd.flatten");
@@ -53,7 +53,7 @@ static int l_flatten(lua_State *L) {
 }
 
 static int l_t(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.T");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.T");
   int perm[GD_MAXDIM];
   for (int i = 0; i < x->ndim; i++) perm[i] = x->ndim - 1 - i;
   gd_tensor *r = gdl_new(L);
@@ -62,7 +62,7 @@ static int l_t(lua_State *L) {
 }
 
 static int l_transpose(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.transpose");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.transpose");
   if (lua_isnoneornil(L, 2) && x->ndim <= 2) return l_t(L);
   int a = gdl_checkdim(L, 2, x->ndim, "gd.transpose");
   int b = gdl_checkdim(L, 3, x->ndim, "gd.transpose");
@@ -72,7 +72,7 @@ static int l_transpose(lua_State *L) {
 }
 
 static int l_permute(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.permute");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.permute");
   int perm[GD_MAXDIM];
   int n;
   if (lua_istable(L, 2)) {
@@ -94,7 +94,7 @@ static int l_permute(lua_State *L) {
 }
 
 static int l_squeeze(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.squeeze");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.squeeze");
   int dim = gdl_optdim(L, 2, x->ndim, "gd.squeeze");
   gd_tensor *r = gdl_new(L);
   if (gd_squeeze(r, x, dim)) gdl_fail(L, "gd.squeeze");
@@ -102,7 +102,7 @@ static int l_squeeze(lua_State *L) {
 }
 
 static int l_unsqueeze(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.unsqueeze");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.unsqueeze");
   int dim = gdl_checkdim(L, 2, x->ndim + 1, "gd.unsqueeze");
   gd_tensor *r = gdl_new(L);
   if (gd_unsqueeze(r, x, dim)) gdl_fail(L, "gd.unsqueeze");
@@ -110,7 +110,7 @@ static int l_unsqueeze(lua_State *L) {
 }
 
 static int l_expand(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.expand");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.expand");
   int64_t shape[GD_MAXDIM];
   int nd;
   if (lua_istable(L, 2)) {
@@ -177,7 +177,7 @@ static int l_stack(lua_State *L) {
 }
 
 static int l_narrow(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.narrow");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.narrow");
   int dim = gdl_checkdim(L, 2, x->ndim, "gd.narrow");
   int64_t start = gdl_checkint(L, 3, "gd.narrow", "start");
   int64_t len = gdl_checkint(L, 4, "gd.narrow", "length");
@@ -192,7 +192,7 @@ static int l_narrow(lua_State *L) {
 }
 
 static int l_select(lua_State *L) {
-  gd_tensor *x = gdl_check(L, 1, "gd.select");
+  gd_tensor *x = gdl_check_base(L, 1, "gd.select");
   int dim = gdl_checkdim(L, 2, x->ndim, "gd.select");
   int64_t i = checkindex(L, 3, gdl_checkint(L, 3, "gd.select", "index"), x->shape[dim], dim, "gd.select");
   gd_tensor *r = gdl_new(L);
@@ -262,6 +262,7 @@ static int l_set(lua_State *L) {
 
 /* View of x selected by the key at index k (integer or spec table). */
 static gd_tensor *keyed_view(lua_State *L, gd_tensor *x, int k, const char *fname) {
+  gdl_promote(L, 1, x);            /* x (argument 1) is shared by the view */
   gd_tensor *r = gdl_new(L);
   if (lua_type(L, k) == LUA_TNUMBER) {
     if (x->ndim == 0) luaL_error(L, "%s: cannot index a 0-d tensor", fname);

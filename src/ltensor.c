@@ -238,8 +238,11 @@ static int binary(lua_State *L, gd_binop op, const char *fname) {
   gdl_scalar sa, sb;
   gd_tensor *a = gdl_operand(L, 1, &sa, fname);
   gd_tensor *b = gdl_operand(L, 2, &sb, fname);
-  gd_tensor *r = gdl_new(L);
-  if (gd_binary(r, op, a, b)) gdl_fail(L, fname);
+  int nd;
+  int64_t shape[GD_MAXDIM];
+  if (gd_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) gdl_fail(L, fname);
+  gd_tensor *r = gdl_new_shaped(L, nd, shape, fname);
+  if (gd_binary_into(r, op, a, b)) gdl_fail(L, fname);
   return 1;
 }
 
@@ -288,8 +291,8 @@ static int f_clip(lua_State *L) {
 static int unary(lua_State *L, gd_unop op, const char *fname) {
   gdl_scalar sx;
   gd_tensor *x = gdl_operand(L, 1, &sx, fname);
-  gd_tensor *r = gdl_new(L);
-  if (gd_unary(r, op, x)) gdl_fail(L, fname);
+  gd_tensor *r = gdl_new_shaped(L, x->ndim, x->shape, fname);
+  if (gd_unary_into(r, op, x)) gdl_fail(L, fname);
   return 1;
 }
 
@@ -351,7 +354,8 @@ RED(argmin, GD_RED_ARGMIN)
 
 static int m_gc(lua_State *L) {
   gd_tensor *t = lua_touserdata(L, 1);
-  if (t) gd_tensor_release(t);
+  if (t && gdl_is_small(t)) t->st = NULL;   /* inline data: nothing to free */
+  else if (t) gd_tensor_release(t);
   return 0;
 }
 

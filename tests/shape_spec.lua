@@ -74,6 +74,37 @@ describe("views", function()
   end)
 end)
 
+describe("small results (data inline, no finalizer)", function()
+  it("are shared by their views, which outlive them safely", function()
+    local a = gd.tensor{1, 2, 3}
+    local b = a + 1                        -- a small result
+    local v = b:reshape(3, 1)              -- a view: b's data moves to shared storage
+    v[{1, 1}] = 10
+    assert.equal(10, b[1])
+    local views = {}
+    for i = 1, 200 do views[i] = (a * i):reshape(1, 3) end   -- the bases become garbage
+    collectgarbage()
+    collectgarbage()
+    for i = 1, 200, 37 do assert.same({{i, 2 * i, 3 * i}}, views[i]:totable()) end
+    local e = gd.tensor{{1, 2}, {3, 4}} + 0
+    local row = e[2]
+    row[1] = 7
+    assert.equal(7, e:at(2, 1))
+    local t = (a * 2).T
+    assert.same({2, 4, 6}, t:totable())
+  end)
+
+  it("can be closed", function()
+    local x
+    do
+      local y <close> = gd.tensor{1, 2} * 3
+      x = y
+      assert.same({3, 6}, y:totable())
+    end
+    assert.has_error(function() return x + 1 end)
+  end)
+end)
+
 describe("joining", function()
   it("cat along existing dims", function()
     local a, b = gd.tensor{{1, 2}}, gd.tensor{{3, 4}, {5, 6}}
