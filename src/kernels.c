@@ -387,8 +387,6 @@ static double reduce_line(const redctx *c, const double *x, double *pos) {
   }
 }
 
-typedef struct redrun { redctx c; } redrun;
-
 static void reduce_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
   const redctx *c = ctx;
   double pos = 0;
@@ -398,19 +396,36 @@ static void reduce_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
   }
 }
 
-int gd_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
-              int dim, int keepdim, double ddof) {
+static void reduce_noidx_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
+  const redctx *c = ctx;
+  double pos = 0;
+  for (int64_t i = 0; i < n; i++) p[0][i * s[0]] = reduce_line(c, p[1] + i * s[1], &pos);
+}
+
+int gd_reduce_shape(const gd_tensor *x, int dim, int keepdim, int *nd, int64_t *shape) {
+  int n = 0;
+  if (dim >= x->ndim) return gd_seterr(GD_EARG, "dim %d out of range", dim + 1);
+  for (int i = 0; i < x->ndim; i++) {
+    if (dim < 0 || i == dim) {
+      if (keepdim) shape[n++] = 1;
+    } else {
+      shape[n++] = x->shape[i];
+    }
+  }
+  *nd = n;
+  return GD_OK;
+}
+
+int gd_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+                   int dim, int keepdim, double ddof) {
   if ((unsigned)op >= GD_RED_COUNT) return gd_seterr(GD_EARG, "unknown reduction");
   int needs_nonempty = op == GD_RED_MAX || op == GD_RED_MIN || op == GD_RED_ARGMAX ||
                        op == GD_RED_ARGMIN;
   redctx c = {op, 0, 0, ddof};
-  int64_t oshape[GD_MAXDIM], xs[GD_MAXDIM];
-  int ond = 0, rc;
+  int rc;
   if (dim < 0) {                          /* all elements */
     if (needs_nonempty && x->numel == 0)
       return gd_seterr(GD_EARG, "%s of an empty tensor", gd_redop_name(op));
-    if (keepdim) { ond = x->ndim; for (int i = 0; i < ond; i++) oshape[i] = 1; }
-    if ((rc = gd_tensor_alloc(out, ond, oshape))) return rc;
     gd_tensor tmp;
     gd_tensor_init(&tmp);
     const gd_tensor *src = x;
@@ -424,37 +439,48 @@ int gd_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
     gd_data(out)[0] = x->numel ? reduce_line(&c, gd_data(src), &pos)
                                : reduce_line(&c, &pos, &pos);
     gd_tensor_release(&tmp);
-    if (idx) {
-      if ((rc = gd_tensor_alloc(idx, ond, oshape))) return rc;
-      gd_data(idx)[0] = pos;
-    }
+    if (idx) gd_data(idx)[0] = pos;
+    gd_touch(out);
     return GD_OK;
   }
   if (dim >= x->ndim) return gd_seterr(GD_EARG, "dim %d out of range", dim + 1);
   if (needs_nonempty && x->shape[dim] == 0)
     return gd_seterr(GD_EARG, "%s over an empty dim", gd_redop_name(op));
+  int64_t xs[GD_MAXDIM];
+  int ond = 0;
   for (int i = 0; i < x->ndim; i++) {
     if (i == dim) {
-      if (keepdim) { oshape[ond] = 1; xs[ond++] = 0; }
+      if (keepdim) xs[ond++] = 0;
       continue;
     }
-    oshape[ond] = x->shape[i];
     xs[ond++] = x->stride[i];
   }
-  if ((rc = gd_tensor_alloc(out, ond, oshape))) return rc;
-  gd_tensor scratch;
-  gd_tensor_init(&scratch);
-  gd_tensor *ix = idx ? idx : &scratch;
-  if ((rc = gd_tensor_alloc(ix, ond, oshape))) return rc;
   c.len = x->shape[dim];
-  c.step = x->stride[dim];
-  const int64_t *st[3] = {out->stride, ix->stride, xs};
-  gd_iter it;
-  gd_iter_init(&it, 3, ond, oshape, st);
+  c.step = c.len ? x->stride[dim] : 0;
   double zero = 0;
-  double *base[3] = {gd_data(out), gd_data(ix), c.len ? gd_data(x) : &zero};
-  if (c.len == 0) c.step = 0;
-  gd_iter_run(&it, base, reduce_fn, &c);
-  gd_tensor_release(&scratch);
+  double *xb = c.len ? gd_data(x) : &zero;
+  gd_iter it;
+  if (idx) {
+    const int64_t *st[3] = {out->stride, idx->stride, xs};
+    gd_iter_init(&it, 3, out->ndim, out->shape, st);
+    double *base[3] = {gd_data(out), gd_data(idx), xb};
+    gd_iter_run(&it, base, reduce_fn, &c);
+  } else {
+    const int64_t *st[2] = {out->stride, xs};
+    gd_iter_init(&it, 2, out->ndim, out->shape, st);
+    double *base[2] = {gd_data(out), xb};
+    gd_iter_run(&it, base, reduce_noidx_fn, &c);
+  }
+  gd_touch(out);
   return GD_OK;
+}
+
+int gd_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+              int dim, int keepdim, double ddof) {
+  int nd, rc;
+  int64_t shape[GD_MAXDIM];
+  if ((rc = gd_reduce_shape(x, dim, keepdim, &nd, shape))) return rc;
+  if ((rc = gd_tensor_alloc(out, nd, shape))) return rc;
+  if (idx && (rc = gd_tensor_alloc(idx, nd, shape))) return rc;
+  return gd_reduce_into(out, idx, op, x, dim, keepdim, ddof);
 }

@@ -61,6 +61,12 @@ void gd_fill(gd_tensor *t, double v);
 int gd_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
               int dim, int keepdim, double ddof);
 
+/* Shape of the reduction of x over dim (-1: all) into (*nd, shape). */
+int gd_reduce_shape(const gd_tensor *x, int dim, int keepdim, int *nd, int64_t *shape);
+/* gd_reduce into preallocated out (and idx) of the reduction's shape. */
+int gd_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+                   int dim, int keepdim, double ddof);
+
 /* Pairwise sum of n doubles at stride s (error O(log n · ε)). */
 double gd_sum_line(const double *x, int64_t n, int64_t s);
 

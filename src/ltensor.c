@@ -332,9 +332,12 @@ static int reduce(lua_State *L, gd_redop op, const char *fname) {
   int keepdim = lua_toboolean(L, 3);
   int wantidx = op == GD_RED_ARGMAX || op == GD_RED_ARGMIN ||
                 ((op == GD_RED_MAX || op == GD_RED_MIN) && dim >= 0);
-  gd_tensor *r = gdl_new(L);
-  gd_tensor *ix = wantidx ? gdl_new(L) : NULL;
-  if (gd_reduce(r, ix, op, x, dim, keepdim, ddof)) gdl_fail(L, fname);
+  int nd;
+  int64_t shape[GD_MAXDIM];
+  if (gd_reduce_shape(x, dim, keepdim, &nd, shape)) gdl_fail(L, fname);
+  gd_tensor *r = gdl_new_shaped(L, nd, shape, fname);
+  gd_tensor *ix = wantidx ? gdl_new_shaped(L, nd, shape, fname) : NULL;
+  if (gd_reduce_into(r, ix, op, x, dim, keepdim, ddof)) gdl_fail(L, fname);
   if (ix) {   /* positions → 1-based indices */
     double *d = gd_data(ix);
     for (size_t i = 0; i < ix->numel; i++) d[i] += 1;
