@@ -170,6 +170,19 @@ int64_t gdl_checkint(lua_State *L, int arg, const char *fname, const char *what)
   return (int64_t)v;
 }
 
+double gdl_checknumber(lua_State *L, int arg, const char *fname, const char *what) {
+  int isnum;
+  double v = lua_tonumberx(L, arg, &isnum);
+  if (!isnum || lua_type(L, arg) != LUA_TNUMBER)
+    luaL_error(L, "%s: argument %d (%s): number expected, got %s", fname, arg, what,
+               gdl_typename(L, arg));
+  return v;
+}
+
+double gdl_optnumber(lua_State *L, int arg, double def, const char *fname, const char *what) {
+  return lua_isnoneornil(L, arg) ? def : gdl_checknumber(L, arg, fname, what);
+}
+
 int gdl_checkdim(lua_State *L, int arg, int ndim, const char *fname) {
   int64_t d = gdl_checkint(L, arg, fname, "dim");
   int64_t n = ndim > 0 ? ndim : 1;

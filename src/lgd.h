@@ -61,6 +61,10 @@ int gdl_optdim(lua_State *L, int arg, int ndim, const char *fname);
 int gdl_checkshape(lua_State *L, int arg, int64_t *shape, const char *fname);
 /* Integer argument with a message naming fname. */
 int64_t gdl_checkint(lua_State *L, int arg, const char *fname, const char *what);
+/* Number argument (not a string) with a message naming fname and what it is. */
+double gdl_checknumber(lua_State *L, int arg, const char *fname, const char *what);
+/* Optional number argument: nil or absent → def. */
+double gdl_optnumber(lua_State *L, int arg, double def, const char *fname, const char *what);
 /* Push a shape as a new Lua table. */
 void gdl_pushshape(lua_State *L, int ndim, const int64_t *shape);
 /* Register functions into the table at index t (gd) and, if m != 0, into

@@ -15,17 +15,6 @@
 typedef int (*op1)(gd_tensor *, const gd_tensor *);
 typedef int (*op2)(gd_tensor *, const gd_tensor *, const gd_tensor *);
 
-/* An optional number argument (nil or absent → def). */
-static double optnumber(lua_State *L, int arg, double def, const char *fname, const char *what) {
-  if (lua_isnoneornil(L, arg)) return def;
-  int isnum;
-  double v = lua_tonumberx(L, arg, &isnum);
-  if (!isnum || lua_type(L, arg) != LUA_TNUMBER)
-    luaL_error(L, "%s: argument %d (%s): number expected, got %s", fname, arg, what,
-               luaL_typename(L, arg));
-  return v;
-}
-
 /* r = f(x) for the operand at 1. */
 static int unary(lua_State *L, op1 f, const char *fname) {
   gdl_scalar sx;
@@ -55,7 +44,7 @@ static int l_cholesky(lua_State *L) { return unary(L, gd_cholesky, "gd.cholesky"
 
 static int l_lstsq(lua_State *L) {
   gdl_scalar sa, sb;
-  double rcond = optnumber(L, 3, -1.0, "gd.lstsq", "rcond");
+  double rcond = gdl_optnumber(L, 3, -1.0, "gd.lstsq", "rcond");
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.lstsq");
   gd_tensor *b = gdl_operand(L, 2, &sb, "gd.lstsq");
   gd_tensor *x = gdl_new(L);
@@ -65,7 +54,7 @@ static int l_lstsq(lua_State *L) {
 
 static int l_pinv(lua_State *L) {
   gdl_scalar sa;
-  double rcond = optnumber(L, 2, 1e-15, "gd.pinv", "rcond");
+  double rcond = gdl_optnumber(L, 2, 1e-15, "gd.pinv", "rcond");
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.pinv");
   gd_tensor *r = gdl_new(L);
   if (gd_pinv(r, A, rcond)) gdl_fail(L, "gd.pinv");

@@ -75,15 +75,6 @@ static int g_tostring(lua_State *L) {
 
 /* ---- argument helpers ---------------------------------------------------- */
 
-static double check_number(lua_State *L, int arg, const char *fname, const char *what) {
-  int isnum;
-  double v = lua_tonumberx(L, arg, &isnum);
-  if (!isnum || lua_type(L, arg) != LUA_TNUMBER)
-    luaL_error(L, "%s: argument %d (%s): number expected, got %s", fname, arg, what,
-               luaL_typename(L, arg));
-  return v;
-}
-
 /* The optional shape from arg on; returns -1 when none is given. */
 static int opt_shape(lua_State *L, int arg, int64_t *shape, const char *fname) {
   int top = lua_gettop(L);
@@ -93,38 +84,33 @@ static int opt_shape(lua_State *L, int arg, int64_t *shape, const char *fname) {
 
 /* ---- the functions, each once for any generator ---------------------------- */
 
-static int rand_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+typedef int (*draw_fn)(gd_rng *, gd_tensor *, int, const int64_t *, double, double);
+
+/* A tensor of draws from f(p1, p2), its optional shape from argument sa on. */
+static int draw(lua_State *L, gd_rng *g, int sa, draw_fn f, double p1, double p2, const char *fname) {
   int64_t shape[GD_MAXDIM];
-  int nd = opt_shape(L, a, shape, fname);
+  int nd = opt_shape(L, sa, shape, fname);
   gd_tensor *r = gdl_new(L);
-  if (gd_rng_uniform(g, r, nd < 0 ? 0 : nd, shape, 0, 1)) gdl_fail(L, fname);
+  if (f(g, r, nd < 0 ? 0 : nd, shape, p1, p2)) gdl_fail(L, fname);
   return 1;
+}
+
+static int rand_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+  return draw(L, g, a, gd_rng_uniform, 0, 1, fname);
 }
 
 static int randn_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
-  int64_t shape[GD_MAXDIM];
-  int nd = opt_shape(L, a, shape, fname);
-  gd_tensor *r = gdl_new(L);
-  if (gd_rng_normal(g, r, nd < 0 ? 0 : nd, shape, 0, 1)) gdl_fail(L, fname);
-  return 1;
+  return draw(L, g, a, gd_rng_normal, 0, 1, fname);
 }
 
 static int uniform_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
-  double lo = check_number(L, a, fname, "lo"), hi = check_number(L, a + 1, fname, "hi");
-  int64_t shape[GD_MAXDIM];
-  int nd = opt_shape(L, a + 2, shape, fname);
-  gd_tensor *r = gdl_new(L);
-  if (gd_rng_uniform(g, r, nd < 0 ? 0 : nd, shape, lo, hi)) gdl_fail(L, fname);
-  return 1;
+  double lo = gdl_checknumber(L, a, fname, "lo"), hi = gdl_checknumber(L, a + 1, fname, "hi");
+  return draw(L, g, a + 2, gd_rng_uniform, lo, hi, fname);
 }
 
 static int normal_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
-  double mean = check_number(L, a, fname, "mean"), std = check_number(L, a + 1, fname, "std");
-  int64_t shape[GD_MAXDIM];
-  int nd = opt_shape(L, a + 2, shape, fname);
-  gd_tensor *r = gdl_new(L);
-  if (gd_rng_normal(g, r, nd < 0 ? 0 : nd, shape, mean, std)) gdl_fail(L, fname);
-  return 1;
+  double mean = gdl_checknumber(L, a, fname, "mean"), std = gdl_checknumber(L, a + 1, fname, "std");
+  return draw(L, g, a + 2, gd_rng_normal, mean, std, fname);
 }
 
 static int randint_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
