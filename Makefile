@@ -44,7 +44,8 @@ else
   TESTENV :=
 endif
 
-CORE_SRC := $(filter-out src/gdlua.c src/embed.c src/l%.c, $(wildcard src/*.c))
+CORE_SRC := $(filter-out src/gdlua%.c src/embed.c src/l%.c, $(wildcard src/*.c))
+EXE_SRC  := $(wildcard src/gdlua*.c)
 BIND_SRC := $(wildcard src/l*.c)
 LIB_OBJ  := $(patsubst src/%.c,$(B)/%.o,$(CORE_SRC) $(BIND_SRC))
 LUA_SRC  := $(wildcard lua/gd/*.lua)
@@ -68,7 +69,7 @@ $(B)/embedded.c: $(B)/embed $(LUA_SRC)
 $(B)/embedded.o: $(B)/embedded.c
 	$(CC) $(CFLAGS) $(XCFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(GDLUA): $(LIB_OBJ) $(B)/gdlua.o $(B)/embedded.o
+$(GDLUA): $(LIB_OBJ) $(patsubst src/%.c,$(B)/%.o,$(EXE_SRC)) $(B)/embedded.o
 	$(CC) $(LDFLAGS) -Wl,-E -o $@ $^ $(LUA_LIBS) $(LDLIBS) -lreadline
 
 $(MODDIR)/core.so: $(LIB_OBJ)

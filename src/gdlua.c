@@ -30,6 +30,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "gdlua_alloc.h"
+
 #define GDLUA_NAME "gdlua"
 #define HISTORY_LINES 1000
 
@@ -745,7 +747,7 @@ static int pmain(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
-  lua_State *L = luaL_newstate();
+  lua_State *L = gdlua_newstate();
   if (!L) {
     fputs(GDLUA_NAME ": cannot create the Lua state (out of memory)\n", stderr);
     return EXIT_FAILURE;
@@ -757,5 +759,6 @@ int main(int argc, char **argv) {
   int ok = status == LUA_OK && lua_toboolean(L, -1);
   report(L, status);
   lua_close(L);
+  gdlua_alloc_release();
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

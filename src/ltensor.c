@@ -240,8 +240,17 @@ static int binary(lua_State *L, gd_binop op, const char *fname) {
   gd_tensor *b = gdl_operand(L, 2, &sb, fname);
   int nd;
   int64_t shape[GD_MAXDIM];
-  if (gd_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) gdl_fail(L, fname);
-  gd_tensor *r = gdl_new_shaped(L, nd, shape, fname);
+  const int64_t *sp = shape;
+  if (b->ndim == 0 || gd_shape_eq(a->ndim, a->shape, b->ndim, b->shape)) {
+    nd = a->ndim;                /* the common cases need no broadcasting */
+    sp = a->shape;
+  } else if (a->ndim == 0) {
+    nd = b->ndim;
+    sp = b->shape;
+  } else if (gd_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) {
+    gdl_fail(L, fname);
+  }
+  gd_tensor *r = gdl_new_shaped(L, nd, sp, fname);
   if (gd_binary_into(r, op, a, b)) gdl_fail(L, fname);
   return 1;
 }

@@ -175,9 +175,8 @@ int gd_shape_check(int ndim, const int64_t *shape, size_t *numel) {
     if (shape[i] < 0)
       return gd_seterr(GD_EARG, "negative size %lld in dim %d",
                        (long long)shape[i], i + 1);
-    if (shape[i] > 0 && n > limit / (size_t)shape[i])
+    if (__builtin_mul_overflow(n, (size_t)shape[i], &n) || n > limit)
       return gd_seterr(GD_ENOMEM, "shape too large");
-    n *= (size_t)shape[i];
   }
   if (n > limit) return gd_seterr(GD_ENOMEM, "shape too large");
   *numel = n;

@@ -144,6 +144,11 @@ describe("gdlua options", function()
     assert.equal("", err)
     _, err = gdlua({ "-W", "-e", "warn('hello')" })
     assert.equal("Lua warning: hello\n", err)
+    -- control messages and multi-part warnings behave as in lua5.4
+    _, err = gdlua({ "-W", "-e", "warn('@off') warn('x') warn('@on') warn('a', 'b') warn('c')" })
+    assert.equal("Lua warning: ab\nLua warning: c\n", err)
+    _, err = gdlua({ "-e", "warn('@on') warn('shown')" })
+    assert.equal("Lua warning: shown\n", err)
   end)
 
   it("-- stops handling options", function()
