@@ -17,5 +17,6 @@ build = {
   type = "make",
   build_target = "all",
   install_target = "rock-install",
-  install_variables = { INST_LIBDIR = "$(LIBDIR)", INST_LUADIR = "$(LUADIR)", INST_BINDIR = "$(BINDIR)" },
+  build_variables = { BUILD = "build/rock" },
+  install_variables = { BUILD = "build/rock", INST_LIBDIR = "$(LIBDIR)", INST_LUADIR = "$(LUADIR)", INST_BINDIR = "$(BINDIR)" },
 }

@@ -52,4 +52,18 @@ describe("require 'gd' from lua5.4", function()
     assert.equal("54.0 14.0 function\n", out)
     os.execute("rm -rf " .. prefix)
   end)
+
+  it("builds and installs with luarocks make", function()
+    local tree = os.tmpname()
+    os.remove(tree)
+    local out, ok = run(string.format(
+      "luarocks --lua-version 5.4 --tree %s make gdlua-0.1-1.rockspec", tree))
+    assert.is_true(ok, out)
+    out, ok = run(string.format(
+      "cd /tmp && LUA_CPATH='%s/lib/lua/5.4/?.so' LUA_PATH='%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua' lua5.4 /tmp/gd_module_spec.lua",
+      tree, tree, tree))
+    assert.is_true(ok, out)
+    assert.equal("54.0 14.0 function\n", out)
+    os.execute("rm -rf " .. tree)
+  end)
 end)
