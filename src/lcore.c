@@ -269,6 +269,7 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   gdl_open_linalg(L);
   gdl_open_random(L);
   gdl_open_print(L);
+  gdl_open_plot(L);
   lua_pushvalue(L, 2);
   lua_setfield(L, 1, "_methods");
   lua_pushvalue(L, 3);

@@ -90,5 +90,6 @@ void gdl_open_shape(lua_State *L);
 void gdl_open_linalg(lua_State *L);
 void gdl_open_random(lua_State *L);
 void gdl_open_print(lua_State *L);
+void gdl_open_plot(lua_State *L);
 
 #endif

@@ -40,4 +40,17 @@ end
 docs[gd.help] = "gd.help(f): print the one-line doc of f, or every doc of a module table"
 docs[gd.doc] = "gd.doc(f, line): register a one-line doc for f"
 
+-- Submodules load on first use: gd.plot requires "gd.plot", and so on.
+local submodules = { plot = "gd.plot", optim = "gd.optim", nn = "gd.nn", data = "gd.data",
+                     losses = "gd.losses" }
+setmetatable(gd, {
+  __index = function(t, k)
+    local name = submodules[k]
+    if name == nil then return nil end
+    local m = require(name)
+    rawset(t, k, m)
+    return m
+  end,
+})
+
 return gd
