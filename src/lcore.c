@@ -32,7 +32,11 @@ gd_tensor *gdl_new(lua_State *L) {
   return t;
 }
 
-static const void *tensor_mt, *small_mt;   /* this state's metatables: a fast first test */
+static const void *tensor_mt, *small_mt, *sub_mt;   /* this state's metatables: a fast first test */
+
+void gdl_push_tensor_mt(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key); }
+
+void gdl_set_subtype(lua_State *L, int i) { sub_mt = lua_topointer(L, i); }
 
 int gdl_is_small(const gd_tensor *t) {
   return t->st && (const char *)t->st == (const char *)t + offsetof(gdl_small, st);
@@ -52,9 +56,12 @@ gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char
   s->st.cap = n;
   s->st.refs = 1;                  /* never released: the userdata owns it */
   s->st.version = 0;
+  s->st.borrowed = 1;
   gd_tensor *t = &s->t;
   t->st = &s->st;
   t->off = 0;
+  t->flags = 0;
+  t->id = 0;
   t->ndim = nd;
   for (int i = 0; i < nd; i++) t->shape[i] = shape[i];
   t->numel = gd_contig_strides(nd, shape, t->stride);
@@ -84,7 +91,7 @@ gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname) {
 gd_tensor *gdl_test(lua_State *L, int i) {
   if (lua_type(L, i) != LUA_TUSERDATA || !lua_getmetatable(L, i)) return NULL;
   const void *mt = lua_topointer(L, -1);
-  if (mt == small_mt || mt == tensor_mt) {
+  if (mt == small_mt || mt == tensor_mt || mt == sub_mt) {
     lua_pop(L, 1);
     return lua_touserdata(L, i);
   }
@@ -124,6 +131,7 @@ gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname) {
       sc->st.cap = 1;
       sc->st.refs = 1;            /* never reaches 0: not pooled */
       sc->st.version = 0;
+      sc->st.borrowed = 1;
       gd_tensor_init(&sc->t);
       sc->t.st = &sc->st;
       return &sc->t;
@@ -270,6 +278,8 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   gdl_open_random(L);
   gdl_open_print(L);
   gdl_open_plot(L);
+  gdl_open_tape(L);
+  gdl_open_variable(L);
   lua_pushvalue(L, 2);
   lua_setfield(L, 1, "_methods");
   lua_pushvalue(L, 3);

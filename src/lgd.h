@@ -83,6 +83,11 @@ int gdl_setitem(lua_State *L);
 /* Push the numpy-style text of the tensor at i as "prefix(...)". */
 int gdl_tostring(lua_State *L, int i, const char *prefix);
 
+/* Push the tensor metatable. */
+void gdl_push_tensor_mt(lua_State *L);
+/* Let the metatable at index i pass gdl_test's fast check (Variable). */
+void gdl_set_subtype(lua_State *L, int i);
+
 /* Module parts: each registers its functions (gd table at 1, methods at 2,
  * docs at 3 on the stack). */
 void gdl_open_tensor(lua_State *L);
@@ -91,5 +96,8 @@ void gdl_open_linalg(lua_State *L);
 void gdl_open_random(lua_State *L);
 void gdl_open_print(lua_State *L);
 void gdl_open_plot(lua_State *L);
+void gdl_open_tape(lua_State *L);
+/* Build the Variable metatable (after the tensor metatable is complete). */
+void gdl_open_variable(lua_State *L);
 
 #endif

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "adops.h"
 #include "kernels.h"
 
 /* ---- creation ---------------------------------------------------------- */
@@ -59,7 +60,7 @@ static void table_fill(lua_State *L, int i, int d, int nd, const int64_t *shape,
     }
     gd_tensor view;
     gd_tensor_init(&view);
-    view.st = &(gd_storage){dst + *pos, t->numel, 1, 0};
+    view.st = &(gd_storage){dst + *pos, t->numel, 1, 0, 1};
     view.ndim = t->ndim;
     memcpy(view.shape, t->shape, sizeof view.shape);
     view.numel = gd_contig_strides(t->ndim, t->shape, view.stride);
@@ -251,7 +252,7 @@ static int binary(lua_State *L, gd_binop op, const char *fname) {
     gdl_fail(L, fname);
   }
   gd_tensor *r = gdl_new_shaped(L, nd, sp, fname);
-  if (gd_binary_into(r, op, a, b)) gdl_fail(L, fname);
+  if (gd_ad_binary_into(r, op, a, b)) gdl_fail(L, fname);
   return 1;
 }
 
@@ -262,10 +263,12 @@ BIN(lt, GD_BIN_LT) BIN(le, GD_BIN_LE) BIN(gt, GD_BIN_GT) BIN(ge, GD_BIN_GE)
 BIN(eq, GD_BIN_EQ) BIN(ne, GD_BIN_NE)
 #undef BIN
 
-static int f_idiv(lua_State *L) {
+static int f_idiv(lua_State *L) {   /* floor(a / b): no gradient, not recorded */
   binary(L, GD_BIN_DIV, "gd.idiv");
   gd_tensor *r = lua_touserdata(L, -1);
   gd_unary_into(r, GD_UN_FLOOR, r);
+  r->id = 0;
+  r->flags = 0;
   return 1;
 }
 
@@ -275,7 +278,7 @@ static int f_where(lua_State *L) {
   gd_tensor *a = gdl_operand(L, 2, &sa, "gd.where");
   gd_tensor *b = gdl_operand(L, 3, &sb, "gd.where");
   gd_tensor *r = gdl_new(L);
-  if (gd_where(r, c, a, b)) gdl_fail(L, "gd.where");
+  if (gd_ad_where(r, c, a, b)) gdl_fail(L, "gd.where");
   return 1;
 }
 
@@ -285,11 +288,11 @@ static int f_clip(lua_State *L) {
   gd_tensor *lo = lua_isnil(L, 2) ? NULL : gdl_operand(L, 2, &slo, "gd.clip");
   gd_tensor *hi = lua_isnoneornil(L, 3) ? NULL : gdl_operand(L, 3, &shi, "gd.clip");
   gd_tensor *r = gdl_new(L);
-  if (lo && gd_binary(r, GD_BIN_MAX, x, lo)) gdl_fail(L, "gd.clip");
+  if (lo && gd_ad_binary(r, GD_BIN_MAX, x, lo)) gdl_fail(L, "gd.clip");
   if (hi) {
     gd_tensor *t = gdl_new(L);
-    if (gd_binary(t, GD_BIN_MIN, lo ? r : x, hi)) gdl_fail(L, "gd.clip");
-  } else if (!lo && gd_contiguous(r, x)) {
+    if (gd_ad_binary(t, GD_BIN_MIN, lo ? r : x, hi)) gdl_fail(L, "gd.clip");
+  } else if (!lo && gd_ad_unary(r, GD_UN_COPY, x)) {
     gdl_fail(L, "gd.clip");
   }
   return 1;
@@ -301,7 +304,7 @@ static int unary(lua_State *L, gd_unop op, const char *fname) {
   gdl_scalar sx;
   gd_tensor *x = gdl_operand(L, 1, &sx, fname);
   gd_tensor *r = gdl_new_shaped(L, x->ndim, x->shape, fname);
-  if (gd_unary_into(r, op, x)) gdl_fail(L, fname);
+  if (gd_ad_unary_into(r, op, x)) gdl_fail(L, fname);
   return 1;
 }
 
@@ -346,7 +349,7 @@ static int reduce(lua_State *L, gd_redop op, const char *fname) {
   if (gd_reduce_shape(x, dim, keepdim, &nd, shape)) gdl_fail(L, fname);
   gd_tensor *r = gdl_new_shaped(L, nd, shape, fname);
   gd_tensor *ix = wantidx ? gdl_new_shaped(L, nd, shape, fname) : NULL;
-  if (gd_reduce_into(r, ix, op, x, dim, keepdim, ddof)) gdl_fail(L, fname);
+  if (gd_ad_reduce_into(r, ix, op, x, dim, keepdim, ddof)) gdl_fail(L, fname);
   if (ix) {   /* positions → 1-based indices */
     double *d = gd_data(ix);
     for (size_t i = 0; i < ix->numel; i++) d[i] += 1;

@@ -34,6 +34,7 @@ int gd_seterr(int code, const char *fmt, ...) {
 /* ---- the pool ---------------------------------------------------------- */
 
 #define HDR 32                        /* header bytes before the data */
+_Static_assert(sizeof(gd_storage) <= HDR, "storage header fits");
 #define NCLASS 256
 #define POOL_MAX ((size_t)768 << 20)  /* bytes kept at most */
 
@@ -110,6 +111,7 @@ static gd_storage *storage_new(size_t n) {
   s->cap = cap;
   s->refs = 1;
   s->version = 0;
+  s->borrowed = 0;
   return s;
 }
 
@@ -153,6 +155,8 @@ void gd_tensor_init(gd_tensor *t) {
   t->off = 0;
   t->numel = 1;
   t->ndim = 0;
+  t->flags = 0;
+  t->id = 0;
 }
 
 size_t gd_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
@@ -208,6 +212,28 @@ void gd_tensor_view(gd_tensor *t, const gd_tensor *x) {
   if (x->st) x->st->refs++;
   gd_tensor_release(t);
   *t = *x;
+}
+
+int gd_tensor_retain(gd_tensor *t, const gd_tensor *x) {
+  if (!x->st->borrowed) {
+    gd_tensor_view(t, x);
+    return GD_OK;
+  }
+  gd_tensor c;
+  gd_tensor_init(&c);
+  int rc = gd_tensor_alloc(&c, x->ndim, x->shape);
+  if (rc) return rc;
+  double *o = gd_data(&c);
+  int64_t idx[GD_MAXDIM] = {0};
+  for (size_t k = 0; k < x->numel; k++) {       /* borrowed data is small */
+    o[k] = gd_get(x, idx);
+    for (int i = x->ndim - 1; i >= 0 && ++idx[i] == x->shape[i]; i--) idx[i] = 0;
+  }
+  c.id = x->id;
+  c.flags = x->flags;
+  gd_tensor_release(t);
+  *t = c;
+  return GD_OK;
 }
 
 int gd_is_contig(const gd_tensor *t) {

@@ -14,6 +14,9 @@
 
 #define GD_MAXDIM 8
 
+/* gd_tensor.flags */
+#define GD_T_TRAINABLE 1u      /* a trainable Variable: every tape watches it */
+
 enum gd_status {
   GD_OK = 0,
   GD_ENOMEM,   /* allocation failed */
@@ -27,6 +30,8 @@ typedef struct gd_storage {
   size_t cap;        /* capacity in doubles */
   int refs;          /* holders: tensors and views */
   unsigned version;  /* bumped by in-place writes (for the tape) */
+  unsigned borrowed; /* 1: not pooled (inline in a userdata, or on the C stack):
+                        whoever keeps it past a call must copy it */
 } gd_storage;
 
 typedef struct gd_tensor {
@@ -34,6 +39,8 @@ typedef struct gd_tensor {
   size_t off;                  /* offset into st->data, in doubles */
   size_t numel;                /* product of shape */
   int ndim;
+  unsigned flags;              /* GD_T_* */
+  uint64_t id;                 /* identity on gradient tapes; 0: none */
   int64_t shape[GD_MAXDIM];
   int64_t stride[GD_MAXDIM];   /* in doubles; 0 for expanded dims */
 } gd_tensor;
@@ -75,6 +82,9 @@ int gd_broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b,
 /* Strides that read x as if it had shape (ndim, shape) by broadcasting. */
 void gd_broadcast_strides(const gd_tensor *x, int ndim, const int64_t *shape,
                           int64_t *stride);
+/* t = a reference to x's value that may outlive the caller's: a view of
+ * pooled storage, or a private copy of borrowed storage.  Keeps x's id. */
+int gd_tensor_retain(gd_tensor *t, const gd_tensor *x);
 /* Mark x's storage as written (bumps the version). */
 static inline void gd_touch(gd_tensor *x) { if (x->st) x->st->version++; }
 

@@ -1,0 +1,376 @@
+/* ad.c: tapes, recording and the backward pass (see ad.h).
+ *
+ * The backward pass is micrograd's: walk the nodes in reverse, push each
+ * output's gradient to the inputs that lead back to a source, add up.  A
+ * forward mark pass first finds the nodes that depend on a source, so the
+ * rest are skipped (kann's trick).  Gradients are accumulated with recording
+ * ops, so an outer tape sees the whole backward pass.
+ */
+#include "ad.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "adops.h"
+#include "kernels.h"
+
+/* ---- id sets and maps (open addressing, id 0 = empty slot) ---------------- */
+
+typedef struct idset {
+  uint64_t *k;
+  size_t cap, n;
+} idset;
+
+static size_t slot_of(uint64_t id, size_t cap) {
+  id ^= id >> 33;
+  id *= 0xff51afd7ed558ccdULL;
+  id ^= id >> 33;
+  return (size_t)id & (cap - 1);
+}
+
+static int idset_has(const idset *s, uint64_t id) {
+  if (!s->cap || !id) return 0;
+  for (size_t i = slot_of(id, s->cap);; i = (i + 1) & (s->cap - 1)) {
+    if (s->k[i] == id) return 1;
+    if (s->k[i] == 0) return 0;
+  }
+}
+
+static int idset_add(idset *s, uint64_t id) {
+  if (!id || idset_has(s, id)) return GD_OK;
+  if ((s->n + 1) * 2 > s->cap) {
+    size_t ncap = s->cap ? s->cap * 2 : 64;
+    uint64_t *nk = calloc(ncap, sizeof *nk);
+    if (!nk) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
+    for (size_t i = 0; i < s->cap; i++) {
+      if (!s->k[i]) continue;
+      size_t j = slot_of(s->k[i], ncap);
+      while (nk[j]) j = (j + 1) & (ncap - 1);
+      nk[j] = s->k[i];
+    }
+    free(s->k);
+    s->k = nk;
+    s->cap = ncap;
+  }
+  size_t i = slot_of(id, s->cap);
+  while (s->k[i]) i = (i + 1) & (s->cap - 1);
+  s->k[i] = id;
+  s->n++;
+  return GD_OK;
+}
+
+static void idset_free(idset *s) {
+  free(s->k);
+  memset(s, 0, sizeof *s);
+}
+
+/* id → accumulated gradient: open addressing over (key, value) slots. */
+typedef struct gradmap {
+  uint64_t *keys;
+  gd_tensor *vals;
+  size_t cap, n;
+} gradmap;
+
+static gd_tensor *gradmap_get(gradmap *m, uint64_t id) {
+  if (!m->cap || !id) return NULL;
+  for (size_t i = slot_of(id, m->cap);; i = (i + 1) & (m->cap - 1)) {
+    if (m->keys[i] == id) return &m->vals[i];
+    if (m->keys[i] == 0) return NULL;
+  }
+}
+
+static int gradmap_grow(gradmap *m) {
+  size_t ncap = m->cap ? m->cap * 2 : 64;
+  uint64_t *nk = calloc(ncap, sizeof *nk);
+  gd_tensor *nv = malloc(ncap * sizeof *nv);
+  if (!nk || !nv) {
+    free(nk);
+    free(nv);
+    return gd_seterr(GD_ENOMEM, "out of memory (gradients)");
+  }
+  for (size_t i = 0; i < m->cap; i++) {
+    if (!m->keys[i]) continue;
+    size_t j = slot_of(m->keys[i], ncap);
+    while (nk[j]) j = (j + 1) & (ncap - 1);
+    nk[j] = m->keys[i];
+    nv[j] = m->vals[i];
+  }
+  free(m->keys);
+  free(m->vals);
+  m->keys = nk;
+  m->vals = nv;
+  m->cap = ncap;
+  return GD_OK;
+}
+
+/* Add g (taken over) to the gradient of id. */
+static int gradmap_add(gradmap *m, uint64_t id, gd_tensor *g) {
+  gd_tensor *cur = gradmap_get(m, id);
+  if (cur) {
+    gd_tensor sum;
+    gd_tensor_init(&sum);
+    int rc = gd_ad_binary(&sum, GD_BIN_ADD, cur, g);
+    gd_tensor_release(g);
+    if (rc) return rc;
+    gd_tensor_release(cur);
+    *cur = sum;
+    return GD_OK;
+  }
+  if ((m->n + 1) * 2 > m->cap && gradmap_grow(m)) {
+    gd_tensor_release(g);
+    return gd_seterr(GD_ENOMEM, "out of memory (gradients)");
+  }
+  size_t i = slot_of(id, m->cap);
+  while (m->keys[i]) i = (i + 1) & (m->cap - 1);
+  m->keys[i] = id;
+  m->vals[i] = *g;
+  m->n++;
+  gd_tensor_init(g);
+  return GD_OK;
+}
+
+static void gradmap_free(gradmap *m) {
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->keys[i]) gd_tensor_release(&m->vals[i]);
+  free(m->keys);
+  free(m->vals);
+  memset(m, 0, sizeof *m);
+}
+
+/* ---- tapes ------------------------------------------------------------------ */
+
+struct gd_tape {
+  gd_node *nodes;
+  size_t n, cap;
+  idset known;
+  int persistent, used, busy, started;
+};
+
+#define MAXACTIVE 64
+static gd_tape *active[MAXACTIVE];
+static int nactive, paused;
+static uint64_t next_id = 1;
+
+uint64_t gd_ad_newid(void) { return next_id++; }
+void gd_ad_pause(void) { paused++; }
+void gd_ad_resume(void) { if (paused > 0) paused--; }
+int gd_ad_active(void) { return paused ? 0 : nactive; }
+
+gd_tape *gd_tape_new(int persistent) {
+  gd_tape *t = calloc(1, sizeof *t);
+  if (t) t->persistent = persistent;
+  return t;
+}
+
+static void node_release(gd_node *n) {
+  for (int i = 0; i < n->nin && i < GD_NODE_MAXIN; i++) gd_tensor_release(&n->in[i]);
+  for (int i = 0; i < n->xn; i++) gd_tensor_release(&n->xin[i]);
+  free(n->xin);
+  gd_tensor_release(&n->out);
+}
+
+static void tape_clear(gd_tape *t) {
+  for (size_t i = 0; i < t->n; i++) node_release(&t->nodes[i]);
+  free(t->nodes);
+  t->nodes = NULL;
+  t->n = t->cap = 0;
+}
+
+void gd_tape_free(gd_tape *t) {
+  if (!t) return;
+  gd_tape_stop(t);
+  tape_clear(t);
+  idset_free(&t->known);
+  free(t);
+}
+
+int gd_tape_start(gd_tape *t) {
+  if (t->started) return GD_OK;
+  if (nactive == MAXACTIVE) return gd_seterr(GD_EARG, "more than %d nested tapes", MAXACTIVE);
+  active[nactive++] = t;
+  t->started = 1;
+  return GD_OK;
+}
+
+void gd_tape_stop(gd_tape *t) {
+  for (int i = 0; i < nactive; i++) {
+    if (active[i] != t) continue;
+    memmove(active + i, active + i + 1, sizeof active[0] * (size_t)(nactive - i - 1));
+    nactive--;
+    break;
+  }
+}
+
+int gd_tape_knows(const gd_tape *t, const gd_tensor *x) {
+  return x->id && ((x->flags & GD_T_TRAINABLE) || idset_has(&t->known, x->id));
+}
+
+int gd_tape_watch(gd_tape *t, gd_tensor *x) {
+  if (!x->id) x->id = gd_ad_newid();
+  return idset_add(&t->known, x->id);
+}
+
+/* ---- recording ---------------------------------------------------------- */
+
+const gd_tensor *gd_node_input(const gd_node *n, int i) {
+  return i < GD_NODE_MAXIN ? &n->in[i] : &n->xin[i - GD_NODE_MAXIN];
+}
+
+int gd_ad_tracking(int n, const gd_tensor *const *in) {
+  if (paused || !nactive) return 0;
+  for (int k = 0; k < nactive; k++) {
+    if (active[k]->busy) continue;
+    for (int i = 0; i < n; i++)
+      if (gd_tape_knows(active[k], in[i])) return 1;
+  }
+  return 0;
+}
+
+static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *out, int n,
+                       const gd_tensor *const *in, const int64_t *ip, const double *dp) {
+  if (t->n == t->cap) {
+    size_t ncap = t->cap ? t->cap * 2 : 16;
+    gd_node *nn = realloc(t->nodes, ncap * sizeof *nn);
+    if (!nn) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
+    t->nodes = nn;
+    t->cap = ncap;
+  }
+  gd_node *nd = &t->nodes[t->n];
+  memset(nd, 0, sizeof *nd);
+  nd->op = op;
+  for (int i = 0; i < GD_NODE_MAXIN; i++) gd_tensor_init(&nd->in[i]);
+  gd_tensor_init(&nd->out);
+  if (n > GD_NODE_MAXIN) {
+    nd->xin = malloc(sizeof(gd_tensor) * (size_t)(n - GD_NODE_MAXIN));
+    if (!nd->xin) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
+    nd->xn = n - GD_NODE_MAXIN;
+    for (int i = 0; i < nd->xn; i++) gd_tensor_init(&nd->xin[i]);
+  }
+  nd->nin = n;
+  t->n++;                               /* from here on released by tape_clear */
+  int rc = GD_OK;
+  for (int i = 0; i < n && !rc; i++) {
+    gd_tensor *dst = i < GD_NODE_MAXIN ? &nd->in[i] : &nd->xin[i - GD_NODE_MAXIN];
+    rc = gd_tensor_retain(dst, in[i]);
+    if (!rc && i < GD_NODE_MAXIN) nd->inver[i] = dst->st->version;
+  }
+  const gd_opinfo *info = gd_op_info(op);
+  if (!rc && info->save_out) {
+    rc = gd_tensor_retain(&nd->out, out);
+    if (!rc) nd->outver = nd->out.st->version;
+  } else if (!rc) {                     /* shape and id only */
+    nd->out = *out;
+    nd->out.st = NULL;
+  }
+  nd->out.id = out->id;
+  if (ip) memcpy(nd->ip, ip, sizeof nd->ip);
+  if (dp) memcpy(nd->dp, dp, sizeof nd->dp);
+  if (rc) return rc;
+  return idset_add(&t->known, out->id);
+}
+
+int gd_ad_record(gd_opcode op, gd_tensor *out, int n, const gd_tensor *const *in,
+                 const int64_t *ip, const double *dp) {
+  out->id = 0;
+  out->flags = 0;
+  if (paused || !nactive) return GD_OK;
+  for (int k = 0; k < nactive; k++) {
+    gd_tape *t = active[k];
+    if (t->busy) continue;
+    int knows = 0;
+    for (int i = 0; i < n && !knows; i++) knows = gd_tape_knows(t, in[i]);
+    if (!knows) continue;
+    if (!out->id) out->id = gd_ad_newid();
+    int rc = tape_append(t, op, out, n, in, ip, dp);
+    if (rc) return rc;
+  }
+  return GD_OK;
+}
+
+/* ---- the backward pass -------------------------------------------------- */
+
+static int stale(const gd_tensor *saved, unsigned ver) {
+  return saved->st && !saved->st->borrowed && saved->st->version != ver;
+}
+
+int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
+                     const gd_tensor *const *sources, gd_tensor *grads) {
+  if (t->used && !t->persistent)
+    return gd_seterr(GD_EARG, "a non-persistent tape computes gradients once; "
+                              "use gd.GradientTape{persistent = true}");
+  if (t->busy) return gd_seterr(GD_EARG, "gradient called during this tape's own backward pass");
+  t->used = 1;
+  for (int i = 0; i < n; i++) gd_tensor_init(&grads[i]);
+  if (!gd_tape_knows(t, target)) goto done;
+
+  int rc = GD_OK;
+  idset dep = {0};                        /* ids that depend on a source */
+  for (int i = 0; i < n && !rc; i++) rc = idset_add(&dep, sources[i]->id);
+  char *live = calloc(t->n ? t->n : 1, 1);
+  if (!live) rc = gd_seterr(GD_ENOMEM, "out of memory (gradient)");
+  for (size_t k = 0; k < t->n && !rc; k++) {
+    const gd_node *nd = &t->nodes[k];
+    for (int i = 0; i < nd->nin; i++) {
+      if (idset_has(&dep, gd_node_input(nd, i)->id)) { live[k] = 1; break; }
+    }
+    if (live[k]) rc = idset_add(&dep, nd->out.id);
+  }
+
+  gradmap gm = {0};
+  if (!rc && idset_has(&dep, target->id)) {
+    gd_tensor seed;
+    gd_tensor_init(&seed);
+    rc = gd_tensor_alloc(&seed, target->ndim, target->shape);
+    if (!rc) {
+      gd_fill(&seed, 1.0);
+      rc = gradmap_add(&gm, target->id, &seed);
+    }
+  }
+  t->busy = 1;                            /* this tape does not record its own pass */
+  for (size_t k = t->n; k-- > 0 && !rc;) {
+    const gd_node *nd = &t->nodes[k];
+    if (!live[k]) continue;
+    gd_tensor *g = gradmap_get(&gm, nd->out.id);
+    if (!g) continue;
+    const gd_opinfo *info = gd_op_info(nd->op);
+    int need[64];
+    int nin = nd->nin < 64 ? nd->nin : 64;
+    for (int i = 0; i < nin; i++) {
+      const gd_tensor *x = gd_node_input(nd, i);
+      need[i] = idset_has(&dep, x->id);
+      if (need[i] && i < GD_NODE_MAXIN && stale(x, nd->inver[i]))
+        rc = gd_seterr(GD_EARG, "an input of %s was modified in place after it was recorded",
+                       info->name);
+    }
+    if (!rc && info->save_out && stale(&nd->out, nd->outver))
+      rc = gd_seterr(GD_EARG, "the output of %s was modified in place after it was recorded",
+                     info->name);
+    if (rc) break;
+    gd_tensor gin[64];
+    for (int i = 0; i < nin; i++) gd_tensor_init(&gin[i]);
+    gd_tensor gcopy;                      /* g may move when the map grows */
+    gd_tensor_init(&gcopy);
+    gd_tensor_view(&gcopy, g);
+    rc = info->backward(nd, &gcopy, need, gin);
+    gd_tensor_release(&gcopy);
+    for (int i = 0; i < nin; i++) {
+      if (!rc && need[i] && gin[i].st) rc = gradmap_add(&gm, gd_node_input(nd, i)->id, &gin[i]);
+      gd_tensor_release(&gin[i]);
+    }
+  }
+  t->busy = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    gd_tensor *g = gradmap_get(&gm, sources[i]->id);
+    if (g) gd_tensor_view(&grads[i], g);
+  }
+  gradmap_free(&gm);
+  idset_free(&dep);
+  free(live);
+  if (rc) {
+    for (int i = 0; i < n; i++) gd_tensor_release(&grads[i]);
+    return rc;
+  }
+done:
+  if (!t->persistent) tape_clear(t);
+  return GD_OK;
+}

@@ -1,0 +1,165 @@
+/* adops.c: differentiable elementwise ops, reductions and basic views:
+ * compute with the core, then gd_ad_record (see adops.h).
+ * Indexing ops live in adops_shape.c, linear algebra in adops_linalg.c.
+ */
+#include "adops.h"
+
+#include <string.h>
+
+#include "shape.h"
+
+static const gd_opcode binop_code[GD_BIN_COUNT] = {
+  [GD_BIN_ADD] = GD_OP_ADD, [GD_BIN_SUB] = GD_OP_SUB, [GD_BIN_MUL] = GD_OP_MUL,
+  [GD_BIN_DIV] = GD_OP_DIV, [GD_BIN_POW] = GD_OP_POW, [GD_BIN_MOD] = GD_OP_MOD,
+  [GD_BIN_MAX] = GD_OP_MAXIMUM, [GD_BIN_MIN] = GD_OP_MINIMUM,
+  [GD_BIN_LT] = GD_OP_COUNT, [GD_BIN_LE] = GD_OP_COUNT, [GD_BIN_GT] = GD_OP_COUNT,
+  [GD_BIN_GE] = GD_OP_COUNT, [GD_BIN_EQ] = GD_OP_COUNT, [GD_BIN_NE] = GD_OP_COUNT,
+};
+
+/* Record a binary op's result (comparisons: constants, never recorded). */
+static int record2(gd_opcode op, gd_tensor *out, const gd_tensor *a, const gd_tensor *b) {
+  if (op == GD_OP_COUNT) {
+    out->id = 0;
+    out->flags = 0;
+    return GD_OK;
+  }
+  const gd_tensor *in[2] = {a, b};
+  return gd_ad_record(op, out, 2, in, NULL, NULL);
+}
+
+int gd_ad_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  int rc = gd_binary_into(out, op, a, b);
+  return rc ? rc : record2(binop_code[op], out, a, b);
+}
+
+int gd_ad_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  int rc = gd_binary(out, op, a, b);
+  return rc ? rc : record2(binop_code[op], out, a, b);
+}
+
+int gd_ad_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x) {
+  int rc = gd_unary_into(out, op, x);
+  if (rc) return rc;
+  const gd_tensor *in[1] = {x};
+  return gd_ad_record((gd_opcode)(GD_OP_NEG + (int)op), out, 1, in, NULL, NULL);
+}
+
+int gd_ad_unary(gd_tensor *out, gd_unop op, const gd_tensor *x) {
+  int rc = gd_tensor_alloc(out, x->ndim, x->shape);
+  return rc ? rc : gd_ad_unary_into(out, op, x);
+}
+
+int gd_ad_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd_tensor *b) {
+  int rc = gd_where(out, c, a, b);
+  if (rc) return rc;
+  const gd_tensor *in[3] = {c, a, b};
+  return gd_ad_record(GD_OP_WHERE, out, 3, in, NULL, NULL);
+}
+
+static int record_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+                         int dim, int keepdim, double ddof) {
+  if (idx) {
+    idx->id = 0;
+    idx->flags = 0;
+  }
+  if (op == GD_RED_ARGMAX || op == GD_RED_ARGMIN) {
+    out->id = 0;
+    out->flags = 0;
+    return GD_OK;
+  }
+  const gd_tensor *in[1] = {x};
+  int64_t ip[4] = {dim, keepdim, 0, 0};
+  double dp[2] = {ddof, 0};
+  return gd_ad_record((gd_opcode)(GD_OP_SUM + (int)op), out, 1, in, ip, dp);
+}
+
+int gd_ad_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+                      int dim, int keepdim, double ddof) {
+  int rc = gd_reduce_into(out, idx, op, x, dim, keepdim, ddof);
+  return rc ? rc : record_reduce(out, idx, op, x, dim, keepdim, ddof);
+}
+
+int gd_ad_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+                 int dim, int keepdim, double ddof) {
+  int rc = gd_reduce(out, idx, op, x, dim, keepdim, ddof);
+  return rc ? rc : record_reduce(out, idx, op, x, dim, keepdim, ddof);
+}
+
+static void acc_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
+  (void)ctx;
+  for (int64_t i = 0; i < n; i++) p[0][i * s[0]] += p[1][i * s[1]];
+}
+
+int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape) {
+  int64_t bshape[GD_MAXDIM];
+  int bnd;
+  int rc = gd_broadcast_shape(nd, shape, x->ndim, x->shape, &bnd, bshape);
+  if (rc || !gd_shape_eq(bnd, bshape, x->ndim, x->shape)) {
+    char a[128], b[128];
+    return gd_seterr(GD_ESHAPE, "cannot sum shape %s down to %s",
+                     gd_shape_str(a, sizeof a, x->ndim, x->shape),
+                     gd_shape_str(b, sizeof b, nd, shape));
+  }
+  if ((rc = gd_tensor_alloc(out, nd, shape))) return rc;
+  gd_fill(out, 0.0);
+  int64_t so[GD_MAXDIM];
+  gd_broadcast_strides(out, x->ndim, x->shape, so);
+  const int64_t *st[2] = {so, x->stride};
+  gd_iter it;
+  gd_iter_init(&it, 2, x->ndim, x->shape, st);
+  double *base[2] = {gd_data(out), gd_data(x)};
+  gd_iter_run(&it, base, acc_fn, NULL);
+  const gd_tensor *in[1] = {x};
+  return gd_ad_record(GD_OP_SUM_TO, out, 1, in, NULL, NULL);
+}
+
+int gd_ad_unbroadcast(gd_tensor *out, const gd_tensor *g, const gd_tensor *x) {
+  if (gd_shape_eq(g->ndim, g->shape, x->ndim, x->shape)) {
+    gd_tensor_view(out, g);
+    return GD_OK;
+  }
+  return gd_ad_sum_to(out, g, x->ndim, x->shape);
+}
+
+int gd_ad_reshape(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape) {
+  int rc = gd_reshape(out, x, nd, shape);
+  if (rc) return rc;
+  const gd_tensor *in[1] = {x};
+  return gd_ad_record(GD_OP_RESHAPE, out, 1, in, NULL, NULL);
+}
+
+int gd_ad_permute(gd_tensor *out, const gd_tensor *x, const int *perm) {
+  int rc = gd_permute(out, x, perm);
+  if (rc) return rc;
+  int64_t packed = 0;                    /* 8 dims, 4 bits each */
+  for (int i = 0; i < x->ndim; i++) packed |= (int64_t)perm[i] << (4 * i);
+  int64_t ip[4] = {packed, 0, 0, 0};
+  const gd_tensor *in[1] = {x};
+  return gd_ad_record(GD_OP_PERMUTE, out, 1, in, ip, NULL);
+}
+
+int gd_ad_expand(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape) {
+  int rc = gd_expand(out, x, nd, shape);
+  if (rc) return rc;
+  const gd_tensor *in[1] = {x};
+  return gd_ad_record(GD_OP_EXPAND, out, 1, in, NULL, NULL);
+}
+
+int gd_ad_mT(gd_tensor *out, const gd_tensor *x) {
+  int perm[GD_MAXDIM];
+  for (int i = 0; i < x->ndim; i++) perm[i] = i;
+  if (x->ndim >= 2) {
+    perm[x->ndim - 1] = x->ndim - 2;
+    perm[x->ndim - 2] = x->ndim - 1;
+  }
+  return gd_ad_permute(out, x, perm);
+}
+
+int gd_ad_full(gd_tensor *out, int nd, const int64_t *shape, double v) {
+  int rc = gd_tensor_alloc(out, nd, shape);
+  if (rc) return rc;
+  gd_fill(out, v);
+  out->id = 0;
+  out->flags = 0;
+  return GD_OK;
+}

@@ -1,0 +1,421 @@
+/* grad_elem.c: backward rules of the elementwise ops, reductions and basic
+ * views.  Each rule is written with the recording ops of adops.h, so its
+ * own computation is differentiable (higher-order gradients).
+ * Notation: g = ∂L/∂out, x (a, b) the saved inputs, y the saved output.
+ */
+#include "grad.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- small helpers ------------------------------------------------------ */
+
+void gd_const_init(gd_const *c, double v) {
+  c->v = v;
+  memset(&c->st, 0, sizeof c->st);
+  c->st.data = &c->v;
+  c->st.cap = 1;
+  c->st.refs = 1;
+  c->st.borrowed = 1;
+  gd_tensor_init(&c->t);
+  c->t.st = &c->st;
+}
+
+/* out = a op b, releasing nothing. */
+static int bin(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  return gd_ad_binary(out, op, a, b);
+}
+
+/* out = a op v for a number v. */
+static int binv(gd_tensor *out, gd_binop op, const gd_tensor *a, double v) {
+  gd_const c;
+  gd_const_init(&c, v);
+  return gd_ad_binary(out, op, a, &c.t);
+}
+
+/* out = v op a for a number v. */
+static int vbin(gd_tensor *out, gd_binop op, double v, const gd_tensor *a) {
+  gd_const c;
+  gd_const_init(&c, v);
+  return gd_ad_binary(out, op, &c.t, a);
+}
+
+/* gin = unbroadcast(t, x); releases t. */
+static int settle(gd_tensor *gin, gd_tensor *t, const gd_tensor *x) {
+  int rc = gd_ad_unbroadcast(gin, t, x);
+  gd_tensor_release(t);
+  return rc;
+}
+
+/* A constant mask (not recorded): out = a op b computed without the tape. */
+static int mask(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  int rc = gd_binary(out, op, a, b);
+  out->id = 0;
+  out->flags = 0;
+  return rc;
+}
+
+#define LOCALS(...) gd_tensor __VA_ARGS__
+#define INIT(x) gd_tensor_init(&x)
+
+/* ---- binary ------------------------------------------------------------- */
+
+static int bw_add(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  int rc = GD_OK;
+  if (need[0]) rc = gd_ad_unbroadcast(&gin[0], g, &n->in[0]);
+  if (!rc && need[1]) rc = gd_ad_unbroadcast(&gin[1], g, &n->in[1]);
+  return rc;
+}
+
+static int bw_sub(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  int rc = GD_OK;
+  if (need[0]) rc = gd_ad_unbroadcast(&gin[0], g, &n->in[0]);
+  if (!rc && need[1]) {
+    LOCALS(t); INIT(t);
+    rc = gd_ad_unary(&t, GD_UN_NEG, g);
+    if (!rc) rc = settle(&gin[1], &t, &n->in[1]);
+    else gd_tensor_release(&t);
+  }
+  return rc;
+}
+
+static int bw_mul(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  int rc = GD_OK;
+  for (int i = 0; i < 2 && !rc; i++) {
+    if (!need[i]) continue;
+    LOCALS(t); INIT(t);
+    rc = bin(&t, GD_BIN_MUL, g, &n->in[1 - i]);
+    if (!rc) rc = settle(&gin[i], &t, &n->in[i]);
+    else gd_tensor_release(&t);
+  }
+  return rc;
+}
+
+static int bw_div(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  const gd_tensor *a = &n->in[0], *b = &n->in[1];
+  int rc = GD_OK;
+  if (need[0]) {
+    LOCALS(t); INIT(t);
+    rc = bin(&t, GD_BIN_DIV, g, b);
+    if (!rc) rc = settle(&gin[0], &t, a);
+    else gd_tensor_release(&t);
+  }
+  if (!rc && need[1]) {                   /* -g·a/b² */
+    LOCALS(t1, t2, t3); INIT(t1); INIT(t2); INIT(t3);
+    rc = bin(&t1, GD_BIN_MUL, g, a);
+    if (!rc) rc = bin(&t2, GD_BIN_DIV, &t1, b);
+    if (!rc) rc = bin(&t3, GD_BIN_DIV, &t2, b);
+    gd_tensor_release(&t1);
+    gd_tensor_release(&t2);
+    if (!rc) rc = gd_ad_unary(&t1, GD_UN_NEG, &t3);
+    gd_tensor_release(&t3);
+    if (!rc) rc = settle(&gin[1], &t1, b);
+    else gd_tensor_release(&t1);
+  }
+  return rc;
+}
+
+static int bw_pow(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  const gd_tensor *a = &n->in[0], *b = &n->in[1], *y = &n->out;
+  int rc = GD_OK;
+  if (need[0]) {                          /* g·b·a^(b−1), 0 where b = 0 */
+    LOCALS(bm1, p, t, u, z, m); INIT(bm1); INIT(p); INIT(t); INIT(u); INIT(z); INIT(m);
+    rc = binv(&bm1, GD_BIN_SUB, b, 1.0);
+    if (!rc) rc = bin(&p, GD_BIN_POW, a, &bm1);
+    if (!rc) rc = bin(&t, GD_BIN_MUL, &p, b);
+    if (!rc) rc = bin(&u, GD_BIN_MUL, g, &t);
+    gd_const zero;
+    gd_const_init(&zero, 0.0);
+    if (!rc) rc = mask(&m, GD_BIN_EQ, b, &zero.t);
+    if (!rc) rc = gd_ad_where(&z, &m, &zero.t, &u);
+    gd_tensor_release(&bm1); gd_tensor_release(&p); gd_tensor_release(&t);
+    gd_tensor_release(&u); gd_tensor_release(&m);
+    if (!rc) rc = settle(&gin[0], &z, a);
+    else gd_tensor_release(&z);
+  }
+  if (!rc && need[1]) {                   /* g·y·log a, 0 where a = 0 and b ≥ 0 */
+    LOCALS(la, t, u, z, m1, m2, m); INIT(la); INIT(t); INIT(u); INIT(z); INIT(m1); INIT(m2); INIT(m);
+    gd_const zero;
+    gd_const_init(&zero, 0.0);
+    rc = gd_ad_unary(&la, GD_UN_LOG, a);
+    if (!rc) rc = bin(&t, GD_BIN_MUL, y, &la);
+    if (!rc) rc = bin(&u, GD_BIN_MUL, g, &t);
+    if (!rc) rc = mask(&m1, GD_BIN_EQ, a, &zero.t);
+    if (!rc) rc = mask(&m2, GD_BIN_GE, b, &zero.t);
+    if (!rc) rc = mask(&m, GD_BIN_MUL, &m1, &m2);
+    if (!rc) rc = gd_ad_where(&z, &m, &zero.t, &u);
+    gd_tensor_release(&la); gd_tensor_release(&t); gd_tensor_release(&u);
+    gd_tensor_release(&m1); gd_tensor_release(&m2); gd_tensor_release(&m);
+    if (!rc) rc = settle(&gin[1], &z, b);
+    else gd_tensor_release(&z);
+  }
+  return rc;
+}
+
+static int bw_mod(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  const gd_tensor *a = &n->in[0], *b = &n->in[1];
+  int rc = GD_OK;
+  if (need[0]) rc = gd_ad_unbroadcast(&gin[0], g, a);
+  if (!rc && need[1]) {                   /* a % b = a − floor(a/b)·b */
+    LOCALS(q, f, t, u); INIT(q); INIT(f); INIT(t); INIT(u);
+    rc = mask(&q, GD_BIN_DIV, a, b);
+    if (!rc) rc = gd_unary(&f, GD_UN_FLOOR, &q);
+    if (!rc) rc = bin(&t, GD_BIN_MUL, g, &f);
+    if (!rc) rc = gd_ad_unary(&u, GD_UN_NEG, &t);
+    gd_tensor_release(&q); gd_tensor_release(&f); gd_tensor_release(&t);
+    if (!rc) rc = settle(&gin[1], &u, b);
+    else gd_tensor_release(&u);
+  }
+  return rc;
+}
+
+/* maximum/minimum: the gradient goes to the larger (smaller) input; ties split evenly. */
+static int bw_minmax(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin,
+                     gd_binop wins) {
+  int rc = GD_OK;
+  for (int i = 0; i < 2 && !rc; i++) {
+    if (!need[i]) continue;
+    const gd_tensor *me = &n->in[i], *other = &n->in[1 - i];
+    LOCALS(w, e, h, m, t); INIT(w); INIT(e); INIT(h); INIT(m); INIT(t);
+    rc = mask(&w, wins, me, other);
+    if (!rc) rc = mask(&e, GD_BIN_EQ, me, other);
+    gd_const half;
+    gd_const_init(&half, 0.5);
+    if (!rc) rc = mask(&h, GD_BIN_MUL, &e, &half.t);
+    if (!rc) rc = mask(&m, GD_BIN_ADD, &w, &h);
+    if (!rc) rc = bin(&t, GD_BIN_MUL, g, &m);
+    gd_tensor_release(&w); gd_tensor_release(&e); gd_tensor_release(&h); gd_tensor_release(&m);
+    if (!rc) rc = settle(&gin[i], &t, me);
+    else gd_tensor_release(&t);
+  }
+  return rc;
+}
+
+static int bw_maximum(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  return bw_minmax(n, g, need, gin, GD_BIN_GT);
+}
+
+static int bw_minimum(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  return bw_minmax(n, g, need, gin, GD_BIN_LT);
+}
+
+static int bw_where(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  const gd_tensor *c = &n->in[0];
+  gd_const zero;
+  gd_const_init(&zero, 0.0);
+  int rc = GD_OK;
+  for (int i = 1; i < 3 && !rc; i++) {
+    if (!need[i]) continue;
+    LOCALS(t); INIT(t);
+    rc = i == 1 ? gd_ad_where(&t, c, g, &zero.t) : gd_ad_where(&t, c, &zero.t, g);
+    if (!rc) rc = settle(&gin[i], &t, &n->in[i]);
+    else gd_tensor_release(&t);
+  }
+  return rc;
+}
+
+/* ---- unary: gin = g · f'(x) ----------------------------------------------- */
+
+/* out = f'(x) (or with y) as a recorded expression. */
+static int deriv(gd_opcode op, const gd_tensor *x, const gd_tensor *y, gd_tensor *d) {
+  LOCALS(t, u); INIT(t); INIT(u);
+  int rc;
+  gd_const zero;
+  gd_const_init(&zero, 0.0);
+  switch (op) {
+    case GD_OP_EXP: gd_tensor_view(d, y); return GD_OK;
+    case GD_OP_LOG: return vbin(d, GD_BIN_DIV, 1.0, x);
+    case GD_OP_LOG1P:
+      rc = binv(&t, GD_BIN_ADD, x, 1.0);
+      if (!rc) rc = vbin(d, GD_BIN_DIV, 1.0, &t);
+      break;
+    case GD_OP_EXPM1: return binv(d, GD_BIN_ADD, y, 1.0);
+    case GD_OP_SQRT:
+      rc = binv(&t, GD_BIN_MUL, y, 2.0);
+      if (!rc) rc = vbin(d, GD_BIN_DIV, 1.0, &t);
+      break;
+    case GD_OP_ABS:                       /* sign(x), a constant */
+      rc = gd_unary(d, GD_UN_SIGN, x);
+      d->id = 0;
+      break;
+    case GD_OP_SIN: return gd_ad_unary(d, GD_UN_COS, x);
+    case GD_OP_COS:
+      rc = gd_ad_unary(&t, GD_UN_SIN, x);
+      if (!rc) rc = gd_ad_unary(d, GD_UN_NEG, &t);
+      break;
+    case GD_OP_TAN:                       /* 1 + y² */
+      rc = bin(&t, GD_BIN_MUL, y, y);
+      if (!rc) rc = binv(d, GD_BIN_ADD, &t, 1.0);
+      break;
+    case GD_OP_TANH:                      /* 1 − y² */
+      rc = bin(&t, GD_BIN_MUL, y, y);
+      if (!rc) rc = vbin(d, GD_BIN_SUB, 1.0, &t);
+      break;
+    case GD_OP_SIGMOID:                   /* y (1 − y) */
+      rc = vbin(&t, GD_BIN_SUB, 1.0, y);
+      if (!rc) rc = bin(d, GD_BIN_MUL, y, &t);
+      break;
+    case GD_OP_RELU:
+      rc = mask(d, GD_BIN_GT, x, &zero.t);
+      break;
+    case GD_OP_SOFTPLUS: return gd_ad_unary(d, GD_UN_SIGMOID, x);
+    case GD_OP_SQUARE: return binv(d, GD_BIN_MUL, x, 2.0);
+    case GD_OP_SIGN: case GD_OP_FLOOR: case GD_OP_CEIL: case GD_OP_ROUND:
+      return gd_ad_full(d, x->ndim, x->shape, 0.0);
+    default: return gd_seterr(GD_EARG, "no derivative rule");
+  }
+  gd_tensor_release(&t);
+  gd_tensor_release(&u);
+  return rc;
+}
+
+static int bw_unary(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  if (n->op == GD_OP_COPY) {
+    gd_tensor_view(&gin[0], g);
+    return GD_OK;
+  }
+  if (n->op == GD_OP_NEG) return gd_ad_unary(&gin[0], GD_UN_NEG, g);
+  LOCALS(d); INIT(d);
+  int rc = deriv(n->op, &n->in[0], &n->out, &d);
+  if (!rc) rc = bin(&gin[0], GD_BIN_MUL, g, &d);
+  gd_tensor_release(&d);
+  return rc;
+}
+
+/* ---- reductions ------------------------------------------------------------ */
+
+/* out = t (shaped like the reduction's result) broadcast back to x's shape. */
+static int expand_back(gd_tensor *out, const gd_tensor *t, const gd_node *n) {
+  const gd_tensor *x = &n->in[0];
+  int dim = (int)n->ip[0], keepdim = (int)n->ip[1];
+  int64_t kshape[GD_MAXDIM];
+  for (int i = 0; i < x->ndim; i++) kshape[i] = (dim < 0 || i == dim) ? 1 : x->shape[i];
+  LOCALS(r); INIT(r);
+  int rc = GD_OK;
+  if (keepdim) gd_tensor_view(&r, t);
+  else rc = gd_ad_reshape(&r, t, x->ndim, kshape);
+  if (!rc) rc = gd_ad_expand(out, &r, x->ndim, x->shape);
+  gd_tensor_release(&r);
+  return rc;
+}
+
+/* Number of elements reduced into each output element. */
+static double reduced_count(const gd_node *n) {
+  const gd_tensor *x = &n->in[0];
+  int dim = (int)n->ip[0];
+  return dim < 0 ? (double)x->numel : (double)x->shape[dim];
+}
+
+static int bw_reduce(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *x = &n->in[0], *y = &n->out;
+  int dim = (int)n->ip[0];
+  double cnt = reduced_count(n);
+  LOCALS(ge, t, u, v, w); INIT(ge); INIT(t); INIT(u); INIT(v); INIT(w);
+  int rc = expand_back(&ge, g, n);
+  switch (n->op) {
+    case GD_OP_SUM:
+      if (!rc) gd_tensor_view(&gin[0], &ge);
+      break;
+    case GD_OP_MEAN:
+      if (!rc) rc = binv(&gin[0], GD_BIN_DIV, &ge, cnt);
+      break;
+    case GD_OP_VAR: case GD_OP_STD: {    /* var: 2(x − m)/(N − ddof) · g */
+      double den = cnt - n->dp[0];
+      if (!rc) rc = gd_ad_reduce(&t, NULL, GD_RED_MEAN, x, dim, 1, 0);
+      if (!rc) rc = bin(&u, GD_BIN_SUB, x, &t);                  /* x − m (broadcast) */
+      if (!rc && n->op == GD_OP_VAR) {
+        rc = binv(&v, GD_BIN_MUL, &u, 2.0 / den);
+      } else if (!rc) {                                           /* std: (x − m)/(den·y) */
+        rc = expand_back(&w, y, n);
+        if (!rc) rc = bin(&v, GD_BIN_DIV, &u, &w);
+        gd_tensor_release(&w);
+        if (!rc) rc = binv(&w, GD_BIN_DIV, &v, den);
+        gd_tensor_release(&v);
+        v = w;
+        gd_tensor_init(&w);
+      }
+      if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &v);
+      break;
+    }
+    case GD_OP_MAX: case GD_OP_MIN: {    /* ties share the gradient evenly */
+      if (!rc) rc = expand_back(&t, y, n);
+      if (!rc) rc = mask(&u, GD_BIN_EQ, x, &t);
+      if (!rc) rc = gd_reduce(&v, NULL, GD_RED_SUM, &u, dim, 1, 0);
+      if (!rc) rc = mask(&w, GD_BIN_DIV, &u, &v);
+      if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &w);
+      break;
+    }
+    case GD_OP_PROD: {                   /* g·y/x; no zeros assumed (else exact products) */
+      if (!rc) rc = expand_back(&t, y, n);
+      if (!rc) rc = bin(&u, GD_BIN_DIV, &t, x);
+      if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &u);
+      break;
+    }
+    case GD_OP_LOGSUMEXP:                /* g·exp(x − y) */
+      if (!rc) rc = expand_back(&t, y, n);
+      if (!rc) rc = bin(&u, GD_BIN_SUB, x, &t);
+      if (!rc) rc = gd_ad_unary(&v, GD_UN_EXP, &u);
+      if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &v);
+      break;
+    case GD_OP_NORM: {                   /* g·x/y, 0 where y = 0 */
+      gd_const zero;
+      gd_const_init(&zero, 0.0);
+      if (!rc) rc = expand_back(&t, y, n);
+      if (!rc) rc = bin(&u, GD_BIN_DIV, x, &t);
+      if (!rc) rc = mask(&w, GD_BIN_EQ, &t, &zero.t);
+      if (!rc) rc = gd_ad_where(&v, &w, &zero.t, &u);
+      if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &v);
+      break;
+    }
+    default:
+      rc = gd_seterr(GD_EARG, "no reduction rule");
+  }
+  gd_tensor_release(&ge); gd_tensor_release(&t); gd_tensor_release(&u);
+  gd_tensor_release(&v); gd_tensor_release(&w);
+  return rc;
+}
+
+/* ---- views ------------------------------------------------------------------- */
+
+static int bw_sum_to(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  return gd_ad_expand(&gin[0], g, n->in[0].ndim, n->in[0].shape);
+}
+
+static int bw_reshape(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  return gd_ad_reshape(&gin[0], g, n->in[0].ndim, n->in[0].shape);
+}
+
+static int bw_permute(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  int inv[GD_MAXDIM];
+  for (int i = 0; i < n->in[0].ndim; i++) inv[(n->ip[0] >> (4 * i)) & 15] = i;
+  return gd_ad_permute(&gin[0], g, inv);
+}
+
+static int bw_expand(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  return gd_ad_sum_to(&gin[0], g, n->in[0].ndim, n->in[0].shape);
+}
+
+const gd_backward_fn gd_bw_elem[GD_OP_COUNT + 1] = {
+  [GD_OP_ADD] = bw_add, [GD_OP_SUB] = bw_sub, [GD_OP_MUL] = bw_mul, [GD_OP_DIV] = bw_div,
+  [GD_OP_POW] = bw_pow, [GD_OP_MOD] = bw_mod, [GD_OP_MAXIMUM] = bw_maximum,
+  [GD_OP_MINIMUM] = bw_minimum, [GD_OP_WHERE] = bw_where,
+  [GD_OP_NEG] = bw_unary, [GD_OP_EXP] = bw_unary, [GD_OP_LOG] = bw_unary,
+  [GD_OP_LOG1P] = bw_unary, [GD_OP_EXPM1] = bw_unary, [GD_OP_SQRT] = bw_unary,
+  [GD_OP_ABS] = bw_unary, [GD_OP_SIN] = bw_unary, [GD_OP_COS] = bw_unary,
+  [GD_OP_TAN] = bw_unary, [GD_OP_TANH] = bw_unary, [GD_OP_SIGMOID] = bw_unary,
+  [GD_OP_RELU] = bw_unary, [GD_OP_SOFTPLUS] = bw_unary, [GD_OP_SIGN] = bw_unary,
+  [GD_OP_FLOOR] = bw_unary, [GD_OP_CEIL] = bw_unary, [GD_OP_ROUND] = bw_unary,
+  [GD_OP_SQUARE] = bw_unary, [GD_OP_COPY] = bw_unary,
+  [GD_OP_SUM] = bw_reduce, [GD_OP_MEAN] = bw_reduce, [GD_OP_VAR] = bw_reduce,
+  [GD_OP_STD] = bw_reduce, [GD_OP_MAX] = bw_reduce, [GD_OP_MIN] = bw_reduce,
+  [GD_OP_PROD] = bw_reduce, [GD_OP_LOGSUMEXP] = bw_reduce, [GD_OP_NORM] = bw_reduce,
+  [GD_OP_SUM_TO] = bw_sum_to, [GD_OP_RESHAPE] = bw_reshape, [GD_OP_PERMUTE] = bw_permute,
+  [GD_OP_EXPAND] = bw_expand,
+  [GD_OP_COUNT] = NULL,
+};
