@@ -350,7 +350,7 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
     for (int i = 0; i < nin; i++) gd_tensor_init(&gin[i]);
     gd_tensor gcopy;                      /* g may move when the map grows */
     gd_tensor_init(&gcopy);
-    gd_tensor_view(&gcopy, g);
+    gd_tensor_share(&gcopy, g);
     rc = info->backward(nd, &gcopy, need, gin);
     gd_tensor_release(&gcopy);
     for (int i = 0; i < nin; i++) {
@@ -361,7 +361,7 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
   t->busy = 0;
   for (int i = 0; i < n && !rc; i++) {
     gd_tensor *g = gradmap_get(&gm, sources[i]->id);
-    if (g) gd_tensor_view(&grads[i], g);
+    if (g) gd_tensor_share(&grads[i], g);
   }
   gradmap_free(&gm);
   idset_free(&dep);

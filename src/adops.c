@@ -115,7 +115,7 @@ int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shap
 
 int gd_ad_unbroadcast(gd_tensor *out, const gd_tensor *g, const gd_tensor *x) {
   if (gd_shape_eq(g->ndim, g->shape, x->ndim, x->shape)) {
-    gd_tensor_view(out, g);
+    gd_tensor_share(out, g);
     return GD_OK;
   }
   return gd_ad_sum_to(out, g, x->ndim, x->shape);

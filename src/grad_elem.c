@@ -223,7 +223,7 @@ static int deriv(gd_opcode op, const gd_tensor *x, const gd_tensor *y, gd_tensor
   gd_const zero;
   gd_const_init(&zero, 0.0);
   switch (op) {
-    case GD_OP_EXP: gd_tensor_view(d, y); return GD_OK;
+    case GD_OP_EXP: gd_tensor_share(d, y); return GD_OK;
     case GD_OP_LOG: return vbin(d, GD_BIN_DIV, 1.0, x);
     case GD_OP_LOG1P:
       rc = binv(&t, GD_BIN_ADD, x, 1.0);
@@ -272,7 +272,7 @@ static int deriv(gd_opcode op, const gd_tensor *x, const gd_tensor *y, gd_tensor
 static int bw_unary(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
   if (!need[0]) return GD_OK;
   if (n->op == GD_OP_COPY) {
-    gd_tensor_view(&gin[0], g);
+    gd_tensor_share(&gin[0], g);
     return GD_OK;
   }
   if (n->op == GD_OP_NEG) return gd_ad_unary(&gin[0], GD_UN_NEG, g);
@@ -293,7 +293,7 @@ static int expand_back(gd_tensor *out, const gd_tensor *t, const gd_node *n) {
   for (int i = 0; i < x->ndim; i++) kshape[i] = (dim < 0 || i == dim) ? 1 : x->shape[i];
   LOCALS(r); INIT(r);
   int rc = GD_OK;
-  if (keepdim) gd_tensor_view(&r, t);
+  if (keepdim) gd_tensor_share(&r, t);
   else rc = gd_ad_reshape(&r, t, x->ndim, kshape);
   if (!rc) rc = gd_ad_expand(out, &r, x->ndim, x->shape);
   gd_tensor_release(&r);
@@ -316,7 +316,7 @@ static int bw_reduce(const gd_node *n, const gd_tensor *g, const int *need, gd_t
   int rc = expand_back(&ge, g, n);
   switch (n->op) {
     case GD_OP_SUM:
-      if (!rc) gd_tensor_view(&gin[0], &ge);
+      if (!rc) gd_tensor_share(&gin[0], &ge);
       break;
     case GD_OP_MEAN:
       if (!rc) rc = binv(&gin[0], GD_BIN_DIV, &ge, cnt);

@@ -207,16 +207,23 @@ void gd_tensor_release(gd_tensor *t) {
   t->st = NULL;
 }
 
-void gd_tensor_view(gd_tensor *t, const gd_tensor *x) {
+void gd_tensor_share(gd_tensor *t, const gd_tensor *x) {
   if (t == x) return;
   if (x->st) x->st->refs++;
   gd_tensor_release(t);
   *t = *x;
 }
 
+void gd_tensor_view(gd_tensor *t, const gd_tensor *x) {
+  if (t == x) return;
+  gd_tensor_share(t, x);
+  t->id = 0;        /* a new tensor as far as the tapes know */
+  t->flags = 0;
+}
+
 int gd_tensor_retain(gd_tensor *t, const gd_tensor *x) {
   if (!x->st->borrowed) {
-    gd_tensor_view(t, x);
+    gd_tensor_share(t, x);
     return GD_OK;
   }
   gd_tensor c;

@@ -64,8 +64,11 @@ void gd_tensor_init(gd_tensor *t);
 int gd_tensor_alloc(gd_tensor *t, int ndim, const int64_t *shape);
 /* Release t's storage reference; t becomes empty.  Idempotent. */
 void gd_tensor_release(gd_tensor *t);
-/* t becomes a view sharing x's storage (same shape/strides). */
+/* t becomes a view sharing x's storage (same shape/strides), a new
+ * tensor for the tapes (id 0, no flags). */
 void gd_tensor_view(gd_tensor *t, const gd_tensor *x);
+/* t becomes another reference to x itself (the same id and flags). */
+void gd_tensor_share(gd_tensor *t, const gd_tensor *x);
 /* Set row-major contiguous strides for t's shape; returns numel. */
 size_t gd_contig_strides(int ndim, const int64_t *shape, int64_t *stride);
 /* 1 if t is row-major contiguous. */

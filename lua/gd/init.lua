@@ -40,6 +40,8 @@ end
 docs[gd.help] = "gd.help(f): print the one-line doc of f, or every doc of a module table"
 docs[gd.doc] = "gd.doc(f, line): register a one-line doc for f"
 
+require("gd.autodiff")(gd)
+
 -- Submodules load on first use: gd.plot requires "gd.plot", and so on.
 local submodules = { plot = "gd.plot", optim = "gd.optim", nn = "gd.nn", data = "gd.data",
                      losses = "gd.losses" }

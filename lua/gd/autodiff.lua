@@ -1,0 +1,146 @@
+-- gd.autodiff: functional forms over the gradient tape (grad, value_and_grad,
+-- hessian, hvp) and the gradient checker.  Installed into gd by init.lua.
+return function(gd)
+  local doc = gd.doc
+
+  -- Arguments as tensors: numbers become 0-d tensors; tensors are used as is.
+  local function as_tensors(args, n)
+    local t = {}
+    for i = 1, n do
+      local a = args[i]
+      if type(a) == "number" or (type(a) == "table" and getmetatable(a) == nil) then
+        a = gd.tensor(a)
+      end
+      t[i] = a
+    end
+    return t
+  end
+
+  -- Which arguments to differentiate: argnums (a number or a list), default 1.
+  local function argnums_of(opts)
+    local a = opts and opts.argnums or 1
+    if type(a) == "number" then return { a }, true end
+    return a, false
+  end
+
+  --- gd.value_and_grad(f[, {argnums = 1}]): a function returning f(...) and its gradients.
+  function gd.value_and_grad(f, opts)
+    assert(type(f) == "function", "gd.value_and_grad: argument 1: function expected")
+    local nums, single = argnums_of(opts)
+    return function(...)
+      local n = select("#", ...)
+      local args = as_tensors({ ... }, n)
+      local tape <close> = gd.GradientTape()
+      local wrt = {}
+      for i, k in ipairs(nums) do
+        if args[k] == nil then error("gd.grad: argument " .. k .. " is missing", 2) end
+        tape:watch(args[k])
+        wrt[i] = args[k]
+      end
+      local y = f(table.unpack(args, 1, n))
+      tape:stop()
+      local grads = tape:gradient(y, wrt, { unconnected = "zero" })
+      if single then return y, grads[1] end
+      return y, table.unpack(grads)
+    end
+  end
+  doc(gd.value_and_grad, "gd.value_and_grad(f[, {argnums = 1}]): a function returning f(...) and the gradients of sum(f) in the argnums arguments")
+
+  --- gd.grad(f[, {argnums = 1}]): a function returning the gradient of sum(f(...)).
+  function gd.grad(f, opts)
+    assert(type(f) == "function", "gd.grad: argument 1: function expected")
+    local vg = gd.value_and_grad(f, opts)
+    return function(...)
+      return select(2, vg(...))
+    end
+  end
+  doc(gd.grad, "gd.grad(f[, {argnums = 1}]): a function returning the gradients of sum(f(...)); composes: gd.grad(gd.grad(f))")
+
+  --- gd.hessian(f, x): the Hessian of scalar f at x, a (n, n) tensor for n = x:numel().
+  function gd.hessian(f, x)
+    x = as_tensors({ x }, 1)[1]
+    local n = x:numel()
+    local outer <close> = gd.GradientTape({ persistent = true })
+    outer:watch(x)
+    local g
+    do
+      local inner <close> = gd.GradientTape()
+      inner:watch(x)
+      local y = f(x)
+      g = inner:gradient(y, x, { unconnected = "zero" })
+    end
+    g = g:reshape(n)
+    local rows = {}
+    for i = 1, n do
+      local r = outer:gradient(g:select(1, i), x, { unconnected = "zero" })
+      rows[i] = r:reshape(n)
+    end
+    outer:stop()
+    return gd.stack(rows)
+  end
+  doc(gd.hessian, "gd.hessian(f, x): Hessian of the scalar function f at x, (n, n) for n = x:numel()")
+
+  --- gd.hvp(f, x, v): the Hessian-vector product H(x)·v without forming H.
+  function gd.hvp(f, x, v)
+    x = as_tensors({ x }, 1)[1]
+    local outer <close> = gd.GradientTape()
+    outer:watch(x)
+    local g
+    do
+      local inner <close> = gd.GradientTape()
+      inner:watch(x)
+      g = inner:gradient(f(x), x, { unconnected = "zero" })
+    end
+    local s = (g * v):sum()
+    outer:stop()
+    return outer:gradient(s, x, { unconnected = "zero" })
+  end
+  doc(gd.hvp, "gd.hvp(f, x, v): Hessian-vector product H(x)·v by differentiating (∇f·v)")
+
+  --- gd.gradcheck(f, inputs[, opts]): compare tape gradients with central differences.
+  function gd.gradcheck(f, inputs, opts)
+    opts = opts or {}
+    local eps, atol, rtol = opts.eps or 1e-6, opts.atol or 1e-5, opts.rtol or 1e-3
+    if gd._metatable and getmetatable(inputs) ~= nil then inputs = { inputs } end
+    local xs = {}
+    for i, x in ipairs(inputs) do xs[i] = gd.tensor(x) end
+    local function value(...)
+      local y = f(...)
+      if type(y) == "number" then return y end
+      return y:sum():item()
+    end
+    local analytic
+    do
+      local tape <close> = gd.GradientTape()
+      tape:watch(xs)
+      local y = f(table.unpack(xs))
+      tape:stop()
+      analytic = tape:gradient(y, xs, { unconnected = "zero" })
+    end
+    local worst, report = -1, nil
+    for k, x in ipairs(xs) do
+      local flat = x:reshape(-1)                -- a view: writes reach x
+      local a = analytic[k]:reshape(-1)
+      for i = 1, flat:numel() do
+        local old = flat[i]
+        flat[i] = old + eps
+        local fp = value(table.unpack(xs))
+        flat[i] = old - eps
+        local fm = value(table.unpack(xs))
+        flat[i] = old
+        local num = (fp - fm) / (2 * eps)
+        local ana = a[i]
+        local err = math.abs(ana - num)
+        local excess = err - (atol + rtol * math.abs(num))
+        if excess > worst or ana ~= ana then
+          worst = ana ~= ana and math.huge or excess
+          report = string.format("input %d element %d: analytic %.10g, numeric %.10g (|diff| %.3g)",
+            k, i, ana, num, err)
+        end
+      end
+    end
+    if worst > 0 then return false, report end
+    return true, report
+  end
+  doc(gd.gradcheck, "gd.gradcheck(f, inputs[, {eps = 1e-6, atol = 1e-5, rtol = 1e-3}]): true, or false and a report naming the worst element")
+end
