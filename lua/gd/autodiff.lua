@@ -3,6 +3,20 @@
 return function(gd)
   local doc = gd.doc
 
+  local function check_fn(name, f)
+    if type(f) ~= "function" then
+      error(string.format("gd.%s: argument 1: function expected, got %s", name, type(f)), 3)
+    end
+  end
+
+  local function check_tensor(name, i, x)
+    local ok = type(x) == "number" or (type(x) == "table" and getmetatable(x) == nil)
+      or (type(x) == "userdata" and pcall(gd.numel, x))
+    if not ok then
+      error(string.format("gd.%s: argument %d: tensor expected, got %s", name, i, type(x)), 3)
+    end
+  end
+
   -- Arguments as tensors: numbers become 0-d tensors; tensors are used as is.
   local function as_tensors(args, n)
     local t = {}
@@ -25,7 +39,7 @@ return function(gd)
 
   --- gd.value_and_grad(f[, {argnums = 1}]): a function returning f(...) and its gradients.
   function gd.value_and_grad(f, opts)
-    assert(type(f) == "function", "gd.value_and_grad: argument 1: function expected")
+    check_fn("value_and_grad", f)
     local nums, single = argnums_of(opts)
     return function(...)
       local n = select("#", ...)
@@ -48,7 +62,7 @@ return function(gd)
 
   --- gd.grad(f[, {argnums = 1}]): a function returning the gradient of sum(f(...)).
   function gd.grad(f, opts)
-    assert(type(f) == "function", "gd.grad: argument 1: function expected")
+    check_fn("grad", f)
     local vg = gd.value_and_grad(f, opts)
     return function(...)
       return select(2, vg(...))
@@ -58,6 +72,8 @@ return function(gd)
 
   --- gd.hessian(f, x): the Hessian of scalar f at x, a (n, n) tensor for n = x:numel().
   function gd.hessian(f, x)
+    check_fn("hessian", f)
+    check_tensor("hessian", 2, x)
     x = as_tensors({ x }, 1)[1]
     local n = x:numel()
     local outer <close> = gd.GradientTape({ persistent = true })
@@ -82,6 +98,9 @@ return function(gd)
 
   --- gd.hvp(f, x, v): the Hessian-vector product H(x)·v without forming H.
   function gd.hvp(f, x, v)
+    check_fn("hvp", f)
+    check_tensor("hvp", 2, x)
+    check_tensor("hvp", 3, v)
     x = as_tensors({ x }, 1)[1]
     local outer <close> = gd.GradientTape()
     outer:watch(x)
@@ -99,9 +118,16 @@ return function(gd)
 
   --- gd.gradcheck(f, inputs[, opts]): compare tape gradients with central differences.
   function gd.gradcheck(f, inputs, opts)
+    check_fn("gradcheck", f)
+    if type(inputs) ~= "table" and type(inputs) ~= "userdata" then
+      error("gd.gradcheck: argument 2: tensor or list of tensors expected, got " .. type(inputs), 2)
+    end
+    if opts ~= nil and type(opts) ~= "table" then
+      error("gd.gradcheck: argument 3: options table expected, got " .. type(opts), 2)
+    end
     opts = opts or {}
     local eps, atol, rtol = opts.eps or 1e-6, opts.atol or 1e-5, opts.rtol or 1e-3
-    if gd._metatable and getmetatable(inputs) ~= nil then inputs = { inputs } end
+    if type(inputs) == "userdata" then inputs = { inputs } end
     local xs = {}
     for i, x in ipairs(inputs) do xs[i] = gd.tensor(x) end
     local function value(...)
