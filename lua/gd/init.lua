@@ -7,7 +7,7 @@ local gd = {}
 for k, v in pairs(core) do
   if type(k) == "string" and k:sub(1, 1) ~= "_" then gd[k] = v end
 end
-gd._methods, gd._docs, gd._metatable = core._methods, core._docs, core._metatable
+gd._methods, gd._docs, gd._metatable, gd._ops = core._methods, core._docs, core._metatable, core._ops
 gd.version = "gdlua 0.1"
 
 local docs = core._docs
