@@ -85,11 +85,6 @@ int gd_ad_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x
   return rc ? rc : record_reduce(out, idx, op, x, dim, keepdim, ddof);
 }
 
-static void acc_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
-  (void)ctx;
-  for (int64_t i = 0; i < n; i++) p[0][i * s[0]] += p[1][i * s[1]];
-}
-
 int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape) {
   int64_t bshape[GD_MAXDIM];
   int bnd;
@@ -100,15 +95,43 @@ int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shap
                      gd_shape_str(a, sizeof a, x->ndim, x->shape),
                      gd_shape_str(b, sizeof b, nd, shape));
   }
-  if ((rc = gd_tensor_alloc(out, nd, shape))) return rc;
-  gd_fill(out, 0.0);
-  int64_t so[GD_MAXDIM];
-  gd_broadcast_strides(out, x->ndim, x->shape, so);
-  const int64_t *st[2] = {so, x->stride};
-  gd_iter it;
-  gd_iter_init(&it, 2, x->ndim, x->shape, st);
-  double *base[2] = {gd_data(out), gd_data(x)};
-  gd_iter_run(&it, base, acc_fn, NULL);
+  /* sum (pairwise, keepdim) over every dim that broadcasting added or stretched */
+  gd_tensor cur;
+  gd_tensor_init(&cur);
+  gd_tensor_share(&cur, x);
+  int lead = x->ndim - nd;
+  size_t tn = 1;
+  for (int i = 0; i < nd; i++) tn *= (size_t)shape[i];
+  if (tn == 1) {
+    rc = gd_reduce(out, NULL, GD_RED_SUM, x, -1, 0, 0);
+  } else {
+    for (int i = 0; i < x->ndim && !rc; i++) {
+      int stretched = i < lead || (shape[i - lead] == 1 && x->shape[i] != 1);
+      if (!stretched) continue;
+      gd_tensor next;
+      gd_tensor_init(&next);
+      rc = gd_reduce(&next, NULL, GD_RED_SUM, &cur, i, 1, 0);
+      gd_tensor_release(&cur);
+      cur = next;
+    }
+    if (!rc) rc = gd_reshape(out, &cur, nd, shape);
+  }
+  gd_tensor_release(&cur);
+  if (rc) return rc;
+  if (!gd_is_contig(out) || out->st == x->st) {   /* never alias the input */
+    gd_tensor c;
+    gd_tensor_init(&c);
+    if ((rc = gd_contiguous(&c, out))) return rc;
+    gd_tensor_release(out);
+    *out = c;
+  }
+  if (out->ndim != nd) {                         /* tn == 1: a 0-d sum, reshape it */
+    gd_tensor r;
+    gd_tensor_init(&r);
+    if ((rc = gd_reshape(&r, out, nd, shape))) return rc;
+    gd_tensor_release(out);
+    *out = r;
+  }
   const gd_tensor *in[1] = {x};
   return gd_ad_record(GD_OP_SUM_TO, out, 1, in, NULL, NULL);
 }

@@ -118,7 +118,17 @@ static int bw_div(const gd_node *n, const gd_tensor *g, const int *need, gd_tens
 static int bw_pow(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
   const gd_tensor *a = &n->in[0], *b = &n->in[1], *y = &n->out;
   int rc = GD_OK;
-  if (need[0]) {                          /* g·b·a^(b−1), 0 where b = 0 */
+  if (need[0] && b->ndim == 0 && b->numel == 1 && gd_data(b)[0] != 0) {
+    LOCALS(bm1, p, t); INIT(bm1); INIT(p); INIT(t);   /* a number exponent: no mask */
+    double e = gd_data(b)[0];
+    rc = binv(&p, GD_BIN_POW, a, e - 1);
+    if (!rc) rc = binv(&t, GD_BIN_MUL, &p, e);
+    if (!rc) rc = bin(&bm1, GD_BIN_MUL, g, &t);
+    gd_tensor_release(&p);
+    gd_tensor_release(&t);
+    if (!rc) rc = settle(&gin[0], &bm1, a);
+    else gd_tensor_release(&bm1);
+  } else if (need[0]) {                   /* g·b·a^(b−1), 0 where b = 0 */
     LOCALS(bm1, p, t, u, z, m); INIT(bm1); INIT(p); INIT(t); INIT(u); INIT(z); INIT(m);
     rc = binv(&bm1, GD_BIN_SUB, b, 1.0);
     if (!rc) rc = bin(&p, GD_BIN_POW, a, &bm1);

@@ -30,7 +30,10 @@ static inline double softplus(double x) {
   return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
 }
 static inline double signf(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
-static inline double powq(double x, double y) { return y == 2.0 ? x * x : pow(x, y); }
+/* pow with the exactly representable cases done directly (same results). */
+static inline double powq(double x, double y) {
+  return y == 2.0 ? x * x : y == 1.0 ? x : y == 0.0 ? 1.0 : y == -1.0 ? 1.0 / x : pow(x, y);
+}
 
 #define BINOPS(X) \
   X(ADD, add, x + y) X(SUB, sub, x - y) X(MUL, mul, x * y) X(DIV, div, x / y) \
