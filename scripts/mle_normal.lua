@@ -1,0 +1,33 @@
+-- mle_normal.lua: seed 000, problem 1(1).  X_i ~ N(3, 2²), n = 10000; maximize
+-- the log-likelihood by gradient ascent with a tape from μ = 2, σ = 3, 1000
+-- steps of 0.1/n, as the exam's solution does (the constant 1/√(2π) dropped).
+-- Prints the estimates beside the closed-form MLE and the truth.
+gd.seed(43052)
+local n = 10000
+local x = gd.normal(3, 2, n)
+local mu, sigma = gd.Variable(2.0), gd.Variable(3.0)
+
+local function loglik()
+  local pdf = 1 / sigma * gd.exp(-0.5 * ((x - mu) / sigma) ^ 2)
+  return gd.log(pdf):sum()
+end
+
+local first
+for i = 1, 1000 do
+  local tape <close> = gd.GradientTape()
+  local logL = loglik()
+  local dmu, dsigma = tape:gradient(logL, mu, sigma)
+  if i == 1 then first = { dmu:item(), dsigma:item() } end
+  mu:assign_add(dmu * 0.1 / n)
+  sigma:assign_add(dsigma * 0.1 / n)
+end
+
+local mle_mu, mle_sigma = x:mean():item(), x:std():item()   -- std with divisor n
+print("seed 000 problem 1(1): MLE of N(mu, sigma^2) by gradient ascent (n = 10000)")
+print(string.format("first gradient at (mu, sigma) = (2, 3): [%.4f, %.4f]", first[1], first[2]))
+print(string.format("%-6s %12s %12s %8s", "", "estimate", "closed form", "truth"))
+print(string.format("%-6s %12.7f %12.7f %8g", "mu", mu:item(), mle_mu, 3))
+print(string.format("%-6s %12.7f %12.7f %8g", "sigma", sigma:item(), mle_sigma, 2))
+
+return { mu = mu:item(), sigma = sigma:item(), mle_mu = mle_mu, mle_sigma = mle_sigma,
+         first = first, x = x }
