@@ -139,12 +139,22 @@ static void gradmap_free(gradmap *m) {
 
 /* ---- tapes ------------------------------------------------------------------ */
 
+/* Nodes live in fixed chunks (never moved); freed chunks are kept for the
+ * next tape, so a loop that makes a tape per step allocates nothing. */
+#define CHUNK 32
+#define SPARE_MAX 64
+
 struct gd_tape {
-  gd_node *nodes;
-  size_t n, cap;
+  gd_node **chunks;
+  size_t n, nchunks, chunkcap;
   idset known;
   int persistent, used, busy, started;
 };
+
+static gd_node *spare[SPARE_MAX];
+static int nspare;
+
+static gd_node *node_at(const gd_tape *t, size_t k) { return &t->chunks[k / CHUNK][k % CHUNK]; }
 
 #define MAXACTIVE 64
 static gd_tape *active[MAXACTIVE];
@@ -170,10 +180,14 @@ static void node_release(gd_node *n) {
 }
 
 static void tape_clear(gd_tape *t) {
-  for (size_t i = 0; i < t->n; i++) node_release(&t->nodes[i]);
-  free(t->nodes);
-  t->nodes = NULL;
-  t->n = t->cap = 0;
+  for (size_t i = 0; i < t->n; i++) node_release(node_at(t, i));
+  for (size_t c = 0; c < t->nchunks; c++) {
+    if (nspare < SPARE_MAX) spare[nspare++] = t->chunks[c];
+    else free(t->chunks[c]);
+  }
+  free(t->chunks);
+  t->chunks = NULL;
+  t->n = t->nchunks = t->chunkcap = 0;
 }
 
 void gd_tape_free(gd_tape *t) {
@@ -228,18 +242,31 @@ int gd_ad_tracking(int n, const gd_tensor *const *in) {
 
 static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *out, int n,
                        const gd_tensor *const *in, const int64_t *ip, const double *dp) {
-  if (t->n == t->cap) {
-    size_t ncap = t->cap ? t->cap * 2 : 16;
-    gd_node *nn = realloc(t->nodes, ncap * sizeof *nn);
-    if (!nn) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
-    t->nodes = nn;
-    t->cap = ncap;
+  if (t->n == t->nchunks * CHUNK) {
+    if (t->nchunks == t->chunkcap) {
+      size_t ncap = t->chunkcap ? t->chunkcap * 2 : 4;
+      gd_node **nc = realloc(t->chunks, ncap * sizeof *nc);
+      if (!nc) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
+      t->chunks = nc;
+      t->chunkcap = ncap;
+    }
+    gd_node *c = nspare ? spare[--nspare] : NULL;
+    if (!c) {
+      c = malloc(CHUNK * sizeof *c);
+      if (!c) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
+      gd_alloc_add_debt(CHUNK * sizeof *c);   /* lets the collector free dead tapes */
+    }
+    t->chunks[t->nchunks++] = c;
   }
-  gd_node *nd = &t->nodes[t->n];
-  memset(nd, 0, sizeof *nd);
+  gd_node *nd = node_at(t, t->n);
   nd->op = op;
+  nd->nin = 0;
+  nd->xn = 0;
+  nd->xin = NULL;
   for (int i = 0; i < GD_NODE_MAXIN; i++) gd_tensor_init(&nd->in[i]);
   gd_tensor_init(&nd->out);
+  memset(nd->ip, 0, sizeof nd->ip);
+  memset(nd->dp, 0, sizeof nd->dp);
   if (n > GD_NODE_MAXIN) {
     nd->xin = malloc(sizeof(gd_tensor) * (size_t)(n - GD_NODE_MAXIN));
     if (!nd->xin) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
@@ -309,7 +336,7 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
   char *live = calloc(t->n ? t->n : 1, 1);
   if (!live) rc = gd_seterr(GD_ENOMEM, "out of memory (gradient)");
   for (size_t k = 0; k < t->n && !rc; k++) {
-    const gd_node *nd = &t->nodes[k];
+    const gd_node *nd = node_at(t, k);
     for (int i = 0; i < nd->nin; i++) {
       if (idset_has(&dep, gd_node_input(nd, i)->id)) { live[k] = 1; break; }
     }
@@ -328,7 +355,7 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
   }
   t->busy = 1;                            /* this tape does not record its own pass */
   for (size_t k = t->n; k-- > 0 && !rc;) {
-    const gd_node *nd = &t->nodes[k];
+    const gd_node *nd = node_at(t, k);
     if (!live[k]) continue;
     gd_tensor *g = gradmap_get(&gm, nd->out.id);
     if (!g) continue;

@@ -722,7 +722,7 @@ static int pmain(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
   }
   luaL_openlibs(L);
-  lua_gc(L, LUA_GCGEN, 0, 0);                 /* generational, as lua5.4 itself runs */
+  lua_gc(L, LUA_GCINC, 0, 0, 0);              /* incremental: see luaopen_gd_core */
   if (open_gd(L) != LUA_OK) return 1;
   create_arg_table(L, argc, argv, script);
   if (flags & OPT_V) {

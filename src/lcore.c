@@ -261,6 +261,11 @@ static int pool_release(lua_State *L) {
 /* Module entry: returns the table of functions with `_methods` and `_docs`. */
 LUAMOD_API int luaopen_gd_core(lua_State *L);
 LUAMOD_API int luaopen_gd_core(lua_State *L) {
+  /* Incremental collection: in generational mode an object that survives a
+   * young collection is freed only by a major one, which is paced by the
+   * Lua heap alone, so dead tensors and tapes holding large external memory
+   * would pile up.  Incremental cycles are paced by gdl_gcstep's debt. */
+  lua_gc(L, LUA_GCINC, 0, 0, 0);
   lua_settop(L, 0);
   lua_newuserdatauv(L, 1, 0);              /* sentinel: trims the pool when the state closes */
   lua_newtable(L);

@@ -142,6 +142,8 @@ size_t gd_pool_trim(void) {
   return released;
 }
 
+void gd_alloc_add_debt(size_t bytes) { debt_bytes += bytes; }
+
 size_t gd_alloc_take_debt(void) {
   size_t d = debt_bytes;
   debt_bytes = 0;

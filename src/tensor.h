@@ -52,6 +52,8 @@ int gd_seterr(int code, const char *fmt, ...);
 
 /* Bytes allocated for storage since the last call (for the GC's pacing). */
 size_t gd_alloc_take_debt(void);
+/* Count bytes allocated elsewhere (tapes) toward the collector's pacing. */
+void gd_alloc_add_debt(size_t bytes);
 /* Empty the pool of freed buffers (returns bytes released). */
 size_t gd_pool_trim(void);
 

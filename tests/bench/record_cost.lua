@@ -1,18 +1,10 @@
--- record_cost: an op on a watched 2-element tensor inside a tape, per op;
--- record_cost_plain.lua times the same op outside any tape.
+-- record_cost: a + b on a watched 2-element tensor, recorded on a tape
+-- (1000 tapes of 200 ops each); record_plain.lua times the op outside a tape.
 local a, b = gd.tensor{1, 2}, gd.tensor{3, 4}
-local N = 200000
-local tape <close> = gd.GradientTape()
 local t0 = os.clock()
-for _ = 1, N do
-  local t <close> = gd.GradientTape()
-  t:watch(a)
-  local c = a + b
+for _ = 1, 1000 do
+  local tape <close> = gd.GradientTape()
+  tape:watch(a)
+  for _ = 1, 200 do local c = a + b end
 end
-local taped = os.clock() - t0
-t0 = os.clock()
-for _ = 1, N do
-  local t <close> = gd.GradientTape()
-  t:watch(a)
-end
-print(("time %.9f"):format(taped - (os.clock() - t0)))
+print(("time %.9f"):format(os.clock() - t0))

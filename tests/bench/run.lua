@@ -32,6 +32,18 @@ local workloads = {
     check = function(r)
       return (r.c and r.gd / r.c <= 1.5) and (r.torch and r.torch / r.gd >= 10)
     end },
+  { name = "exam_tape", what = "exam 2(3): 50,000 tape steps on 10×2",
+    unit = "ms", reps = { gd = 3, torch = 3 },
+    goal = "≥ 15× torch",
+    check = function(r) return r.torch and r.torch / r.gd >= 15 end },
+  { name = "mle_normal", what = "mle_normal: 1000 tape steps on 1e4 points",
+    unit = "ms", reps = { gd = 3, torch = 3 },
+    goal = "≥ 3× torch",
+    check = function(r) return r.torch and r.torch / r.gd >= 3 end },
+  { name = "record_cost", what = "a + b recorded on a tape, 2 elements",
+    ops = 2e5, unit = "µs/op", base = "record_plain", c = "the same op outside a tape, in gdlua",
+    goal = "≤ 2× the op outside a tape",
+    check = function(r) return r.c and r.gd <= 2 * r.c end },
   { name = "matmul", what = "1024×1024 @ 1024×1024",
     unit = "ms", c = "cblas_dgemm called directly", c_libs = "$(pkg-config --cflags --libs openblas)",
     goal = "within 5% of torch",
@@ -185,7 +197,9 @@ for _, w in ipairs(selected) do
     r.torch, v.torch = measure(w.name .. " torch",
       ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n("torch"))
   end
-  if w.c then
+  if w.base then          -- a gdlua baseline program in the C column
+    r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base)), n("c"))
+  elseif w.c then
     local exe = compile_c(w)
     if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe), n("c")) end
   end
