@@ -360,12 +360,12 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
     gd_tensor *g = gradmap_get(&gm, nd->out.id);
     if (!g) continue;
     const gd_opinfo *info = gd_op_info(nd->op);
-    int need[64];
-    int nin = nd->nin < 64 ? nd->nin : 64;
+    int need[GD_NODE_MAXBW];
+    int nin = nd->nin < GD_NODE_MAXBW ? nd->nin : GD_NODE_MAXBW;
     for (int i = 0; i < nin; i++) {
       const gd_tensor *x = gd_node_input(nd, i);
       need[i] = idset_has(&dep, x->id);
-      if (need[i] && i < GD_NODE_MAXIN && stale(x, nd->inver[i]))
+      if (!info->shape_only && i < GD_NODE_MAXIN && stale(x, nd->inver[i]))
         rc = gd_seterr(GD_EARG, "an input of %s was modified in place after it was recorded",
                        info->name);
     }
@@ -373,7 +373,7 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
       rc = gd_seterr(GD_EARG, "the output of %s was modified in place after it was recorded",
                      info->name);
     if (rc) break;
-    gd_tensor gin[64];
+    gd_tensor gin[GD_NODE_MAXBW];
     for (int i = 0; i < nin; i++) gd_tensor_init(&gin[i]);
     gd_tensor gcopy;                      /* g may move when the map grows */
     gd_tensor_init(&gcopy);

@@ -38,6 +38,7 @@ typedef enum gd_opcode {
 } gd_opcode;
 
 #define GD_NODE_MAXIN 4
+#define GD_NODE_MAXBW 64   /* inputs a node may have (cat/stack record groups of this) */
 
 /* One recorded op.  in[] are the saved inputs (ids kept), out the saved
  * output (only its id and shape when the rule does not need its value). */
@@ -62,6 +63,7 @@ typedef int (*gd_backward_fn)(const gd_node *n, const gd_tensor *g, const int *n
 typedef struct gd_opinfo {
   const char *name;          /* "add", "matmul", ... (what gradcheck lists) */
   int save_out;              /* the rule reads the output's value */
+  int shape_only;            /* the rule reads only the inputs' shapes */
   gd_backward_fn backward;
 } gd_opinfo;
 

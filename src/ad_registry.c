@@ -47,6 +47,13 @@ const gd_opinfo *gd_op_info(gd_opcode op) {
                        : gd_bw_shape[i] ? gd_bw_shape[i] : gd_bw_linalg[i];
       table[i].name = ops[i].name;
       table[i].save_out = ops[i].save_out;
+      table[i].shape_only = i == GD_OP_ADD || i == GD_OP_SUB || i == GD_OP_NEG ||
+                            i == GD_OP_COPY || i == GD_OP_SUM || i == GD_OP_MEAN ||
+                            i == GD_OP_SUM_TO || i == GD_OP_RESHAPE || i == GD_OP_PERMUTE ||
+                            i == GD_OP_EXPAND || i == GD_OP_SLICE || i == GD_OP_SELECT ||
+                            i == GD_OP_CAT || i == GD_OP_STACK || i == GD_OP_EMBED ||
+                            i == GD_OP_SIGN || i == GD_OP_FLOOR || i == GD_OP_CEIL ||
+                            i == GD_OP_ROUND;
       table[i].backward = f ? f : missing;
     }
     ready = 1;

@@ -1,4 +1,332 @@
-/* grad_linalg.c: backward rules of the linear algebra ops (to come). */
+/* grad_linalg.c: backward rules of the linear algebra ops.  Each rule is
+ * written with the recording ops of adops.h (matmul, mT, solve, inv, pinv,
+ * elementwise ops, reshape, sum_to), so an outer tape records it and
+ * higher-order gradients work.
+ * Notation: g = ∂L/∂out; A, B the saved inputs; X (Y, L, P) the saved output.
+ * Matrices are the last two dims; leading dims are a batch, and where the
+ * forward op broadcast them, the gradient is summed back (sum_to).
+ */
 #include "grad.h"
 
-const gd_backward_fn gd_bw_linalg[GD_OP_COUNT + 1] = {[GD_OP_COUNT] = NULL};
+#include <float.h>
+#include <string.h>
+
+/* ---- helpers ------------------------------------------------------------- */
+
+#define NT 10                           /* temporaries per rule */
+
+static void tinit(gd_tensor *t) {
+  for (int i = 0; i < NT; i++) gd_tensor_init(&t[i]);
+}
+
+static void trel(gd_tensor *t) {
+  for (int i = 0; i < NT; i++) gd_tensor_release(&t[i]);
+}
+
+static int mm(gd_tensor *out, const gd_tensor *a, const gd_tensor *b) {
+  return gd_ad_matmul(out, a, b);
+}
+
+static int bin(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  return gd_ad_binary(out, op, a, b);
+}
+
+static int reshape(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape) {
+  return gd_ad_reshape(out, x, nd, shape);
+}
+
+/* out = t summed down to (nd, shape) when the shapes differ, else t itself. */
+static int reduce_to(gd_tensor *out, const gd_tensor *t, int nd, const int64_t *shape) {
+  if (gd_shape_eq(t->ndim, t->shape, nd, shape)) {
+    gd_tensor_share(out, t);
+    return GD_OK;
+  }
+  return gd_ad_sum_to(out, t, nd, shape);
+}
+
+/* out = x with a size-1 dim appended (a column of the vector's batch). */
+static int as_column(gd_tensor *out, const gd_tensor *x) {
+  int64_t s[GD_MAXDIM];
+  if (x->ndim >= GD_MAXDIM) return gd_seterr(GD_EARG, "too many dims");
+  memcpy(s, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+  s[x->ndim] = 1;
+  return reshape(out, x, x->ndim + 1, s);
+}
+
+/* out = x (shape batch) reshaped to batch + (1, 1), to scale matrices. */
+static int as_scale(gd_tensor *out, const gd_tensor *x) {
+  int64_t s[GD_MAXDIM];
+  if (x->ndim + 2 > GD_MAXDIM) return gd_seterr(GD_EARG, "too many dims");
+  memcpy(s, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+  s[x->ndim] = 1;
+  s[x->ndim + 1] = 1;
+  return reshape(out, x, x->ndim + 2, s);
+}
+
+/* ---- products -------------------------------------------------------------- */
+
+/* out = a @ b as np.matmul.  A 1-D a is a row (1, k), a 1-D b a column
+ * (k, 1); then dA = G·Bᵀ, dB = Aᵀ·G, summed over broadcast batch dims and
+ * reshaped back. */
+static int bw_matmul(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  const gd_tensor *a = &n->in[0], *b = &n->in[1];
+  int na = a->ndim, nb = b->ndim;
+  int64_t k = a->shape[na - 1];
+  int64_t m = na >= 2 ? a->shape[na - 2] : 1, nn = nb >= 2 ? b->shape[nb - 1] : 1;
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *a1 = &t[0], *b1 = &t[1], *g1 = &t[2], *tr = &t[3], *p = &t[4], *r = &t[5];
+  int rc = GD_OK;
+  int64_t s[GD_MAXDIM];
+  if (na == 1) {
+    s[0] = 1, s[1] = k;
+    rc = reshape(a1, a, 2, s);
+  } else {
+    gd_tensor_share(a1, a);
+  }
+  if (!rc && nb == 1) {
+    s[0] = k, s[1] = 1;
+    rc = reshape(b1, b, 2, s);
+  } else if (!rc) {
+    gd_tensor_share(b1, b);
+  }
+  if (!rc && (na == 1 || nb == 1)) {     /* g as batch + (m, n) */
+    int nbat = g->ndim - (na >= 2) - (nb >= 2);
+    memcpy(s, g->shape, sizeof(int64_t) * (size_t)nbat);
+    s[nbat] = m, s[nbat + 1] = nn;
+    rc = reshape(g1, g, nbat + 2, s);
+  } else if (!rc) {
+    gd_tensor_share(g1, g);
+  }
+  if (!rc && need[0]) {                  /* dA = G·Bᵀ */
+    rc = gd_ad_mT(tr, b1);
+    if (!rc) rc = mm(p, g1, tr);
+    if (!rc) rc = reduce_to(r, p, a1->ndim, a1->shape);
+    if (!rc && na == 1) rc = reshape(&gin[0], r, 1, a->shape);
+    else if (!rc) gd_tensor_share(&gin[0], r);
+    gd_tensor_release(tr);
+    gd_tensor_release(p);
+    gd_tensor_release(r);
+  }
+  if (!rc && need[1]) {                  /* dB = Aᵀ·G */
+    rc = gd_ad_mT(tr, a1);
+    if (!rc) rc = mm(p, tr, g1);
+    if (!rc) rc = reduce_to(r, p, b1->ndim, b1->shape);
+    if (!rc && nb == 1) rc = reshape(&gin[1], r, 1, b->shape);
+    else if (!rc) gd_tensor_share(&gin[1], r);
+  }
+  trel(t);
+  return rc;
+}
+
+/* out (p, q) = a_i b_j over a and b flattened: da = G·b, db = Gᵀ·a. */
+static int bw_outer(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  gd_tensor t[NT];
+  tinit(t);
+  int rc = GD_OK;
+  for (int i = 0; i < 2 && !rc; i++) {
+    if (!need[i]) continue;
+    const gd_tensor *me = &n->in[i], *other = &n->in[1 - i];
+    int64_t len = (int64_t)other->numel;
+    rc = reshape(&t[0], other, 1, &len);
+    if (!rc) {
+      if (i == 0) gd_tensor_share(&t[1], g);
+      else rc = gd_ad_mT(&t[1], g);
+    }
+    if (!rc) rc = mm(&t[2], &t[1], &t[0]);
+    if (!rc) rc = reshape(&gin[i], &t[2], me->ndim, me->shape);
+    trel(t);
+  }
+  return rc;
+}
+
+/* ---- inverses and solves ----------------------------------------------------- */
+
+/* Y = A⁻¹: dA = −Yᵀ·G·Yᵀ. */
+static int bw_inv(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  gd_tensor t[NT];
+  tinit(t);
+  int rc = gd_ad_mT(&t[0], &n->out);
+  if (!rc) rc = mm(&t[1], &t[0], g);
+  if (!rc) rc = mm(&t[2], &t[1], &t[0]);
+  if (!rc) rc = gd_ad_unary(&gin[0], GD_UN_NEG, &t[2]);
+  trel(t);
+  return rc;
+}
+
+/* X = A⁻¹B: dB = solve(Aᵀ, G), dA = −dB·Xᵀ.  A 1-D b is a column. */
+static int bw_solve(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  const gd_tensor *A = &n->in[0], *b = &n->in[1], *x = &n->out;
+  int vec = b->ndim == 1;
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *g1 = &t[0], *x1 = &t[1], *at = &t[2], *db = &t[3], *xt = &t[4], *p = &t[5],
+            *q = &t[6], *r = &t[7];
+  int rc = GD_OK;
+  if (vec) {
+    rc = as_column(g1, g);
+    if (!rc) rc = as_column(x1, x);
+  } else {
+    gd_tensor_share(g1, g);
+    gd_tensor_share(x1, x);
+  }
+  if (!rc) rc = gd_ad_mT(at, A);
+  if (!rc) rc = gd_ad_solve(db, at, g1);             /* batch + (n, k) */
+  if (!rc && need[1]) {
+    if (vec) {
+      rc = reshape(r, db, g->ndim, g->shape);
+      if (!rc) rc = reduce_to(&gin[1], r, b->ndim, b->shape);
+    } else {
+      rc = reduce_to(&gin[1], db, b->ndim, b->shape);
+    }
+  }
+  if (!rc && need[0]) {
+    rc = gd_ad_mT(xt, x1);
+    if (!rc) rc = mm(p, db, xt);
+    if (!rc) rc = gd_ad_unary(q, GD_UN_NEG, p);
+    if (!rc) rc = reduce_to(&gin[0], q, A->ndim, A->shape);
+  }
+  trel(t);
+  return rc;
+}
+
+/* ---- determinants -------------------------------------------------------- */
+
+/* det: dA = g·det·A⁻ᵀ; slogdet (log|det|): dA = g·A⁻ᵀ. */
+static int bw_det(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *A = &n->in[0];
+  gd_tensor t[NT];
+  tinit(t);
+  int rc = GD_OK;
+  if (n->op == GD_OP_DET) rc = bin(&t[0], GD_BIN_MUL, g, &n->out);
+  else gd_tensor_share(&t[0], g);
+  if (!rc) rc = as_scale(&t[1], &t[0]);
+  if (!rc) rc = gd_ad_inv(&t[2], A);
+  if (!rc) rc = gd_ad_mT(&t[3], &t[2]);
+  if (!rc) rc = bin(&t[4], GD_BIN_MUL, &t[1], &t[3]);
+  if (!rc) rc = reduce_to(&gin[0], &t[4], A->ndim, A->shape);
+  trel(t);
+  return rc;
+}
+
+/* ---- cholesky --------------------------------------------------------------- */
+
+/* A = L·Lᵀ (Murray 2016; PyTorch's rule): S = sym(Φ(Lᵀ·G)) with Φ the
+ * lower triangle, diagonal halved; dA = L⁻ᵀ·S·L⁻¹ (symmetric).  The upper
+ * part of G does not matter: tril(Lᵀ·triu(G, 1)) = 0. */
+static int bw_cholesky(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *L = &n->out;
+  int64_t dim = L->shape[L->ndim - 1], ws[2] = {dim, dim};
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *w = &t[0], *lt = &t[1], *p = &t[2], *phi = &t[3], *pt = &t[4], *s = &t[5],
+            *li = &t[6], *lit = &t[7], *u = &t[8];
+  int rc = gd_ad_full(w, 2, ws, 0.0);    /* the constant weights of Φ */
+  if (!rc) {
+    double *d = gd_data(w);
+    for (int64_t i = 0; i < dim; i++)
+      for (int64_t j = 0; j <= i; j++) d[i * dim + j] = i == j ? 0.25 : 0.5;
+  }
+  if (!rc) rc = gd_ad_mT(lt, L);
+  if (!rc) rc = mm(p, lt, g);
+  if (!rc) rc = bin(phi, GD_BIN_MUL, p, w);           /* Φ/2 */
+  if (!rc) rc = gd_ad_mT(pt, phi);
+  if (!rc) rc = bin(s, GD_BIN_ADD, phi, pt);          /* (Φ + Φᵀ)/2 */
+  if (!rc) rc = gd_ad_inv(li, L);
+  if (!rc) rc = gd_ad_mT(lit, li);
+  gd_tensor_release(p);
+  if (!rc) rc = mm(p, lit, s);
+  if (!rc) rc = mm(u, p, li);
+  if (!rc) rc = reduce_to(&gin[0], u, n->in[0].ndim, n->in[0].shape);
+  trel(t);
+  return rc;
+}
+
+/* ---- pseudo-inverse and least squares ---------------------------------------- */
+
+/* gA for P = A⁺ given gP (constant rank; Golub & Pereyra):
+ * −Pᵀ·gP·Pᵀ + (I − A·P)·gPᵀ·P·Pᵀ + Pᵀ·P·gPᵀ·(I − P·A). */
+static int pinv_grad(gd_tensor *out, const gd_tensor *A, const gd_tensor *P, const gd_tensor *gp) {
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *pt = &t[0], *gpt = &t[1], *x = &t[2], *y = &t[3], *term = &t[4], *acc = &t[5],
+            *tt = &t[6], *z = &t[7], *v = &t[8];
+  int rc = gd_ad_mT(pt, P);
+  if (!rc) rc = gd_ad_mT(gpt, gp);
+  /* −Pᵀ·gP·Pᵀ */
+  if (!rc) rc = mm(x, pt, gp);
+  if (!rc) rc = mm(y, x, pt);
+  if (!rc) rc = gd_ad_unary(acc, GD_UN_NEG, y);
+  gd_tensor_release(x);
+  gd_tensor_release(y);
+  /* T − A·(P·T) with T = gPᵀ·(P·Pᵀ) */
+  if (!rc) rc = mm(x, P, pt);
+  if (!rc) rc = mm(tt, gpt, x);
+  gd_tensor_release(x);
+  if (!rc) rc = mm(x, P, tt);
+  if (!rc) rc = mm(y, A, x);
+  if (!rc) rc = bin(term, GD_BIN_SUB, tt, y);
+  if (!rc) rc = bin(z, GD_BIN_ADD, acc, term);
+  gd_tensor_release(x);
+  gd_tensor_release(y);
+  gd_tensor_release(tt);
+  gd_tensor_release(term);
+  gd_tensor_release(acc);
+  /* U − (U·P)·A with U = (Pᵀ·P)·gPᵀ */
+  if (!rc) rc = mm(x, pt, P);
+  if (!rc) rc = mm(tt, x, gpt);
+  gd_tensor_release(x);
+  if (!rc) rc = mm(x, tt, P);
+  if (!rc) rc = mm(y, x, A);
+  if (!rc) rc = bin(term, GD_BIN_SUB, tt, y);
+  if (!rc) rc = bin(v, GD_BIN_ADD, z, term);
+  if (!rc) rc = reduce_to(out, v, A->ndim, A->shape);
+  trel(t);
+  return rc;
+}
+
+static int bw_pinv(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  return pinv_grad(&gin[0], &n->in[0], &n->out, g);
+}
+
+/* x = A⁺·b: db = A⁺ᵀ·g; dA from gP = g·bᵀ through pinv's rule. */
+static int bw_lstsq(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  const gd_tensor *A = &n->in[0], *b = &n->in[1];
+  int64_t m = A->shape[0], nc = A->shape[1];
+  double rcond = n->dp[0];
+  if (rcond < 0) rcond = DBL_EPSILON * (double)(m > nc ? m : nc);
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *p = &t[0], *pt = &t[1], *g1 = &t[2], *b1 = &t[3], *gp = &t[4];
+  int rc = gd_ad_pinv(p, A, rcond);
+  if (!rc && need[1]) {
+    rc = gd_ad_mT(pt, p);
+    if (!rc) rc = mm(&gin[1], pt, g);
+  }
+  if (!rc && need[0]) {
+    if (b->ndim == 1) {
+      int64_t s[2] = {nc, 1};
+      rc = reshape(g1, g, 2, s);
+      s[0] = 1, s[1] = m;
+      if (!rc) rc = reshape(b1, b, 2, s);
+    } else {
+      gd_tensor_share(g1, g);
+      rc = gd_ad_mT(b1, b);
+    }
+    if (!rc) rc = mm(gp, g1, b1);                     /* (n, m) */
+    if (!rc) rc = pinv_grad(&gin[0], A, p, gp);
+  }
+  trel(t);
+  return rc;
+}
+
+const gd_backward_fn gd_bw_linalg[GD_OP_COUNT + 1] = {
+  [GD_OP_MATMUL] = bw_matmul, [GD_OP_OUTER] = bw_outer, [GD_OP_INV] = bw_inv,
+  [GD_OP_SOLVE] = bw_solve, [GD_OP_DET] = bw_det, [GD_OP_SLOGDET] = bw_det,
+  [GD_OP_CHOLESKY] = bw_cholesky, [GD_OP_LSTSQ] = bw_lstsq, [GD_OP_PINV] = bw_pinv,
+  [GD_OP_COUNT] = NULL,
+};

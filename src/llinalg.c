@@ -5,11 +5,13 @@
  * empty before the core runs, so an error cannot leak them.  Functions with
  * several results (slogdet, eigh, svd, qr) return several tensors; slogdet's
  * sign and log|det| are tensors (0-d for one matrix) so that the tape can
- * differentiate them.
+ * differentiate them.  The differentiable ones record on the active tapes
+ * (adops_linalg.c); eigh, svd and qr are not recorded (their results have
+ * id 0: constants to the tapes).
  */
 #include "lgd.h"
 
-#include "blas.h"
+#include "adops.h"
 #include "linalg.h"
 
 typedef int (*op1)(gd_tensor *, const gd_tensor *);
@@ -34,13 +36,24 @@ static int binary(lua_State *L, op2 f, const char *fname) {
   return 1;
 }
 
-static int l_matmul(lua_State *L) { return binary(L, gd_matmul, "gd.matmul"); }
-static int l_dot(lua_State *L) { return binary(L, gd_dot, "gd.dot"); }
-static int l_outer(lua_State *L) { return binary(L, gd_outer, "gd.outer"); }
-static int l_solve(lua_State *L) { return binary(L, gd_solve, "gd.solve"); }
-static int l_inv(lua_State *L) { return unary(L, gd_inv, "gd.inv"); }
-static int l_det(lua_State *L) { return unary(L, gd_det, "gd.det"); }
-static int l_cholesky(lua_State *L) { return unary(L, gd_cholesky, "gd.cholesky"); }
+static int l_matmul(lua_State *L) { return binary(L, gd_ad_matmul, "gd.matmul"); }
+/* gd.dot: 1-D·1-D (0-d) or 2-D operands, as matmul. */
+static int ad_dot(gd_tensor *out, const gd_tensor *a, const gd_tensor *b) {
+  if (a->ndim < 1 || a->ndim > 2 || b->ndim < 1 || b->ndim > 2) {
+    char sa[128], sb[128];
+    return gd_seterr(GD_ESHAPE, "expected 1-D or 2-D tensors, got shapes %s and %s",
+                     gd_shape_str(sa, sizeof sa, a->ndim, a->shape),
+                     gd_shape_str(sb, sizeof sb, b->ndim, b->shape));
+  }
+  return gd_ad_matmul(out, a, b);
+}
+
+static int l_dot(lua_State *L) { return binary(L, ad_dot, "gd.dot"); }
+static int l_outer(lua_State *L) { return binary(L, gd_ad_outer, "gd.outer"); }
+static int l_solve(lua_State *L) { return binary(L, gd_ad_solve, "gd.solve"); }
+static int l_inv(lua_State *L) { return unary(L, gd_ad_inv, "gd.inv"); }
+static int l_det(lua_State *L) { return unary(L, gd_ad_det, "gd.det"); }
+static int l_cholesky(lua_State *L) { return unary(L, gd_ad_cholesky, "gd.cholesky"); }
 
 static int l_lstsq(lua_State *L) {
   gdl_scalar sa, sb;
@@ -48,7 +61,7 @@ static int l_lstsq(lua_State *L) {
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.lstsq");
   gd_tensor *b = gdl_operand(L, 2, &sb, "gd.lstsq");
   gd_tensor *x = gdl_new(L);
-  if (gd_lstsq(x, A, b, rcond)) gdl_fail(L, "gd.lstsq");
+  if (gd_ad_lstsq(x, A, b, rcond)) gdl_fail(L, "gd.lstsq");
   return 1;
 }
 
@@ -57,7 +70,7 @@ static int l_pinv(lua_State *L) {
   double rcond = gdl_optnumber(L, 2, 1e-15, "gd.pinv", "rcond");
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.pinv");
   gd_tensor *r = gdl_new(L);
-  if (gd_pinv(r, A, rcond)) gdl_fail(L, "gd.pinv");
+  if (gd_ad_pinv(r, A, rcond)) gdl_fail(L, "gd.pinv");
   return 1;
 }
 
@@ -65,7 +78,7 @@ static int l_slogdet(lua_State *L) {
   gdl_scalar sa;
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.slogdet");
   gd_tensor *sign = gdl_new(L), *logabs = gdl_new(L);
-  if (gd_slogdet(sign, logabs, A)) gdl_fail(L, "gd.slogdet");
+  if (gd_ad_slogdet(sign, logabs, A)) gdl_fail(L, "gd.slogdet");
   return 2;
 }
 

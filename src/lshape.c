@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "adops_shape.h"
 #include "kernels.h"
 #include "shape.h"
 
@@ -40,7 +41,7 @@ static int l_reshape(lua_State *L) {
     for (int i = 0; i < nd; i++) shape[i] = gdl_checkint(L, i + 2, "gd.reshape", "size");
   }
   gd_tensor *r = gdl_new(L);
-  if (gd_reshape(r, x, nd, shape)) gdl_fail(L, "gd.reshape");
+  if (gd_ad_reshape(r, x, nd, shape)) gdl_fail(L, "gd.reshape");
   return 1;
 }
 
@@ -48,7 +49,7 @@ static int l_flatten(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.flatten");
   int64_t n = (int64_t)x->numel;
   gd_tensor *r = gdl_new(L);
-  if (gd_reshape(r, x, 1, &n)) gdl_fail(L, "gd.flatten");
+  if (gd_ad_reshape(r, x, 1, &n)) gdl_fail(L, "gd.flatten");
   return 1;
 }
 
@@ -57,7 +58,7 @@ static int l_t(lua_State *L) {
   int perm[GD_MAXDIM];
   for (int i = 0; i < x->ndim; i++) perm[i] = x->ndim - 1 - i;
   gd_tensor *r = gdl_new(L);
-  if (gd_permute(r, x, perm)) gdl_fail(L, "gd.T");
+  if (gd_ad_permute(r, x, perm)) gdl_fail(L, "gd.T");
   return 1;
 }
 
@@ -66,8 +67,12 @@ static int l_transpose(lua_State *L) {
   if (lua_isnoneornil(L, 2) && x->ndim <= 2) return l_t(L);
   int a = gdl_checkdim(L, 2, x->ndim, "gd.transpose");
   int b = gdl_checkdim(L, 3, x->ndim, "gd.transpose");
+  int perm[GD_MAXDIM];
+  for (int i = 0; i < x->ndim; i++) perm[i] = i;
+  perm[a] = b;
+  perm[b] = a;
   gd_tensor *r = gdl_new(L);
-  if (gd_transpose(r, x, a, b)) gdl_fail(L, "gd.transpose");
+  if (gd_ad_permute(r, x, perm)) gdl_fail(L, "gd.transpose");
   return 1;
 }
 
@@ -89,7 +94,7 @@ static int l_permute(lua_State *L) {
     for (int i = 0; i < n; i++) perm[i] = gdl_checkdim(L, i + 2, x->ndim, "gd.permute");
   }
   gd_tensor *r = gdl_new(L);
-  if (gd_permute(r, x, perm)) gdl_fail(L, "gd.permute");
+  if (gd_ad_permute(r, x, perm)) gdl_fail(L, "gd.permute");
   return 1;
 }
 
@@ -97,7 +102,7 @@ static int l_squeeze(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.squeeze");
   int dim = gdl_optdim(L, 2, x->ndim, "gd.squeeze");
   gd_tensor *r = gdl_new(L);
-  if (gd_squeeze(r, x, dim)) gdl_fail(L, "gd.squeeze");
+  if (gd_ad_squeeze(r, x, dim)) gdl_fail(L, "gd.squeeze");
   return 1;
 }
 
@@ -105,7 +110,7 @@ static int l_unsqueeze(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.unsqueeze");
   int dim = gdl_checkdim(L, 2, x->ndim + 1, "gd.unsqueeze");
   gd_tensor *r = gdl_new(L);
-  if (gd_unsqueeze(r, x, dim)) gdl_fail(L, "gd.unsqueeze");
+  if (gd_ad_unsqueeze(r, x, dim)) gdl_fail(L, "gd.unsqueeze");
   return 1;
 }
 
@@ -127,7 +132,7 @@ static int l_expand(lua_State *L) {
     for (int i = 0; i < nd; i++) shape[i] = gdl_checkint(L, i + 2, "gd.expand", "size");
   }
   gd_tensor *r = gdl_new(L);
-  if (gd_expand(r, x, nd, shape)) gdl_fail(L, "gd.expand");
+  if (gd_ad_expand(r, x, nd, shape)) gdl_fail(L, "gd.expand");
   return 1;
 }
 
@@ -162,7 +167,7 @@ static int l_cat(lua_State *L) {
   int n = tensor_list(L, 1, xs, MAXLIST, "gd.cat");
   int dim = lua_isnoneornil(L, 2) ? 0 : gdl_checkdim(L, 2, xs[0]->ndim, "gd.cat");
   gd_tensor *r = gdl_new(L);
-  if (gd_cat(r, xs, n, dim)) gdl_fail(L, "gd.cat");
+  if (gd_ad_cat(r, xs, n, dim)) gdl_fail(L, "gd.cat");
   return 1;
 }
 
@@ -172,7 +177,7 @@ static int l_stack(lua_State *L) {
   int n = tensor_list(L, 1, xs, MAXLIST, "gd.stack");
   int dim = lua_isnoneornil(L, 2) ? 0 : gdl_checkdim(L, 2, xs[0]->ndim + 1, "gd.stack");
   gd_tensor *r = gdl_new(L);
-  if (gd_stack(r, xs, n, dim)) gdl_fail(L, "gd.stack");
+  if (gd_ad_stack(r, xs, n, dim)) gdl_fail(L, "gd.stack");
   return 1;
 }
 
@@ -187,7 +192,7 @@ static int l_narrow(lua_State *L) {
     luaL_error(L, "gd.narrow: start %d, length %d out of range for dim %d of size %d",
                (int)start, (int)len, dim + 1, (int)n);
   gd_tensor *r = gdl_new(L);
-  if (gd_narrow(r, x, dim, s0, len)) gdl_fail(L, "gd.narrow");
+  if (gd_ad_slice(r, x, dim, s0, len, 1)) gdl_fail(L, "gd.narrow");
   return 1;
 }
 
@@ -196,7 +201,7 @@ static int l_select(lua_State *L) {
   int dim = gdl_checkdim(L, 2, x->ndim, "gd.select");
   int64_t i = checkindex(L, 3, gdl_checkint(L, 3, "gd.select", "index"), x->shape[dim], dim, "gd.select");
   gd_tensor *r = gdl_new(L);
-  if (gd_select(r, x, dim, i)) gdl_fail(L, "gd.select");
+  if (gd_ad_select(r, x, dim, i)) gdl_fail(L, "gd.select");
   return 1;
 }
 
@@ -218,7 +223,7 @@ static int l_index(lua_State *L) {
     ids[k] = checkindex(L, 3, (int64_t)v, x->shape[dim], dim, "gd.index");
   }
   gd_tensor *r = gdl_new(L);
-  if (gd_index_select(r, x, dim, ids, n)) gdl_fail(L, "gd.index");
+  if (gd_ad_index(r, x, dim, ids, n)) gdl_fail(L, "gd.index");
   return 1;
 }
 
@@ -227,7 +232,7 @@ static int l_mask(lua_State *L) {
   gdl_scalar sc;
   gd_tensor *m = gdl_operand(L, 2, &sc, "gd.mask");
   gd_tensor *r = gdl_new(L);
-  if (gd_masked_select(r, x, m)) gdl_fail(L, "gd.mask");
+  if (gd_ad_mask(r, x, m)) gdl_fail(L, "gd.mask");
   return 1;
 }
 
@@ -260,32 +265,38 @@ static int l_set(lua_State *L) {
   return 1;
 }
 
-/* View of x selected by the key at index k (integer or spec table). */
-static gd_tensor *keyed_view(lua_State *L, gd_tensor *x, int k, const char *fname) {
+/* View of x selected by the key at index k (integer or spec table).  With
+ * record, each step is a recording select/slice (the result has an id of
+ * its own when a tape records it); without (assignment), plain views. */
+static gd_tensor *keyed_view(lua_State *L, gd_tensor *x, int k, const char *fname, int record) {
   gdl_promote(L, 1, x);            /* x (argument 1) is shared by the view */
   gd_tensor *r = gdl_new(L);
   if (lua_type(L, k) == LUA_TNUMBER) {
     if (x->ndim == 0) luaL_error(L, "%s: cannot index a 0-d tensor", fname);
     int64_t i = checkindex(L, 2, gdl_checkint(L, k, fname, "index"), x->shape[0], 0, fname);
-    if (gd_select(r, x, 0, i)) gdl_fail(L, fname);
+    if (record ? gd_ad_select(r, x, 0, i) : gd_select(r, x, 0, i)) gdl_fail(L, fname);
     return r;
   }
   if (!lua_istable(L, k))
     luaL_error(L, "%s: index must be an integer or a table, got %s", fname, luaL_typename(L, k));
   int n = (int)lua_rawlen(L, k);
   if (n > x->ndim) luaL_error(L, "%s: %d indices for a %d-d tensor", fname, n, x->ndim);
-  gd_tensor_view(r, x);
+  if (n == 0) {                    /* x[{}]: all of x */
+    if (record ? gd_ad_alias(r, x) : (gd_tensor_view(r, x), GD_OK)) gdl_fail(L, fname);
+    return r;
+  }
   int dim = 0;
   for (int e = 1; e <= n; e++) {
+    const gd_tensor *src = e == 1 ? x : r;   /* r holds the previous step */
     lua_rawgeti(L, k, e);
     int top = lua_gettop(L);
     gd_tensor next;
     gd_tensor_init(&next);
     int rc;
-    int64_t size = r->shape[dim];
+    int64_t size = src->shape[dim];
     if (lua_type(L, top) == LUA_TNUMBER) {
       int64_t i = checkindex(L, 2, gdl_checkint(L, top, fname, "index"), size, dim, fname);
-      rc = gd_select(&next, r, dim, i);
+      rc = record ? gd_ad_select(&next, src, dim, i) : gd_select(&next, src, dim, i);
     } else if (lua_istable(L, top)) {
       int len = (int)lua_rawlen(L, top);
       int64_t a = 1, b = -1, step = 1;
@@ -299,18 +310,41 @@ static gd_tensor *keyed_view(lua_State *L, gd_tensor *x, int k, const char *fnam
         luaL_error(L, "%s: range {%d, %d} out of bounds for dim %d of size %d", fname, (int)a,
                    (int)b, dim + 1, (int)size);
       int64_t cnt = b0 >= a0 ? (b0 - a0) / step + 1 : 0;
-      rc = gd_slice(&next, r, dim, cnt ? a0 : 0, cnt, step);
+      rc = record ? gd_ad_slice(&next, src, dim, cnt ? a0 : 0, cnt, step)
+                  : gd_slice(&next, src, dim, cnt ? a0 : 0, cnt, step);
       dim++;
     } else {
       return (gd_tensor *)(intptr_t)luaL_error(L, "%s: index entry %d must be an integer or a table, got %s",
                                                fname, e, luaL_typename(L, top));
     }
     lua_pop(L, 1);
-    if (rc) gdl_fail(L, fname);
-    gd_tensor_view(r, &next);
-    gd_tensor_release(&next);
+    if (rc) {
+      gd_tensor_release(&next);
+      gdl_fail(L, fname);
+    }
+    gd_tensor_release(r);          /* the node (if any) keeps its own reference */
+    *r = next;                     /* moved: keeps next's id */
   }
   return r;
+}
+
+/* x[{i, j, ...}] with an integer per dim: the element, or NULL if the key
+ * is not of that form. */
+static const double *keyed_element(lua_State *L, gd_tensor *x, int k, const char *fname) {
+  if (!lua_istable(L, k) || x->ndim == 0 || (int)lua_rawlen(L, k) != x->ndim) return NULL;
+  int64_t off = 0;
+  for (int d = 0; d < x->ndim; d++) {
+    int t = lua_rawgeti(L, k, d + 1);
+    lua_pop(L, 1);
+    if (t != LUA_TNUMBER) return NULL;
+  }
+  for (int d = 0; d < x->ndim; d++) {
+    lua_rawgeti(L, k, d + 1);
+    int64_t i = checkindex(L, 2, gdl_checkint(L, -1, fname, "index"), x->shape[d], d, fname);
+    lua_pop(L, 1);
+    off += i * x->stride[d];
+  }
+  return gd_data(x) + off;
 }
 
 int gdl_getitem(lua_State *L) {
@@ -325,11 +359,12 @@ int gdl_getitem(lua_State *L) {
     lua_pushnil(L);
     return 1;
   }
-  gd_tensor *r = keyed_view(L, x, 2, "gd.Tensor index");
-  if (r->ndim == 0 && lua_istable(L, 2) && (int)lua_rawlen(L, 2) == x->ndim) {
-    int64_t z[GD_MAXDIM] = {0};
-    lua_pushnumber(L, gd_get(r, z));    /* every dim selected: a number */
+  const double *p = keyed_element(L, x, 2, "gd.Tensor index");
+  if (p) {                              /* every dim selected: a number */
+    lua_pushnumber(L, *p);
+    return 1;
   }
+  keyed_view(L, x, 2, "gd.Tensor index", 1);
   return 1;
 }
 
@@ -338,7 +373,7 @@ int gdl_setitem(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, fname);
   if (lua_type(L, 2) == LUA_TSTRING)
     luaL_error(L, "%s: cannot set field '%s' of a tensor", fname, lua_tostring(L, 2));
-  gd_tensor *r = keyed_view(L, x, 2, fname);
+  gd_tensor *r = keyed_view(L, x, 2, fname, 0);
   gdl_scalar sc;
   gd_tensor *v = gdl_operand(L, 3, &sc, fname);
   if (gd_copy_into(r, v)) gdl_fail(L, fname);
@@ -350,7 +385,7 @@ static int l_contiguous(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.contiguous");
   if (gd_is_contig(x)) { lua_settop(L, 1); return 1; }
   gd_tensor *r = gdl_new(L);
-  if (gd_contiguous(r, x)) gdl_fail(L, "gd.contiguous");
+  if (gd_ad_unary(r, GD_UN_COPY, x)) gdl_fail(L, "gd.contiguous");   /* a recorded copy */
   return 1;
 }
 
