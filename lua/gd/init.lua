@@ -8,6 +8,7 @@ for k, v in pairs(core) do
   if type(k) == "string" and k:sub(1, 1) ~= "_" then gd[k] = v end
 end
 gd._methods, gd._docs, gd._metatable, gd._ops = core._methods, core._docs, core._metatable, core._ops
+gd._optim = core._optim
 gd.version = "gdlua 0.1"
 
 local docs = core._docs
