@@ -16,10 +16,20 @@
 
 /* ---- id sets and maps (open addressing, id 0 = empty slot) ---------------- */
 
+#define INL 64   /* slots kept inline: small tapes allocate nothing */
+
 typedef struct idset {
-  uint64_t *k;
+  uint64_t *k;      /* inl, or a malloc'd table once it outgrows it */
   size_t cap, n;
+  uint64_t inl[INL];
 } idset;
+
+static void idset_init(idset *s) {
+  memset(s->inl, 0, sizeof s->inl);
+  s->k = s->inl;
+  s->cap = INL;
+  s->n = 0;
+}
 
 static size_t slot_of(uint64_t id, size_t cap) {
   id ^= id >> 33;
@@ -48,7 +58,7 @@ static int idset_add(idset *s, uint64_t id) {
       while (nk[j]) j = (j + 1) & (ncap - 1);
       nk[j] = s->k[i];
     }
-    free(s->k);
+    if (s->k != s->inl) free(s->k);
     s->k = nk;
     s->cap = ncap;
   }
@@ -60,16 +70,28 @@ static int idset_add(idset *s, uint64_t id) {
 }
 
 static void idset_free(idset *s) {
-  free(s->k);
-  memset(s, 0, sizeof *s);
+  if (s->k != s->inl) free(s->k);
+  idset_init(s);
 }
 
 /* id → accumulated gradient: open addressing over (key, value) slots. */
+#define GINL 32
+
 typedef struct gradmap {
   uint64_t *keys;
   gd_tensor *vals;
   size_t cap, n;
+  uint64_t ikeys[GINL];
+  gd_tensor ivals[GINL];
 } gradmap;
+
+static void gradmap_init(gradmap *m) {
+  memset(m->ikeys, 0, sizeof m->ikeys);
+  m->keys = m->ikeys;
+  m->vals = m->ivals;
+  m->cap = GINL;
+  m->n = 0;
+}
 
 static gd_tensor *gradmap_get(gradmap *m, uint64_t id) {
   if (!m->cap || !id) return NULL;
@@ -95,8 +117,10 @@ static int gradmap_grow(gradmap *m) {
     nk[j] = m->keys[i];
     nv[j] = m->vals[i];
   }
-  free(m->keys);
-  free(m->vals);
+  if (m->keys != m->ikeys) {
+    free(m->keys);
+    free(m->vals);
+  }
   m->keys = nk;
   m->vals = nv;
   m->cap = ncap;
@@ -132,9 +156,11 @@ static int gradmap_add(gradmap *m, uint64_t id, gd_tensor *g) {
 static void gradmap_free(gradmap *m) {
   for (size_t i = 0; i < m->cap; i++)
     if (m->keys[i]) gd_tensor_release(&m->vals[i]);
-  free(m->keys);
-  free(m->vals);
-  memset(m, 0, sizeof *m);
+  if (m->keys != m->ikeys) {
+    free(m->keys);
+    free(m->vals);
+  }
+  gradmap_init(m);
 }
 
 /* ---- tapes ------------------------------------------------------------------ */
@@ -145,7 +171,8 @@ static void gradmap_free(gradmap *m) {
 #define SPARE_MAX 64
 
 struct gd_tape {
-  gd_node **chunks;
+  gd_node **chunks;                 /* ichunks, or malloc'd when longer */
+  gd_node *ichunks[4];
   size_t n, nchunks, chunkcap;
   idset known;
   int persistent, used, busy, started;
@@ -168,7 +195,11 @@ int gd_ad_active(void) { return paused ? 0 : nactive; }
 
 gd_tape *gd_tape_new(int persistent) {
   gd_tape *t = calloc(1, sizeof *t);
-  if (t) t->persistent = persistent;
+  if (!t) return NULL;
+  t->persistent = persistent;
+  idset_init(&t->known);
+  t->chunks = t->ichunks;
+  t->chunkcap = sizeof t->ichunks / sizeof t->ichunks[0];
   return t;
 }
 
@@ -185,9 +216,10 @@ static void tape_clear(gd_tape *t) {
     if (nspare < SPARE_MAX) spare[nspare++] = t->chunks[c];
     else free(t->chunks[c]);
   }
-  free(t->chunks);
-  t->chunks = NULL;
-  t->n = t->nchunks = t->chunkcap = 0;
+  if (t->chunks != t->ichunks) free(t->chunks);
+  t->chunks = t->ichunks;
+  t->chunkcap = sizeof t->ichunks / sizeof t->ichunks[0];
+  t->n = t->nchunks = 0;
 }
 
 void gd_tape_free(gd_tape *t) {
@@ -244,9 +276,11 @@ static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *out, int n,
                        const gd_tensor *const *in, const int64_t *ip, const double *dp) {
   if (t->n == t->nchunks * CHUNK) {
     if (t->nchunks == t->chunkcap) {
-      size_t ncap = t->chunkcap ? t->chunkcap * 2 : 4;
-      gd_node **nc = realloc(t->chunks, ncap * sizeof *nc);
+      size_t ncap = t->chunkcap * 2;
+      gd_node **nc = malloc(ncap * sizeof *nc);
       if (!nc) return gd_seterr(GD_ENOMEM, "out of memory (tape)");
+      memcpy(nc, t->chunks, t->nchunks * sizeof *nc);
+      if (t->chunks != t->ichunks) free(t->chunks);
       t->chunks = nc;
       t->chunkcap = ncap;
     }
@@ -331,10 +365,13 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
   if (!gd_tape_knows(t, target)) goto done;
 
   int rc = GD_OK;
-  idset dep = {0};                        /* ids that depend on a source */
+  idset dep;                              /* ids that depend on a source */
+  idset_init(&dep);
   for (int i = 0; i < n && !rc; i++) rc = idset_add(&dep, sources[i]->id);
-  char *live = calloc(t->n ? t->n : 1, 1);
+  char live_small[256];
+  char *live = t->n <= sizeof live_small ? live_small : calloc(t->n, 1);
   if (!live) rc = gd_seterr(GD_ENOMEM, "out of memory (gradient)");
+  else if (live == live_small) memset(live_small, 0, t->n);
   for (size_t k = 0; k < t->n && !rc; k++) {
     const gd_node *nd = node_at(t, k);
     for (int i = 0; i < nd->nin; i++) {
@@ -343,7 +380,8 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
     if (live[k]) rc = idset_add(&dep, nd->out.id);
   }
 
-  gradmap gm = {0};
+  gradmap gm;
+  gradmap_init(&gm);
   if (!rc && idset_has(&dep, target->id)) {
     gd_tensor seed;
     gd_tensor_init(&seed);
@@ -392,7 +430,7 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
   }
   gradmap_free(&gm);
   idset_free(&dep);
-  free(live);
+  if (live != live_small) free(live);
   if (rc) {
     for (int i = 0; i < n; i++) gd_tensor_release(&grads[i]);
     return rc;
