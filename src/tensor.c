@@ -105,7 +105,7 @@ static gd_storage *storage_new(size_t n) {
       if (!b) return NULL;
     }
   }
-  debt_bytes += bytes;
+  if (bytes >= 512) debt_bytes += bytes;  /* small blocks: their userdata paces the GC */
   gd_storage *s = (gd_storage *)b;
   s->data = (double *)((char *)b + HDR);
   s->cap = cap;
