@@ -98,6 +98,7 @@ void gdl_open_print(lua_State *L);
 void gdl_open_plot(lua_State *L);
 void gdl_open_tape(lua_State *L);
 void gdl_open_optim(lua_State *L);
+void gdl_open_nn(lua_State *L);
 /* Build the Variable metatable (after the tensor metatable is complete). */
 void gdl_open_variable(lua_State *L);
 
