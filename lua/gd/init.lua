@@ -4,11 +4,7 @@
 local core = require "gd.core"
 
 local gd = {}
-for k, v in pairs(core) do
-  if type(k) == "string" and k:sub(1, 1) ~= "_" then gd[k] = v end
-end
-gd._methods, gd._docs, gd._metatable, gd._ops = core._methods, core._docs, core._metatable, core._ops
-gd._optim = core._optim
+for k, v in pairs(core) do gd[k] = v end   -- functions, and private tables (_docs, _ops, ...)
 gd.version = "gdlua 0.1"
 
 local docs = core._docs
