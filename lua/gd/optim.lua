@@ -1,0 +1,294 @@
+-- gd.optim: optimizers (C userdata from loptim.c: SGD, Adagrad, RMSprop, Adam,
+-- AdamW), opt:minimize, optimization paths for contour plots, learning-rate
+-- schedules, the learning-rate range test and the largest stable rate 2/λmax
+-- from Hessian-vector products.  Loaded on first use of gd.optim.
+local gd = require "gd"
+local core = gd._optim
+local doc = gd.doc
+
+local M = {}
+for _, k in ipairs { "SGD", "Adagrad", "RMSprop", "Adam", "AdamW" } do M[k] = core[k] end
+
+local methods, optimizer_mt = core._methods, core._metatable
+
+local function is_variable(x)
+  local mt = getmetatable(x)
+  return type(x) == "userdata" and type(mt) == "table" and mt.__name == "gd.Variable"
+end
+
+-- A Variable or a list of them → a list; errors name fname and the argument.
+local function varlist(vars, fname, argn)
+  if is_variable(vars) then return { vars } end
+  if type(vars) ~= "table" or getmetatable(vars) ~= nil then
+    error(("%s: argument %d: gd.Variable or list of variables expected, got %s"):format(
+      fname, argn, type(vars)), 3)
+  end
+  if #vars == 0 then error(("%s: argument %d: no variables given"):format(fname, argn), 3) end
+  for i, v in ipairs(vars) do
+    if not is_variable(v) then
+      error(("%s: argument %d: element %d is not a gd.Variable (%s)"):format(fname, argn, i, type(v)), 3)
+    end
+  end
+  return vars
+end
+
+local function is_callable(f)
+  if type(f) == "function" then return true end
+  local mt = getmetatable(f)
+  return type(mt) == "table" and mt.__call ~= nil
+end
+
+local function check_optimizer(opt, fname, argn)
+  if getmetatable(opt) ~= optimizer_mt then
+    error(("%s: argument %d: gd.Optimizer expected, got %s"):format(fname, argn, type(opt)), 3)
+  end
+end
+
+local function check_fn(f, fname, argn)
+  if not is_callable(f) then
+    error(("%s: argument %d: function expected, got %s"):format(fname, argn, type(f)), 3)
+  end
+end
+
+local function value_of(loss, fname)
+  if type(loss) == "number" then return loss end
+  if type(loss) ~= "userdata" then
+    error(("%s: the loss function must return a tensor, got %s"):format(fname, type(loss)), 3)
+  end
+  return loss:sum():item()
+end
+
+---------------------------------------------------------------------------
+-- minimize
+
+--- opt:minimize(loss_fn, vars): record loss_fn() on a tape, apply its gradients, return the loss.
+function methods.minimize(opt, loss_fn, vars)
+  local fname = "gd.Optimizer:minimize"
+  check_optimizer(opt, fname, 0)
+  check_fn(loss_fn, fname, 1)
+  local list = varlist(vars, fname, 2)
+  local loss
+  do
+    local tape <close> = gd.GradientTape()
+    tape:watch(list)
+    loss = loss_fn()
+    tape:stop()
+    if type(loss) ~= "userdata" then
+      error(("%s: loss_fn must return a tensor, got %s"):format(fname, type(loss)), 2)
+    end
+    opt:apply_gradients(tape:gradient(loss, list), list)
+  end
+  return loss
+end
+doc(methods.minimize, "opt:minimize(loss_fn, vars): records loss_fn() on a GradientTape, applies the gradients to vars (a Variable or a list), returns the loss")
+
+---------------------------------------------------------------------------
+-- trace
+
+--- gd.optim.trace(f, x0, opt, steps): the optimizer's path on f from x0, a (steps+1)×n tensor.
+function M.trace(f, x0, opt, steps)
+  local fname = "gd.optim.trace"
+  check_fn(f, fname, 1)
+  check_optimizer(opt, fname, 3)
+  if math.type(steps) ~= "integer" or steps < 0 then
+    error(("%s: argument 4: steps must be an integer >= 0, got %s"):format(fname, tostring(steps)), 2)
+  end
+  local x = gd.Variable(gd.tensor(x0))
+  local n = x:numel()
+  local path, values = gd.zeros(steps + 1, n), gd.zeros(steps + 1)
+  local loss_fn = function() return f(x) end
+  path[1] = x:reshape(n)
+  for i = 1, steps do
+    values[i] = value_of(opt:minimize(loss_fn, x), fname)
+    path[i + 1] = x:reshape(n)
+  end
+  values[steps + 1] = value_of(gd.no_grad(f, x), fname)
+  return path, values
+end
+doc(M.trace, "gd.optim.trace(f, x0, opt, steps): runs opt on f from x0; returns the path as a (steps+1)×n tensor and f along it (steps+1)")
+
+---------------------------------------------------------------------------
+-- schedules: callables of the step number (0 for the first step)
+
+local Schedule = {}
+Schedule.__index = Schedule
+Schedule.__call = function(s, step) return s.fn(step) end
+Schedule.__tostring = function(s) return s.desc end
+Schedule.__name = "gd.optim.schedule"
+
+local function positive(fname, what, x)
+  if type(x) ~= "number" or not (x > 0) or x == math.huge then
+    error(("%s: %s must be a positive number, got %s"):format(fname, what, tostring(x)), 3)
+  end
+end
+
+local schedules = {}
+M.schedules = schedules
+
+--- schedules.exponential(lr0, rate, steps[, staircase]): lr0·rate^(step/steps).
+function schedules.exponential(lr0, rate, steps, staircase)
+  local fname = "gd.optim.schedules.exponential"
+  positive(fname, "lr0", lr0); positive(fname, "rate", rate); positive(fname, "steps", steps)
+  local fn = staircase and function(t) return lr0 * rate ^ (t // steps) end
+    or function(t) return lr0 * rate ^ (t / steps) end
+  return setmetatable({ lr0 = lr0, rate = rate, steps = steps, fn = fn,
+    desc = ("exponential(%g, %g, %g%s)"):format(lr0, rate, steps, staircase and ", staircase" or "") }, Schedule)
+end
+doc(schedules.exponential, "gd.optim.schedules.exponential(lr0, rate, steps[, staircase]): lr at step t = lr0·rate^(t/steps) (⌊t/steps⌋ with staircase)")
+
+--- schedules.step(lr0, factor, every): lr0·factor^⌊step/every⌋.
+function schedules.step(lr0, factor, every)
+  local fname = "gd.optim.schedules.step"
+  positive(fname, "lr0", lr0); positive(fname, "factor", factor); positive(fname, "every", every)
+  return setmetatable({ lr0 = lr0, factor = factor, every = every,
+    fn = function(t) return lr0 * factor ^ (t // every) end,
+    desc = ("step(%g, %g, %g)"):format(lr0, factor, every) }, Schedule)
+end
+doc(schedules.step, "gd.optim.schedules.step(lr0, factor, every): lr at step t = lr0·factor^⌊t/every⌋")
+
+--- schedules.cosine(lr0, steps[, lr_min = 0]): cosine decay from lr0 to lr_min over steps.
+function schedules.cosine(lr0, steps, lr_min)
+  local fname = "gd.optim.schedules.cosine"
+  positive(fname, "lr0", lr0); positive(fname, "steps", steps)
+  lr_min = lr_min or 0
+  if type(lr_min) ~= "number" or not (lr_min >= 0 and lr_min <= lr0) then
+    error(("%s: lr_min must be in [0, lr0], got %s"):format(fname, tostring(lr_min)), 2)
+  end
+  return setmetatable({ lr0 = lr0, steps = steps, lr_min = lr_min,
+    fn = function(t)
+      local s = math.min(t, steps) / steps
+      return lr_min + (lr0 - lr_min) * 0.5 * (1 + math.cos(math.pi * s))
+    end,
+    desc = ("cosine(%g, %g, %g)"):format(lr0, steps, lr_min) }, Schedule)
+end
+doc(schedules.cosine, "gd.optim.schedules.cosine(lr0, steps[, lr_min = 0]): lr at step t = lr_min + (lr0 − lr_min)·(1 + cos(π·min(t, steps)/steps))/2")
+
+---------------------------------------------------------------------------
+-- the learning-rate range test
+
+-- d(log loss)/d(log lr) by central differences (one-sided at the ends), as
+-- np.gradient: the steepest relative descent, whatever the loss's scale (the
+-- raw loss when some loss is <= 0).
+local function slopes(lrs, losses, k)
+  local s, positive_losses = {}, true
+  for i = 1, k do positive_losses = positive_losses and losses[i] > 0 end
+  if positive_losses then
+    local logs = {}
+    for i = 1, k do logs[i] = math.log(losses[i]) end
+    losses = logs
+  end
+  for i = 1, k do
+    local a, b = math.max(i - 1, 1), math.min(i + 1, k)
+    s[i] = a == b and 0 or (losses[b] - losses[a]) / (math.log(lrs[b]) - math.log(lrs[a]))
+  end
+  return s
+end
+
+--- gd.optim.lr_find(loss_fn, vars[, opts]): the learning-rate range test.
+function M.lr_find(loss_fn, vars, opts)
+  local fname = "gd.optim.lr_find"
+  check_fn(loss_fn, fname, 1)
+  local list = varlist(vars, fname, 2)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("%s: argument 3: options table expected, got %s"):format(fname, type(opts)), 2)
+  end
+  opts = opts or {}
+  local lo, hi, steps = opts.min or 1e-7, opts.max or 10, opts.steps or 100
+  local diverge = opts.diverge or 4
+  positive(fname, "min", lo); positive(fname, "max", hi)
+  if not (hi > lo) then error(("%s: max (%g) must exceed min (%g)"):format(fname, hi, lo), 2) end
+  if math.type(steps) ~= "integer" or steps < 2 then
+    error(("%s: steps must be an integer >= 2, got %s"):format(fname, tostring(steps)), 2)
+  end
+  local make = opts.optimizer or M.SGD
+  check_fn(make, fname, 3)
+  local saved = {}
+  for i, v in ipairs(list) do saved[i] = gd.tensor(v) end
+  local opt = make(lo)
+  local ratio = (hi / lo) ^ (1 / (steps - 1))
+  local lrs, losses = {}, {}
+  local best, stop = math.huge, nil
+  local ok, err = pcall(function()
+    for i = 1, steps do
+      local lr = lo * ratio ^ (i - 1)
+      opt.lr = lr
+      opt:minimize(loss_fn, list)
+      local loss = value_of(gd.no_grad(loss_fn), fname)
+      lrs[i], losses[i] = lr, loss
+      if loss ~= loss or loss > diverge * best then stop = i; break end
+      best = math.min(best, loss)
+    end
+  end)
+  for i, v in ipairs(list) do v:assign(saved[i]) end    -- restore, even after an error
+  if not ok then error(err, 0) end
+  local k = stop and stop - 1 or #lrs                   -- the points before divergence
+  local s = slopes(lrs, losses, k)
+  local steepest = 1
+  for i = 2, k do if s[i] < s[steepest] then steepest = i end end
+  return {
+    lrs = gd.tensor(lrs), losses = gd.tensor(losses),
+    suggestion = k >= 1 and lrs[steepest] or nil,
+    diverged_at = stop and lrs[stop] or nil,
+  }
+end
+doc(M.lr_find, "gd.optim.lr_find(loss_fn, vars[, {min = 1e-7, max = 10, steps = 100, diverge = 4, optimizer = gd.optim.SGD}]): range test: one step per lr of an exponential sweep, loss after each; returns {lrs, losses, suggestion (steepest descent of log loss before divergence), diverged_at}; restores vars")
+
+---------------------------------------------------------------------------
+-- the largest stable rate 2/λmax
+
+-- H·v for the list of variables, v a list of tensors of their shapes (nested tapes).
+local function hvp(loss_fn, list, vs)
+  local outer <close> = gd.GradientTape()
+  outer:watch(list)
+  local gs
+  do
+    local inner <close> = gd.GradientTape()
+    inner:watch(list)
+    gs = inner:gradient(loss_fn(), list, { unconnected = "zero" })
+  end
+  local s = (gs[1] * vs[1]):sum()
+  for i = 2, #list do s = s + (gs[i] * vs[i]):sum() end
+  outer:stop()
+  return outer:gradient(s, list, { unconnected = "zero" })
+end
+
+local function norm2(vs)
+  local s = 0
+  for _, v in ipairs(vs) do s = s + (v * v):sum():item() end
+  return math.sqrt(s)
+end
+
+--- gd.optim.max_stable_lr(loss_fn, vars[, opts]): 2/λmax of the Hessian by power iteration.
+function M.max_stable_lr(loss_fn, vars, opts)
+  local fname = "gd.optim.max_stable_lr"
+  check_fn(loss_fn, fname, 1)
+  local list = varlist(vars, fname, 2)
+  opts = opts or {}
+  local iters, tol = opts.iters or 1000, opts.tol or 1e-13
+  -- a fixed start (not gd's generator, whose state is the user's)
+  local vs, k = {}, 0
+  for i, v in ipairs(list) do
+    local n = v:numel()
+    vs[i] = gd.sin(gd.arange(k + 1, k + n + 1) * 2.399963229728653 + 0.5):reshape(v.shape)
+    k = k + n
+  end
+  local lambda, prev = 0, nil
+  for it = 1, iters do
+    local nv = norm2(vs)
+    if nv == 0 then break end
+    for i = 1, #vs do vs[i] = vs[i] / nv end
+    local hv = hvp(loss_fn, list, vs)
+    lambda = 0                                  -- Rayleigh quotient vᵀHv, ‖v‖ = 1
+    for i = 1, #vs do lambda = lambda + (vs[i] * hv[i]):sum():item() end
+    vs = hv
+    if prev and math.abs(lambda - prev) <= tol * math.abs(lambda) then break end
+    prev = lambda
+    if it == iters and opts.strict then
+      error(("%s: power iteration did not converge in %d steps"):format(fname, iters), 2)
+    end
+  end
+  return lambda > 0 and 2 / lambda or math.huge, lambda
+end
+doc(M.max_stable_lr, "gd.optim.max_stable_lr(loss_fn, vars[, {iters = 1000, tol = 1e-13}]): 2/λmax of the Hessian at vars (power iteration on Hessian-vector products) and λmax; gradient descent diverges above it on a quadratic")
+
+return M
