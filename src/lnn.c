@@ -1,4 +1,686 @@
-/* lnn.c: Lua bindings of layers and models (placeholder until implemented). */
+/* lnn.c: Lua bindings of gd.nn: the layer userdata (Dense, Activation),
+ * the forward pass over a list of layers, Sequential's training loop (in C:
+ * shuffle, gather the batch, record forward + loss on a tape, gradients,
+ * opt:apply_gradients), built-in losses, weights files and CSV.
+ * The C constructors go into gd._nn; lua/gd/nn.lua builds the user API.
+ */
 #include "lgd.h"
 
-void gdl_open_nn(lua_State *L) { (void)L; }
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ad.h"
+#include "csv.h"
+#include "kernels.h"
+#include "nn.h"
+
+#define GDL_LAYER "gd.nn.Layer"
+#define GDL_NNTAPE "gd.nn.tape"
+
+static const char core_key = 'C';   /* registry: gd.core's function table */
+
+enum { LAYER_DENSE, LAYER_ACTIVATION };
+
+/* uservalues: 1 kernel Variable, 2 bias Variable, 3 Lua side table
+ * (name, init = function(in) → kernel, bias). */
+typedef struct layer {
+  int kind;
+  gd_nn_act act;
+  int64_t units, in;   /* in = 0 until built */
+  int use_bias, trainable;
+} layer;
+
+static layer *checklayer(lua_State *L, int i, const char *fname) {
+  layer *l = luaL_testudata(L, i, GDL_LAYER);
+  if (!l) luaL_error(L, "%s: argument %d: gd.nn layer expected, got %s", fname, i, gdl_typename(L, i));
+  return l;
+}
+
+static gd_nn_act checkact(lua_State *L, int i, const char *fname) {
+  if (lua_isnoneornil(L, i)) return GD_NN_LINEAR;
+  const char *s = luaL_checkstring(L, i);
+  int a = gd_nn_act_find(s);
+  if (a < 0)
+    luaL_error(L, "%s: unknown activation '%s' (linear, relu, sigmoid, tanh, softmax, softplus)", fname, s);
+  return (gd_nn_act)a;
+}
+
+/* _nn.dense(units, activation, use_bias, side) */
+static int l_dense(lua_State *L) {
+  const char *fname = "gd.nn.Dense";
+  int64_t units = gdl_checkint(L, 1, fname, "units");
+  if (units < 1) luaL_error(L, "%s: units must be positive, got %d", fname, (int)units);
+  gd_nn_act act = checkact(L, 2, fname);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  layer *l = lua_newuserdatauv(L, sizeof *l, 3);
+  *l = (layer){LAYER_DENSE, act, units, 0, lua_toboolean(L, 3), 1};
+  luaL_setmetatable(L, GDL_LAYER);
+  lua_pushvalue(L, 4);
+  lua_setiuservalue(L, -2, 3);
+  return 1;
+}
+
+/* _nn.activation(name, side) */
+static int l_activation(lua_State *L) {
+  gd_nn_act act = checkact(L, 1, "gd.nn.Activation");
+  luaL_checktype(L, 2, LUA_TTABLE);
+  layer *l = lua_newuserdatauv(L, sizeof *l, 3);
+  *l = (layer){LAYER_ACTIVATION, act, 0, 0, 0, 1};
+  luaL_setmetatable(L, GDL_LAYER);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, -2, 3);
+  return 1;
+}
+
+/* Build the Dense layer at i for in inputs: side.init(in) → kernel, bias. */
+static void build(lua_State *L, int i, layer *l, int64_t in) {
+  const char *fname = "gd.nn.Dense";
+  if (in < 1) luaL_error(L, "%s: input dim must be positive, got %d", fname, (int)in);
+  i = lua_absindex(L, i);
+  lua_getiuservalue(L, i, 3);
+  lua_getfield(L, -1, "init");
+  lua_pushinteger(L, (lua_Integer)in);
+  lua_call(L, 1, 2);
+  gd_tensor *k = gdl_check(L, -2, fname);
+  if (k->ndim != 2 || k->shape[0] != in || k->shape[1] != l->units)
+    luaL_error(L, "%s: the kernel initializer gave a wrong shape", fname);
+  if (l->use_bias) {
+    gd_tensor *b = gdl_check(L, -1, fname);
+    if (b->ndim != 1 || b->shape[0] != l->units)
+      luaL_error(L, "%s: the bias initializer gave a wrong shape", fname);
+  }
+  lua_setiuservalue(L, i, 2);
+  lua_setiuservalue(L, i, 1);
+  lua_pop(L, 1);
+  l->in = in;
+}
+
+static int l_build(lua_State *L) {
+  layer *l = checklayer(L, 1, "gd.nn.Dense:build");
+  if (l->kind == LAYER_DENSE) {
+    int64_t in = gdl_checkint(L, 2, "gd.nn.Dense:build", "input dim");
+    if (l->in && l->in != in) luaL_error(L, "gd.nn.Dense:build: already built for %d inputs", (int)l->in);
+    if (!l->in) build(L, 1, l, in);
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* Push layer(x) for the layer at li and the tensor at xi. */
+static void forward(lua_State *L, int li, int xi, const char *fname) {
+  layer *l = lua_touserdata(L, li);
+  gd_tensor *x = gdl_check(L, xi, fname);
+  if (l->kind == LAYER_ACTIVATION) {
+    gd_tensor *r = gdl_new(L);
+    if (gd_nn_activate(r, l->act, x)) gdl_fail(L, fname);
+    return;
+  }
+  if (x->ndim < 1) luaL_error(L, "%s: input must have at least 1 dim", fname);
+  int64_t in = x->shape[x->ndim - 1];
+  if (!l->in) build(L, li, l, in);
+  if (in != l->in) {
+    char s[128];
+    luaL_error(L, "%s: input of shape %s has %d features, the layer expects %d", fname,
+               gd_shape_str(s, sizeof s, x->ndim, x->shape), (int)in, (int)l->in);
+  }
+  lua_getiuservalue(L, li, 1);
+  lua_getiuservalue(L, li, 2);
+  gd_tensor *w = gdl_check(L, -2, fname);
+  gd_tensor *b = l->use_bias ? gdl_check(L, -1, fname) : NULL;
+  gd_tensor *r = gdl_new(L);
+  if (gd_nn_dense(r, x, w, b, l->act)) gdl_fail(L, fname);
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+}
+
+static int layer_call(lua_State *L) {
+  checklayer(L, 1, "gd.nn.Layer");
+  gdl_scalar sc;
+  gdl_operand(L, 2, &sc, "gd.nn.Layer");   /* converts a table */
+  if (!gdl_test(L, 2)) lua_replace(L, 2);
+  forward(L, 1, 2, "gd.nn.Layer");
+  return 1;
+}
+
+/* Push the result of running layers (a list at li) on the tensor at xi;
+ * non-C entries are called as functions. */
+static void forward_all(lua_State *L, int li, int xi, const char *fname) {
+  lua_Integer n = (lua_Integer)lua_rawlen(L, li);
+  lua_pushvalue(L, xi);
+  for (lua_Integer k = 1; k <= n; k++) {
+    lua_rawgeti(L, li, k);
+    if (luaL_testudata(L, -1, GDL_LAYER)) {
+      forward(L, lua_gettop(L), lua_gettop(L) - 1, fname);
+      lua_replace(L, -3);
+      lua_pop(L, 1);
+    } else {
+      lua_insert(L, -2);
+      lua_call(L, 1, 1);
+    }
+  }
+}
+
+static int l_forward(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  gdl_scalar sc;
+  gdl_operand(L, 2, &sc, "gd.nn.Sequential");
+  if (!gdl_test(L, 2)) lua_replace(L, 2);
+  forward_all(L, 1, 2, "gd.nn.Sequential");
+  return 1;
+}
+
+static int layer_index(lua_State *L) {
+  layer *l = checklayer(L, 1, "gd.nn.Layer");
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "kernel") == 0) { lua_getiuservalue(L, 1, 1); return 1; }
+  if (strcmp(k, "bias") == 0) { lua_getiuservalue(L, 1, 2); return 1; }
+  if (strcmp(k, "weights") == 0) {
+    lua_newtable(L);
+    if (l->kind == LAYER_DENSE && l->in) {
+      lua_getiuservalue(L, 1, 1);
+      lua_rawseti(L, -2, 1);
+      if (l->use_bias) { lua_getiuservalue(L, 1, 2); lua_rawseti(L, -2, 2); }
+    }
+    return 1;
+  }
+  if (strcmp(k, "trainable") == 0) { lua_pushboolean(L, l->trainable); return 1; }
+  if (strcmp(k, "units") == 0) {
+    if (l->kind == LAYER_DENSE) lua_pushinteger(L, (lua_Integer)l->units); else lua_pushnil(L);
+    return 1;
+  }
+  if (strcmp(k, "input_dim") == 0) {
+    if (l->in) lua_pushinteger(L, (lua_Integer)l->in); else lua_pushnil(L);
+    return 1;
+  }
+  if (strcmp(k, "built") == 0) { lua_pushboolean(L, l->kind != LAYER_DENSE || l->in); return 1; }
+  if (strcmp(k, "activation") == 0) { lua_pushstring(L, gd_nn_act_name(l->act)); return 1; }
+  if (strcmp(k, "kind") == 0) { lua_pushstring(L, l->kind == LAYER_DENSE ? "Dense" : "Activation"); return 1; }
+  if (strcmp(k, "use_bias") == 0) { lua_pushboolean(L, l->use_bias); return 1; }
+  if (strcmp(k, "build") == 0) { lua_pushcfunction(L, l_build); return 1; }
+  lua_getiuservalue(L, 1, 3);           /* name, count_params, ... from the side table */
+  lua_pushvalue(L, 2);
+  lua_gettable(L, -2);
+  return 1;
+}
+
+static int layer_newindex(lua_State *L) {
+  layer *l = checklayer(L, 1, "gd.nn.Layer");
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "trainable") == 0) { l->trainable = lua_toboolean(L, 3); return 0; }
+  if (strcmp(k, "name") == 0) {
+    lua_getiuservalue(L, 1, 3);
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "name");
+    return 0;
+  }
+  return luaL_error(L, "gd.nn.Layer: cannot set field '%s'", k);
+}
+
+static int layer_tostring(lua_State *L) {
+  layer *l = checklayer(L, 1, "gd.nn.Layer");
+  if (l->kind == LAYER_DENSE)
+    lua_pushfstring(L, "Dense(%d, activation = \"%s\")", (int)l->units, gd_nn_act_name(l->act));
+  else
+    lua_pushfstring(L, "Activation(\"%s\")", gd_nn_act_name(l->act));
+  return 1;
+}
+
+/* ---- losses -------------------------------------------------------------- */
+
+/* _nn.loss(name, y, p, from_logits) → 0-d tensor (recorded) */
+static int l_loss(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  char fname[64];
+  snprintf(fname, sizeof fname, "gd.losses.%s", name);
+  int kind = gd_nn_loss_find(name);
+  if (kind < 0) luaL_error(L, "gd.losses: unknown loss '%s'", name);
+  gdl_scalar s1, s2;
+  gd_tensor *y = gdl_operand(L, 2, &s1, fname);
+  gd_tensor *p = gdl_operand(L, 3, &s2, fname);
+  gd_tensor *r = gdl_new(L);
+  if (gd_nn_loss_eval(r, (gd_nn_loss)kind, y, p, lua_toboolean(L, 4))) gdl_fail(L, fname);
+  return 1;
+}
+
+/* ---- the training loop ----------------------------------------------------- */
+
+typedef struct nntape { gd_tape *t; } nntape;
+
+static int nntape_gc(lua_State *L) {
+  nntape *t = luaL_checkudata(L, 1, GDL_NNTAPE);
+  if (t->t) gd_tape_free(t->t);
+  t->t = NULL;
+  return 0;
+}
+
+static double field_num(lua_State *L, int t, const char *k, double def) {
+  lua_getfield(L, t, k);
+  double v = lua_isnil(L, -1) ? def : lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* Push loss(y, p) for the spec's loss (a built-in index or a function). */
+static void eval_loss(lua_State *L, int spec, int yi, int pi, const char *fname) {
+  lua_getfield(L, spec, "loss");
+  if (lua_isinteger(L, -1)) {
+    int kind = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    gd_tensor *y = gdl_check(L, yi, fname), *p = gdl_check(L, pi, fname);
+    gd_tensor *r = gdl_new(L);
+    if (gd_nn_loss_eval(r, (gd_nn_loss)kind, y, p, (int)field_num(L, spec, "from_logits", 0)))
+      gdl_fail(L, fname);
+    return;
+  }
+  lua_pushvalue(L, yi);
+  lua_pushvalue(L, pi);
+  lua_call(L, 2, 1);
+  gdl_check(L, -1, fname);
+}
+
+static double scalar_of(lua_State *L, int i, const char *fname) {
+  gd_tensor *t = gdl_check(L, i, fname);
+  if (t->numel == 0) luaL_error(L, "%s: empty loss", fname);
+  gd_tensor c;
+  gd_tensor_init(&c);
+  if (gd_reduce(&c, NULL, GD_RED_MEAN, t, -1, 0, 0)) gdl_fail(L, fname);
+  double v = gd_data(&c)[0];
+  gd_tensor_release(&c);
+  return v;
+}
+
+/* Evaluate loss and metrics of the whole (x, y) without a tape into the
+ * table at ht under prefix ("" or "val_"), appended at epoch e. */
+static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, int ht,
+                          const char *prefix, lua_Integer e, const char *fname) {
+  int top = lua_gettop(L);
+  forward_all(L, layers, xi, fname);
+  int pi = lua_gettop(L);
+  eval_loss(L, spec, yi, pi, fname);
+  char key[96];
+  snprintf(key, sizeof key, "%sloss", prefix);
+  lua_getfield(L, ht, key);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
+  lua_pushnumber(L, scalar_of(L, pi + 1, fname));
+  lua_rawseti(L, -2, e);
+  lua_getfield(L, spec, "metrics");      /* {{name, fn}, ...} */
+  if (lua_istable(L, -1)) {
+    int mt = lua_gettop(L);
+    for (lua_Integer k = 1; lua_rawgeti(L, mt, k) == LUA_TTABLE; k++) {
+      lua_rawgeti(L, -1, 1);
+      snprintf(key, sizeof key, "%s%s", prefix, lua_tostring(L, -1));
+      lua_pop(L, 1);
+      lua_rawgeti(L, -1, 2);
+      lua_pushvalue(L, yi);
+      lua_pushvalue(L, pi);
+      lua_call(L, 2, 1);
+      double v = scalar_of(L, -1, fname);
+      lua_pop(L, 2);
+      lua_getfield(L, ht, key);
+      if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
+      lua_pushnumber(L, v);
+      lua_rawseti(L, -2, e);
+      lua_pop(L, 1);
+    }
+  }
+  lua_settop(L, top);
+}
+
+/* _nn.fit(spec) with spec = {layers, vars, opt, loss (index or function),
+ * from_logits, metrics = {{name, fn}, ...}, x, y, epochs, batch_size, shuffle,
+ * verbose, vx, vy} → history {loss = {...}, val_loss = {...}, <metric> = {...}}.
+ * An epoch's loss is Σ_b n_b·loss_b / N (Keras's batch-weighted mean). */
+static int l_fit(lua_State *L) {
+  const char *fname = "gd.nn.Sequential:fit";
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_getfield(L, 1, "layers");   /* 2 */
+  lua_getfield(L, 1, "vars");     /* 3 */
+  lua_getfield(L, 1, "opt");      /* 4 */
+  lua_getfield(L, 1, "x");        /* 5 */
+  lua_getfield(L, 1, "y");        /* 6 */
+  lua_getfield(L, 1, "vx");       /* 7 */
+  lua_getfield(L, 1, "vy");       /* 8 */
+  lua_newtable(L);                /* 9: history */
+  gd_tensor *x = gdl_check(L, 5, fname), *y = gdl_check(L, 6, fname);
+  if (x->ndim < 1 || y->ndim < 1 || x->shape[0] != y->shape[0])
+    luaL_error(L, "%s: x and y must have the same number of rows", fname);
+  int64_t n = x->shape[0];
+  if (n < 1) luaL_error(L, "%s: no data", fname);
+  lua_Integer epochs = (lua_Integer)field_num(L, 1, "epochs", 1);
+  int64_t bs = (int64_t)field_num(L, 1, "batch_size", 32);
+  if (bs < 1) luaL_error(L, "%s: batch_size must be positive", fname);
+  if (bs > n) bs = n;
+  lua_getfield(L, 1, "shuffle");
+  int shuffle = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  int verbose = (int)field_num(L, 1, "verbose", 1);
+  int tty = isatty(1);
+  int nmet = 0;
+  lua_getfield(L, 1, "metrics");
+  if (lua_istable(L, -1)) nmet = (int)lua_rawlen(L, -1);
+  lua_pop(L, 1);
+  int64_t *perm = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)n, 0);   /* 10 */
+  for (int64_t i = 0; i < n; i++) perm[i] = i;
+  int nv = (int)lua_rawlen(L, 3);
+  const gd_tensor **src = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)(nv + 1), 0);   /* 11 */
+  gd_tensor *grads = lua_newuserdatauv(L, sizeof(gd_tensor) * (size_t)(nv + 1), 0);         /* 12 */
+  for (int i = 0; i < nv; i++) {
+    lua_rawgeti(L, 3, i + 1);
+    src[i] = gdl_check(L, -1, fname);
+    lua_pop(L, 1);
+    gd_tensor_init(&grads[i]);
+  }
+  double *msum = lua_newuserdatauv(L, sizeof(double) * (size_t)(nmet + 1), 0);               /* 13 */
+  int base = lua_gettop(L);
+  int64_t nb = (n + bs - 1) / bs;
+  int full = nb == 1 && !shuffle;
+  for (lua_Integer e = 1; e <= epochs; e++) {
+    if (shuffle) {
+      lua_rawgetp(L, LUA_REGISTRYINDEX, &core_key);
+      lua_getfield(L, -1, "randperm");
+      lua_pushinteger(L, (lua_Integer)n);
+      lua_call(L, 1, 1);
+      gd_tensor *pt = gdl_check(L, -1, fname);
+      const double *pd = gd_data(pt);
+      for (int64_t i = 0; i < n; i++) perm[i] = (int64_t)pd[i] - 1;
+      lua_settop(L, base);
+    }
+    double lsum = 0;
+    for (int k = 0; k < nmet; k++) msum[k] = 0;
+    for (int64_t b = 0; b < nb; b++) {
+      int64_t lo = b * bs, cnt = lo + bs > n ? n - lo : bs;
+      if (full) {
+        lua_pushvalue(L, 5);
+        lua_pushvalue(L, 6);
+      } else {
+        gd_tensor *xb = gdl_new(L);
+        if (gd_nn_take_rows(xb, x, perm + lo, cnt)) gdl_fail(L, fname);
+        gd_tensor *yb = gdl_new(L);
+        if (gd_nn_take_rows(yb, y, perm + lo, cnt)) gdl_fail(L, fname);
+      }
+      int xbi = base + 1, ybi = base + 2;
+      nntape *tp = lua_newuserdatauv(L, sizeof *tp, 0);   /* base + 3 */
+      tp->t = NULL;
+      luaL_setmetatable(L, GDL_NNTAPE);
+      tp->t = gd_tape_new(0);
+      if (!tp->t) luaL_error(L, "%s: out of memory", fname);
+      for (int i = 0; i < nv; i++)
+        if (gd_tape_watch(tp->t, (gd_tensor *)src[i])) gdl_fail(L, fname);
+      if (gd_tape_start(tp->t)) gdl_fail(L, fname);
+      forward_all(L, 2, xbi, fname);                    /* base + 4: predictions */
+      eval_loss(L, 1, ybi, base + 4, fname);            /* base + 5: loss */
+      gd_tape_stop(tp->t);
+      gd_tensor *loss = gdl_check(L, base + 5, fname);
+      double lv = scalar_of(L, base + 5, fname);
+      if (nv > 0) {
+        if (gd_tape_gradient(tp->t, loss, nv, src, grads)) gdl_fail(L, fname);
+        lua_createtable(L, nv, 0);                      /* base + 6: gradients */
+        for (int i = 0; i < nv; i++) {
+          if (grads[i].st) {
+            gd_tensor *g = gdl_new(L);
+            *g = grads[i];
+            gd_tensor_init(&grads[i]);
+            lua_rawseti(L, -2, i + 1);
+          }
+        }
+        gd_tape_free(tp->t);
+        tp->t = NULL;
+        lua_getfield(L, 4, "apply_gradients");
+        lua_pushvalue(L, 4);
+        lua_pushvalue(L, base + 6);
+        lua_pushvalue(L, 3);
+        lua_call(L, 3, 0);
+      }
+      lsum += lv * (double)cnt;
+      if (nmet) {
+        lua_getfield(L, 1, "metrics");
+        int mt = lua_gettop(L);
+        gd_ad_pause();
+        for (int k = 0; k < nmet; k++) {
+          lua_rawgeti(L, mt, k + 1);
+          lua_rawgeti(L, -1, 2);
+          lua_pushvalue(L, ybi);
+          lua_pushvalue(L, base + 4);
+          if (lua_pcall(L, 2, 1, 0) != LUA_OK) { gd_ad_resume(); lua_error(L); }
+          msum[k] += scalar_of(L, -1, fname) * (double)cnt;
+          lua_pop(L, 2);
+        }
+        gd_ad_resume();
+      }
+      if (verbose == 1 && tty) {
+        int w = 30, done = (int)((b + 1) * w / nb);
+        printf("\rEpoch %lld/%lld [", (long long)e, (long long)epochs);
+        for (int i = 0; i < w; i++) putchar(i < done ? '=' : '.');
+        printf("] %lld/%lld - loss: %.6g", (long long)(b + 1), (long long)nb, lsum / (double)(lo + cnt));
+        fflush(stdout);
+      }
+      lua_settop(L, base);
+    }
+    lua_getfield(L, 9, "loss");
+    if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, 9, "loss"); }
+    lua_pushnumber(L, lsum / (double)n);
+    lua_rawseti(L, -2, e);
+    lua_pop(L, 1);
+    if (nmet) {
+      lua_getfield(L, 1, "metrics");
+      for (int k = 0; k < nmet; k++) {
+        lua_rawgeti(L, -1, k + 1);
+        lua_rawgeti(L, -1, 1);
+        const char *mn = lua_tostring(L, -1);
+        if (lua_getfield(L, 9, mn) == LUA_TNIL) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, 9, mn); }
+        lua_pushnumber(L, msum[k] / (double)n);
+        lua_rawseti(L, -2, e);
+        lua_pop(L, 3);
+      }
+      lua_pop(L, 1);
+    }
+    if (!lua_isnil(L, 7)) evaluate_into(L, 1, 2, 7, 8, 9, "val_", e, fname);
+    if (verbose == 2 || (verbose == 1 && !tty) || (verbose == 1 && tty)) {
+      if (verbose == 1 && tty) putchar('\r');
+      else printf("Epoch %lld/%lld", (long long)e, (long long)epochs);
+      if (verbose == 1 && tty) printf("Epoch %lld/%lld [==============================] %lld/%lld",
+                                      (long long)e, (long long)epochs, (long long)nb, (long long)nb);
+      lua_pushnil(L);
+      while (lua_next(L, 9)) {
+        lua_rawgeti(L, -1, e);
+        printf(" - %s: %.6g", lua_tostring(L, -3), lua_tonumber(L, -1));
+        lua_pop(L, 2);
+      }
+      putchar('\n');
+      fflush(stdout);
+    }
+    lua_settop(L, base);
+  }
+  lua_pushvalue(L, 9);
+  return 1;
+}
+
+/* _nn.evaluate(spec) with spec = {layers, loss, from_logits, metrics, x, y} → {loss = {v}, ...} */
+static int l_evaluate(lua_State *L) {
+  const char *fname = "gd.nn.Sequential:evaluate";
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_getfield(L, 1, "layers");   /* 2 */
+  lua_getfield(L, 1, "x");        /* 3 */
+  lua_getfield(L, 1, "y");        /* 4 */
+  lua_newtable(L);                /* 5 */
+  gdl_check(L, 3, fname);
+  gdl_check(L, 4, fname);
+  evaluate_into(L, 1, 2, 3, 4, 5, "", 1, fname);
+  return 1;
+}
+
+/* ---- weights files ------------------------------------------------------- */
+
+static int collect(lua_State *L, int t, const gd_tensor **w, int max, const char *fname) {
+  int n = (int)lua_rawlen(L, t);
+  if (n > max) luaL_error(L, "%s: too many weights (%d)", fname, n);
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, t, i + 1);
+    w[i] = gdl_check(L, -1, fname);
+    lua_pop(L, 1);   /* the table anchors it */
+  }
+  return n;
+}
+
+#define MAXW 4096
+
+static int l_save(lua_State *L) {
+  const char *fname = "gd.nn.Sequential:save_weights";
+  const char *path = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  const gd_tensor **w = lua_newuserdatauv(L, sizeof *w * MAXW, 0);
+  int n = collect(L, 2, w, MAXW, fname);
+  FILE *f = fopen(path, "wb");
+  if (!f) return luaL_fileresult(L, 0, path);
+  int rc = gd_nn_save(f, n, w);
+  if (fclose(f) != 0 && !rc) rc = gd_seterr(GD_EARG, "write failed");
+  if (rc) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, gd_errmsg());
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_load(lua_State *L) {
+  const char *fname = "gd.nn.Sequential:load_weights";
+  const char *path = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  const gd_tensor **w = lua_newuserdatauv(L, sizeof *w * MAXW, 0);
+  int n = collect(L, 2, w, MAXW, fname);
+  gd_tensor *vals = lua_newuserdatauv(L, sizeof *vals * (size_t)(n + 1), 0);
+  for (int i = 0; i <= n; i++) gd_tensor_init(&vals[i]);
+  FILE *f = fopen(path, "rb");
+  if (!f) return luaL_fileresult(L, 0, path);
+  int rc = gd_nn_load(f, n, w, vals);
+  fclose(f);
+  if (rc) luaL_error(L, "%s: %s: %s", fname, path, gd_errmsg());
+  for (int i = 0; i < n; i++) {      /* everything read: now assign all */
+    gd_copy_into((gd_tensor *)w[i], &vals[i]);
+    gd_touch((gd_tensor *)w[i]);
+    gd_tensor_release(&vals[i]);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* ---- CSV ------------------------------------------------------------------ */
+
+/* _nn.read_csv(path, header) → tensor, names (or nil, message) */
+static int l_read_csv(lua_State *L) {
+  const char *fname = "gd.data.read_csv";
+  const char *path = luaL_checkstring(L, 1);
+  int header = lua_toboolean(L, 2);
+  FILE *f = fopen(path, "rb");
+  if (!f) return luaL_fileresult(L, 0, path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  if (len < 0) { fclose(f); return luaL_fileresult(L, 0, path); }
+  char *buf = lua_newuserdatauv(L, (size_t)len + 1, 0);
+  size_t got = fread(buf, 1, (size_t)len, f);
+  fclose(f);
+  buf[got] = 0;
+  const char *p = buf;
+  int64_t line0 = 1;
+  lua_newtable(L);                     /* names */
+  int names = lua_gettop(L);
+  if (header && got) {
+    const char *e = memchr(buf, '\n', got);
+    size_t hl = e ? (size_t)(e - buf) : got;
+    size_t s = 0;
+    int k = 1;
+    for (size_t i = 0; i <= hl; i++) {
+      if (i == hl || buf[i] == ',') {
+        size_t m = i - s;
+        while (m && (buf[s + m - 1] == '\r' || buf[s + m - 1] == ' ')) m--;
+        while (m && buf[s] == ' ') { s++; m--; }
+        lua_pushlstring(L, buf + s, m);
+        lua_rawseti(L, names, k++);
+        s = i + 1;
+      }
+    }
+    p = e ? e + 1 : buf + got;
+    line0 = 2;
+  }
+  gd_tensor *t = gdl_new(L);
+  if (gd_csv_parse(t, p, got - (size_t)(p - buf), line0))
+    luaL_error(L, "%s: %s: %s", fname, path, gd_errmsg());
+  if (header && t->numel && (int64_t)lua_rawlen(L, names) != t->shape[1])
+    luaL_error(L, "%s: %s: the header has %d names for %d columns", fname, path,
+               (int)lua_rawlen(L, names), (int)t->shape[1]);
+  lua_pushvalue(L, names);
+  return 2;
+}
+
+/* _nn.write_csv(path, x, names) → true (or nil, message) */
+static int l_write_csv(lua_State *L) {
+  const char *fname = "gd.data.write_csv";
+  const char *path = luaL_checkstring(L, 1);
+  gd_tensor *x = gdl_check(L, 2, fname);
+  if (x->ndim < 1 || x->ndim > 2) luaL_error(L, "%s: a 1-d or 2-d tensor expected", fname);
+  FILE *f = fopen(path, "wb");
+  if (!f) return luaL_fileresult(L, 0, path);
+  if (lua_istable(L, 3)) {
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_rawgeti(L, 3, i);
+      fprintf(f, "%s%s", i > 1 ? "," : "", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+      lua_pop(L, 1);
+    }
+    fputc('\n', f);
+  }
+  int rc = gd_csv_write(f, x);
+  if (fclose(f) != 0 && !rc) rc = gd_seterr(GD_EARG, "write failed");
+  if (rc) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, gd_errmsg());
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* _nn.loss_index(name) → integer or nil */
+static int l_loss_index(lua_State *L) {
+  int k = gd_nn_loss_find(luaL_checkstring(L, 1));
+  if (k < 0) lua_pushnil(L); else lua_pushinteger(L, k);
+  return 1;
+}
+
+static const gdl_reg nnfuncs[] = {
+  {"dense", l_dense, NULL}, {"activation", l_activation, NULL}, {"forward", l_forward, NULL},
+  {"loss", l_loss, NULL}, {"loss_index", l_loss_index, NULL}, {"fit", l_fit, NULL},
+  {"evaluate", l_evaluate, NULL}, {"save_weights", l_save, NULL}, {"load_weights", l_load, NULL},
+  {"read_csv", l_read_csv, NULL}, {"write_csv", l_write_csv, NULL}, {"build", l_build, NULL},
+  {NULL, NULL, NULL}
+};
+
+void gdl_open_nn(lua_State *L) {
+  lua_pushvalue(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &core_key);
+  luaL_newmetatable(L, GDL_LAYER);
+  lua_pushcfunction(L, layer_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, layer_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushcfunction(L, layer_call);
+  lua_setfield(L, -2, "__call");
+  lua_pushcfunction(L, layer_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, GDL_NNTAPE);
+  lua_pushcfunction(L, nntape_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  lua_newtable(L);
+  int t = lua_gettop(L);
+  gdl_register(L, nnfuncs, t, 0, 0);
+  lua_setfield(L, 1, "_nn");
+}

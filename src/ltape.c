@@ -299,6 +299,8 @@ static int nograd_close(lua_State *L) {
 /* gd.no_grad(): a guard for `local _ <close> = gd.no_grad()`;
  * gd.no_grad(f, ...): f(...) with recording paused. */
 static int nograd_new(lua_State *L) {
+  if (!lua_isnoneornil(L, 1) && !lua_isfunction(L, 1))
+    luaL_error(L, "gd.no_grad: argument 1: function expected, got %s", gdl_typename(L, 1));
   nograd *g = lua_newuserdatauv(L, sizeof *g, 0);
   g->on = 0;
   luaL_setmetatable(L, GDL_NOGRAD);

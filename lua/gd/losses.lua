@@ -1,0 +1,63 @@
+-- gd.losses: Keras's losses and metrics, differentiable (built from recording
+-- ops), each the mean over the batch. mse, binary_crossentropy and
+-- categorical_crossentropy are the C definitions that Sequential:fit uses.
+local gd = require "gd"
+local nn = require("gd.core")._nn
+
+local M = {}
+
+local function opt_logits(o)
+  return type(o) == "table" and o.from_logits or false
+end
+
+--- mse(y, p): mean((y − p)²)
+function M.mse(y, p) return nn.loss("mse", y, p) end
+M.mean_squared_error = M.mse
+
+--- binary_crossentropy(y, p, {from_logits = false}): −mean(y log p + (1−y) log(1−p)), p clipped to [1e-7, 1−1e-7]
+function M.binary_crossentropy(y, p, o) return nn.loss("binary_crossentropy", y, p, opt_logits(o)) end
+
+--- categorical_crossentropy(y, p, {from_logits = false}): −mean over rows of Σ_k y log p (rows of p normalized, clipped)
+function M.categorical_crossentropy(y, p, o) return nn.loss("categorical_crossentropy", y, p, opt_logits(o)) end
+
+--- gaussian_nll(y, mu, sigma): mean(log σ + (y − μ)²/(2σ²) + log(2π)/2), the normal negative log-likelihood
+function M.gaussian_nll(y, mu, sigma)
+  local z = (y - mu) / sigma
+  return (gd.log(sigma + 0 * z) + 0.5 * z ^ 2):mean() + 0.5 * math.log(2 * math.pi)
+end
+
+--- mae(y, p): mean(|y − p|)
+function M.mae(y, p) return gd.abs(y - p):mean() end
+M.mean_absolute_error = M.mae
+
+--- binary_accuracy(y, p, {threshold = 0.5}): the fraction of (p > threshold) == y
+function M.binary_accuracy(y, p, o)
+  local th = type(o) == "table" and o.threshold or 0.5
+  return gd.eq(gd.gt(p, th), y):mean()
+end
+
+--- categorical_accuracy(y, p): the fraction of rows whose argmax agree
+function M.categorical_accuracy(y, p)
+  local d = p.ndim
+  return gd.eq(gd.argmax(y, d), gd.argmax(p, d)):mean()
+end
+
+--- accuracy(y, p): binary_accuracy when p has one column (or is 1-d), else categorical_accuracy
+function M.accuracy(y, p)
+  if p.ndim <= 1 or p.shape[p.ndim] == 1 then return M.binary_accuracy(y, p) end
+  return M.categorical_accuracy(y, p)
+end
+
+M.metrics = { accuracy = M.accuracy, binary_accuracy = M.binary_accuracy,
+              categorical_accuracy = M.categorical_accuracy, mae = M.mae, mse = M.mse }
+
+for k, f in pairs(M) do
+  if type(f) == "function" then
+    gd.doc(f, "gd.losses." .. k .. ": Keras's " .. k .. ", the mean over the batch")
+  end
+end
+gd.doc(M.mse, "gd.losses.mse(y, p): mean((y − p)²)")
+gd.doc(M.binary_crossentropy, "gd.losses.binary_crossentropy(y, p, {from_logits = false}): −mean(y log p + (1−y) log(1−p)), p clipped to [1e-7, 1−1e-7]")
+gd.doc(M.categorical_crossentropy, "gd.losses.categorical_crossentropy(y, p, {from_logits = false}): −mean over rows of Σ y log p")
+gd.doc(M.gaussian_nll, "gd.losses.gaussian_nll(y, mu, sigma): mean(log σ + (y − μ)²/(2σ²)) + log(2π)/2")
+return M
