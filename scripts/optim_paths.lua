@@ -1,0 +1,27 @@
+-- optim_paths.lua: shared by optim_f.lua and optim_g.lua (seed 004): runs
+-- one optimizer from a start point with gd.optim.trace and draws, as the
+-- assignment does, the function's wireframe beside its contour with the path.
+local M = {}
+
+--- Run opt on f from x0 for steps; print the end point; draw the figure.
+-- Returns the path ((steps+1)×2) and f along it.
+function M.run(f, name, x0, opt, steps, range)
+  local path, values = gd.optim.trace(f, gd.tensor(x0), opt, steps)
+  local last = path[path.shape[1]]
+  print(string.format("%-9s from (%5g, %5g), %2d steps: x = (%9.5f, %9.5f), f = %11.5f",
+    name, x0[1], x0[2], steps, last[1], last[2], values[#values]))
+  local plt = gd.plot
+  local ok, err = pcall(function()
+    local fig = plt.figure { layout = { 1, 2 }, size = { 1200, 500 },
+                             title = string.format("%s from (%g, %g)", name, x0[1], x0[2]) }
+    fig:subplot(1):wireframe(f, { x = range, y = range, view = { 30, 200 } })
+    local ax = fig:subplot(2)
+    ax:contour(f, { x = range, y = range, levels = 30 })
+    ax:path(path, { title = name, color = "red" })
+    fig:show()
+  end)
+  if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
+  return path, values
+end
+
+return M
