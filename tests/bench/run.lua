@@ -44,10 +44,28 @@ local workloads = {
     ops = 2e5, unit = "µs/op", base = "record_plain", c = "the same op outside a tape, in gdlua",
     goal = "≤ 2× the op outside a tape",
     check = function(r) return r.c and r.gd <= 2 * r.c end },
+  { name = "optim_step", what = "Adam step (apply_gradients) on a 1e7-element variable",
+    unit = "ms", c = "memory floor: one loop reading g, reading+writing w, m, v", reps = { torch = 3 },
+    goal = "≤ 1.5× C, ≥ 5× torch",
+    check = function(r)
+      return (r.c and r.gd / r.c <= 1.5) and (r.torch and r.torch / r.gd >= 5)
+    end },
   { name = "matmul", what = "1024×1024 @ 1024×1024",
     unit = "ms", c = "cblas_dgemm called directly", c_libs = "$(pkg-config --cflags --libs openblas)",
     goal = "within 5% of torch",
     check = function(r) return r.torch and r.gd <= 1.05 * r.torch end },
+  { name = "plot_points", what = "1e6 points to a 640×480 PNG, plot(x, y, \".\"); CPU incl. gnuplot",
+    unit = "ms", reps = { gd = 1 },
+    goal = "< 3 s",
+    check = function(r) return r.gd < 3000 end },
+  { name = "nn_logistic", what = "exam 3(2): 10,000 epochs Dense(1, sigmoid) + BCE, 2000 rows",
+    unit = "ms", reps = { gd = 2, torch = 1 },
+    goal = "≥ 8× torch",
+    check = function(r) return r.torch and r.torch / r.gd >= 8 end },
+  { name = "nn_mlp", what = "784-128-10 MLP, batch 128, one epoch of 60,000 rows",
+    unit = "ms", reps = { gd = 1, torch = 1 },
+    goal = "≤ torch",
+    check = function(r) return r.torch and r.gd <= r.torch end },
 }
 
 ---------------------------------------------------------------------------

@@ -1,0 +1,445 @@
+-- gd.plot_draw: a gd.plot figure as gnuplot commands on a plot pipe, and
+-- where figures go (files, text, windows: GD_PLOT).  lua/gd/plot.lua builds
+-- and checks figures; this file only draws them, so everything it is given
+-- has been checked already.
+--
+-- The figure model (built by plot.lua):
+--   fig    = {rows, cols, size = {w, h}, heading, axes = {[i] = ax}}
+--   ax     = {series = {...}, raw = {gnuplot commands}, log = {x = true, ...},
+--             is3d, o = {title, xlabel, ylabel, zlabel, xlim, ylim, zlim,
+--                        legend, legend_pos, grid, aspect, view}}
+--   series = {kind = "xy" | "boxes" | "contour" | "wireframe" | "surface",
+--             title, style = {line, dt, marker}, color, alpha, lw, ps,
+--             cols = {tensors} (xy, boxes), labels, floor (boxes),
+--             grid = {X, Y, Z, nx, ny} (Z of shape (ny, nx)), levels,
+--             filled, lines, bands, colorbar (contour and 3-D)}
+--
+-- Data: up to INLINE_MAX numbers go inline as a datablock ($name << EOD);
+-- more go into a float64 temp file, since gnuplot reads its stdin one byte
+-- per system call (about 2 µs a byte: 1000 numbers of text cost ~20 ms).
+local pipe = require("gd.core")._plotpipe
+
+local M = {}
+
+local INLINE_MAX = 1000            -- numbers sent as text; more go to a temp file
+-- matplotlib's colors, which series take in turn
+M.CYCLE = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" }
+local CYCLE = M.CYCLE
+-- viridis, for contours and surfaces
+local PALETTE = "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')"
+local PACKAGE_HINT = "install the Debian package gnuplot-nox (apt-get install gnuplot-nox), "
+  .. "or set GD_PLOT=none to skip plots"
+
+local function fail(fname, fmt, ...)
+  error(fname .. ": " .. string.format(fmt, ...), 0)
+end
+
+---------------------------------------------------------------------------
+-- the figure as gnuplot commands
+
+local function quote(s)            -- a double-quoted gnuplot string
+  return '"' .. s:gsub('[\\"]', "\\%0"):gsub("\n", "\\n"):gsub("\r", "") .. '"'
+end
+
+local function squote(s)           -- single quotes: no escapes; '' is a quote
+  return "'" .. s:gsub("'", "''") .. "'"
+end
+
+local function num(v) return string.format("%.10g", v) end
+
+-- Colors with alpha are #AARRGGBB, AA the transparency (00 opaque).
+local function colorspec(c, alpha)
+  if alpha and alpha < 1 and c:match("^#%x%x%x%x%x%x$") then
+    c = string.format("#%02x%s", math.floor((1 - alpha) * 255 + 0.5), c:sub(2))
+  end
+  return "lc rgb " .. quote(c)
+end
+
+local function title_of(s)
+  return s.title and ("title " .. quote(s.title)) or "notitle"
+end
+
+-- Where the data of one series goes: inline text or a temp file.
+local function upload(ctx, cols, nx, ny)
+  local n = cols[1]:numel()
+  ctx.k = ctx.k + 1
+  if n * #cols <= INLINE_MAX then
+    local name = ("gd%d_%d"):format(ctx.id, ctx.k)
+    ctx.check(ctx.p:datablock(name, cols, nx or 0))
+    return "$" .. name
+  end
+  local path = ctx.check(ctx.p:tempfile(cols))
+  local rec = nx and ("record=(%d,%d) "):format(nx, ny) or ""
+  return ("%s binary %sformat='%s'"):format(squote(path), rec, ("%float64"):rep(#cols))
+end
+
+local function point_props(st, ps, default_ps)
+  return ("pt %d ps %s"):format(st.marker, num(ps or default_ps))
+end
+
+-- One plot item of an "xy" series.
+local function xy_item(s, src, color)
+  local st, c = s.style, colorspec(s.color or color, s.alpha)
+  local lw = s.lw and (" lw " .. num(s.lw)) or ""
+  local dt = st.dt and st.dt > 1 and (" dt " .. st.dt) or ""
+  local with
+  if st.line and st.marker then
+    local m = st.marker == "dot" and 7 or st.marker
+    with = ("linespoints pt %d ps %s%s%s"):format(m, num(s.ps or 0.6), lw, dt)
+  elseif st.line then
+    with = "lines" .. lw .. dt
+  elseif st.marker == "dot" then
+    with = s.ps and ("points pt 7 ps " .. num(s.ps)) or "dots"
+  else
+    with = "points " .. point_props(st, s.ps, 0.8) .. lw
+  end
+  return ("%s using 1:2 with %s %s %s"):format(src, with, c, title_of(s))
+end
+
+local function boxes_item(s, src, color)
+  local fill = ("fs %ssolid %s border lc rgb %s"):format(s.alpha and "transparent " or "",
+    num(s.alpha or 0.85), quote("#ffffff"))
+  return ("%s using 1:2:3 with boxes %s %s %s"):format(src, fill, colorspec(s.color or color), title_of(s))
+end
+
+-- Contour lines of a grid into the datablock $<name>, before any plotting.
+local function contour_table(ctx, s, src)
+  local name = ("gdc%d_%d"):format(ctx.id, ctx.k)
+  local lv = {}
+  for i, l in ipairs(s.levels) do lv[i] = num(l) end
+  for _, c in ipairs {
+    "set contour base", "unset surface", "set cntrparam levels discrete " .. table.concat(lv, ","),
+    "set table $" .. name,
+    "splot " .. src .. " using 1:2:3 with lines notitle",
+    "unset table", "reset",
+  } do ctx.send(c) end
+  return "$" .. name
+end
+
+-- The commands of one axes: settings, then one plot or splot.
+local function axes_commands(ctx, ax, pre)
+  local send = ctx.send
+  send("reset")
+  send(PALETTE)
+  if ax.o.title then send("set title " .. quote(ax.o.title)) end
+  if ax.o.xlabel then send("set xlabel " .. quote(ax.o.xlabel)) end
+  -- the dumb terminal cannot rotate text, and drops a rotated y label
+  if ax.o.ylabel then
+    send("set ylabel " .. quote(ax.o.ylabel) .. (ctx.text and " norotate" or ""))
+    if ctx.text then send(("set lmargin %d"):format((utf8.len(ax.o.ylabel) or #ax.o.ylabel) + 10)) end
+  end
+  if ax.o.zlabel then send("set zlabel " .. quote(ax.o.zlabel)) end
+  for _, k in ipairs { "x", "y", "z" } do
+    local l = ax.o[k .. "lim"]
+    if l then
+      send(("set %srange [%s:%s]"):format(k, l[1] and num(l[1]) or "*", l[2] and num(l[2]) or "*"))
+    end
+    if ax.log[k] then send("set logscale " .. k) end
+  end
+  if ax.o.grid then send("set grid") end
+  if ax.o.aspect == "equal" then send("set size ratio -1")
+  elseif ax.o.aspect == "square" then send("set size square") end
+  local any_title = false
+  for _, s in ipairs(ax.series) do any_title = any_title or s.title ~= nil end
+  if ax.o.legend == false or (not any_title) then send("unset key")
+  else send("set key " .. (ax.o.legend_pos or "top right") .. " noopaque") end
+  send("unset colorbox")
+  local floor = math.huge
+  for _, s in ipairs(ax.series) do if s.floor then floor = math.min(floor, s.floor) end end
+  if floor < math.huge then       -- bars stand on 0, with a margin around them
+    if floor >= 0 and not ax.o.ylim and not ax.log.y then send("set yrange [0:*]") end
+    send("set offsets graph 0.03, graph 0.03, graph 0.05, 0")
+  end
+  local items = {}
+  for i, s in ipairs(ax.series) do
+    local color = CYCLE[(i - 1) % #CYCLE + 1]
+    local d = pre[s]
+    if s.kind == "xy" then
+      items[#items + 1] = xy_item(s, d.src, color)
+    elseif s.kind == "boxes" then
+      if s.labels then
+        local t = {}
+        for j, l in ipairs(s.labels) do t[j] = quote(l) .. " " .. j end
+        send("set xtics (" .. table.concat(t, ", ") .. ")")
+      end
+      items[#items + 1] = boxes_item(s, d.src, color)
+    elseif s.kind == "contour" then
+      if s.filled then
+        local nb = #s.levels + 1
+        send(("set palette maxcolors %d"):format(nb))
+        send(("set cbrange [-0.5:%s]"):format(num(nb - 0.5)))
+        local step, tics = math.max(1, math.ceil(#s.levels / 12)), {}
+        for k = 1, #s.levels, step do tics[#tics + 1] = ("%s %s"):format(quote(("%.4g"):format(s.levels[k])), num(k - 0.5)) end
+        send("set cbtics (" .. table.concat(tics, ", ") .. ")")
+        if s.colorbar ~= false then send("set colorbox") end
+        local X, Y = s.grid[1], s.grid[2]
+        if not ax.o.xlim then send(("set xrange [%s:%s]"):format(num(X:min():item()), num(X:max():item()))) end
+        if not ax.o.ylim then send(("set yrange [%s:%s]"):format(num(Y:min():item()), num(Y:max():item()))) end
+        items[#items + 1] = d.bands .. " using 1:2:3 with image " .. (s.lines and "notitle" or title_of(s))
+      elseif s.colorbar then
+        send("set colorbox")
+      end
+      if s.lines then
+        local c = s.filled and colorspec(s.color or "#000000")
+          or (s.color and colorspec(s.color) or "lc palette")
+        local lw = " lw " .. num(s.lw or (s.filled and 0.5 or 1))
+        local dt = s.style.dt and s.style.dt > 1 and (" dt " .. s.style.dt) or ""
+        items[#items + 1] = ("%s using 1:2:3 with lines %s%s%s %s"):format(d.src, c, lw, dt, title_of(s))
+      end
+    elseif s.kind == "wireframe" then
+      send("set hidden3d")
+      local lw = s.lw and (" lw " .. num(s.lw)) or ""
+      items[#items + 1] = ("%s using 1:2:3 with lines %s%s %s"):format(d.src, colorspec(s.color or color), lw, title_of(s))
+    elseif s.kind == "surface" then
+      send("set pm3d depthorder border lc rgb '#404040' lw 0.3")
+      if s.colorbar then send("set colorbox") end
+      items[#items + 1] = ("%s using 1:2:3 with pm3d %s"):format(d.src, title_of(s))
+    end
+  end
+  if ax.is3d then
+    send("set xyplane relative 0")
+    if ax.o.view then send(("set view %s,%s"):format(num(ax.o.view[1]), num(ax.o.view[2]))) end
+  end
+  for _, c in ipairs(ax.raw) do send(c) end
+  if #items == 0 then
+    send("set xrange [0:1]")
+    send("set yrange [0:1]")
+    items[1] = "NaN notitle"
+  end
+  send((ax.is3d and "splot " or "plot ") .. table.concat(items, ", "))
+end
+
+local function not_found(fname, why)
+  fail(fname, "gnuplot not found (%s); %s", why, PACKAGE_HINT)
+end
+
+local render_count = 0
+
+-- Draw fig on pipe p: the terminal commands `term` (a list), the data, the
+-- axes, one sync.  A gnuplot error leaves p in step (sync cleared it); any
+-- other failure before the sync leaves commands in flight, so p is killed.
+local function draw(fig, fname, p, term, text)
+  render_count = render_count + 1
+  local ctx = { p = p, id = render_count, k = 0, text = text, synced = false }
+  function ctx.check(ok, msg, cmd)
+    if ok then return ok end
+    if cmd then fail(fname, "gnuplot error: %s\n  in command: %s", msg, cmd) end
+    if msg:match("^cannot run") then not_found(fname, msg) end
+    fail(fname, "%s", msg)
+  end
+  function ctx.send(c) ctx.check(p:send(c)) end
+  local function body()
+    -- a clean slate: the last figure may have failed inside a multiplot
+    ctx.send("unset multiplot")
+    ctx.send("reset session")
+    for _, c in ipairs(term) do ctx.send(c) end
+    -- data first, and contour tables, outside the multiplot
+    local pre = {}
+    for i = 1, fig.rows * fig.cols do
+      local ax = fig.axes[i]
+      for _, s in ipairs(ax and ax.series or {}) do
+        local d = {}
+        if s.grid then
+          local g = s.grid
+          d.src = upload(ctx, { g[1], g[2], g[3] }, g.nx, g.ny)
+          if s.kind == "contour" then
+            if s.lines then d.src = contour_table(ctx, s, d.src) end
+            if s.filled then d.bands = upload(ctx, { g[1], g[2], s.bands }, g.nx, g.ny) end
+          end
+        else
+          d.src = upload(ctx, s.cols)
+        end
+        pre[s] = d
+      end
+    end
+    local multi = fig.rows * fig.cols > 1 or fig.heading
+    if multi then
+      ctx.send(("set multiplot layout %d,%d%s"):format(fig.rows, fig.cols,
+        fig.heading and (" title " .. quote(fig.heading)) or ""))
+    end
+    local last = 0
+    for i = 1, fig.rows * fig.cols do if fig.axes[i] then last = i end end
+    if last == 0 then last = 1 end
+    for i = 1, last do
+      local ax = fig.axes[i]
+      if ax then axes_commands(ctx, ax, pre)
+      elseif multi then ctx.send("set multiplot next")
+      else axes_commands(ctx, { series = {}, raw = {}, log = {}, o = {} }, pre) end
+    end
+    if multi then ctx.send("unset multiplot") end
+    ctx.send("unset output")
+    local ok, out, cmd = p:sync()
+    ctx.synced = ok or cmd ~= nil
+    if not ok then ctx.check(ok, out, cmd) end
+    if out and out:match("%S") then
+      io.stderr:write("gd.plot: gnuplot says: ", (out:gsub("^%s+", ""):gsub("%s+$", "")), "\n")
+    end
+  end
+  local ok, err = pcall(body)
+  if not ctx.synced then p:kill() end
+  if not ok then error(err, 0) end
+end
+
+local function open_pipe(fname)
+  local p, err = pipe.open()
+  if not p then not_found(fname, err) end
+  return p
+end
+
+-- One gnuplot for files and text, kept between figures (a spawn costs
+-- 30-50 ms); each figure starts with `reset session`, and its temp files
+-- go when it is done.  Windows get a gnuplot of their own, which keeps the
+-- newest window's data for as long as that window can replot (zoom).
+local files_pipe, window_pipe
+
+local function files_session(fname)
+  if not (files_pipe and files_pipe:pid()) then files_pipe = open_pipe(fname) end
+  return files_pipe
+end
+
+-- Run fn(p) on the files session, then remove the figure's temp files.
+local function on_files_session(fname, fn)
+  local p = files_session(fname)
+  local ok, err = pcall(fn, p)
+  p:cleanup()
+  if not ok then error(err, 0) end
+end
+
+local FORMATS = { png = true, svg = true, pdf = true, txt = true }
+
+local function term_for(format, size)
+  local w, h = size[1], size[2]
+  if format == "png" then
+    return ("set terminal pngcairo size %d,%d noenhanced rounded font 'sans,10'"):format(w, h)
+  elseif format == "svg" then
+    return ("set terminal svg size %d,%d noenhanced font 'sans,10' background rgb 'white'"):format(w, h)
+  elseif format == "pdf" then
+    return ("set terminal pdfcairo size %sin,%sin noenhanced rounded font 'sans,10'"):format(num(w / 100), num(h / 100))
+  elseif format == "txt" then
+    local cols = math.max(20, math.min(400, w // 8))
+    local rows = math.max(8, math.min(200, h // 16))
+    return ("set terminal dumb size %d,%d noenhanced"):format(cols, rows)
+  end
+  error("unreachable: " .. tostring(format))
+end
+
+-- Render fig into the file path, in the format its extension names.
+local function save(fig, fname, path, size)
+  local ext = path:match("%.(%w+)$")
+  ext = ext and ext:lower()
+  if not FORMATS[ext] then
+    fail(fname, "cannot tell the format of '%s' (extensions .png, .svg, .pdf, .txt)", path)
+  end
+  on_files_session(fname, function(p)
+    draw(fig, fname, p, { term_for(ext, size or fig.size), "set output " .. squote(path) }, ext == "txt")
+  end)
+  return path
+end
+
+---------------------------------------------------------------------------
+-- where show() draws: GD_PLOT
+
+local MODES = { window = true, png = true, svg = true, dumb = true, none = true }
+local override = {}                -- plt.output(mode, dir)
+local window_term                  -- cached: "qt", "wxt", "x11" or false
+local shown = 0                    -- figures shown, for file names and window numbers
+
+local function find_window_terminal()
+  if window_term ~= nil then return window_term end
+  window_term = false
+  local display = os.getenv("DISPLAY") or os.getenv("WAYLAND_DISPLAY")
+  if not display or display == "" then return false end
+  local p = pipe.open()
+  if not p then return false end
+  local ok, out
+  if p:send("printerr GPVAL_TERMINALS") then ok, out = p:sync() end
+  p:close()
+  if ok and out then
+    for _, t in ipairs { "qt", "wxt", "x11" } do
+      if (" " .. out .. " "):find("%s" .. t .. "%s") then window_term = t; break end
+    end
+  end
+  return window_term
+end
+
+local warned_window = false
+local function destination(fname)
+  local mode = override.mode or os.getenv("GD_PLOT")
+  if mode == "" then mode = nil end
+  if mode and not MODES[mode] then
+    fail(fname, "GD_PLOT must be window, png, svg, dumb or none (got '%s')", mode)
+  end
+  if mode == nil or mode == "window" then
+    if find_window_terminal() then mode = "window"
+    else
+      if mode == "window" and not warned_window then
+        warned_window = true
+        io.stderr:write("gd.plot: no display or no qt/wxt/x11 terminal in gnuplot; writing PNG files\n")
+      end
+      mode = "png"
+    end
+  end
+  local dir = override.dir or os.getenv("GD_PLOT_DIR")
+  if dir == nil or dir == "" then dir = "plots" end
+  return mode, dir
+end
+
+local function script_name()
+  local s = arg and arg[0]
+  if type(s) ~= "string" or s == "" or s == "-" then return "gdlua" end
+  return (s:match("([^/]+)$") or s):gsub("%.lua$", "")
+end
+
+local function show(fig, fname)
+  local mode, dir = destination(fname)
+  if mode == "none" then return fig end
+  if mode == "png" or mode == "svg" then
+    local ok, err = pipe.mkdir(dir)
+    if not ok then fail(fname, "%s", err) end
+    shown = shown + 1
+    local path = ("%s/%s-%d.%s"):format(dir, script_name(), shown, mode)
+    save(fig, fname, path)
+    print("gd.plot: " .. path)
+  elseif mode == "dumb" then
+    on_files_session(fname, function(p)
+      local tmp = assert(p:tempfile())
+      draw(fig, fname, p, { term_for("txt", fig.size), "set output " .. squote(tmp) }, true)
+      local f = io.open(tmp, "r")
+      if f then io.write(f:read("a")); f:close() end
+      io.stdout:flush()
+    end)
+  else
+    if not (window_pipe and window_pipe:pid()) then window_pipe = open_pipe(fname) end
+    window_pipe:cleanup()       -- the last window's data: only the newest window replots
+    shown = shown + 1
+    draw(fig, fname, window_pipe, {
+      ("set terminal %s %d size %d,%d noenhanced persist title %s"):format(window_term, shown,
+        fig.size[1], fig.size[2], quote(script_name() .. "-" .. shown)),
+    })
+  end
+  return fig
+end
+
+---------------------------------------------------------------------------
+-- the module
+
+local doc = require("gd").doc
+M.MODES = MODES
+M.save = doc(save, "gd.plot_draw.save(fig, fname, path[, size]): render fig into path (png, svg, pdf, txt by extension)")
+M.show = doc(show, "gd.plot_draw.show(fig, fname): draw fig where GD_PLOT says")
+M.destination = doc(destination, "gd.plot_draw.destination(fname): the mode and directory show() uses now")
+
+M.output = doc(function(mode, dir)
+  local old_mode, old_dir = override.mode, override.dir
+  override.mode, override.dir = mode, dir
+  return old_mode, old_dir
+end, "gd.plot_draw.output(mode, dir): override GD_PLOT and GD_PLOT_DIR (nil: back to them); returns the old overrides")
+
+M.shutdown = doc(function()
+  if files_pipe then files_pipe:close() end
+  if window_pipe then window_pipe:close() end
+  files_pipe, window_pipe = nil, nil
+end, "gd.plot_draw.shutdown(): end the kept gnuplot processes (the next figure starts one)")
+
+return M
