@@ -29,5 +29,19 @@ print(string.format("%-6s %12s %12s %8s", "", "estimate", "closed form", "truth"
 print(string.format("%-6s %12.7f %12.7f %8g", "mu", mu:item(), mle_mu, 3))
 print(string.format("%-6s %12.7f %12.7f %8g", "sigma", sigma:item(), mle_sigma, 2))
 
+-- the data's histogram with the fitted density, as the seed's figure
+local ok, err = pcall(function()
+  local plt = gd.plot
+  local fig = plt.figure { size = { 800, 500 }, title = "N(mu, sigma^2) fitted by gradient ascent" }
+  local ax = fig:subplot(1)
+  ax:hist(x, { bins = 50, density = true, alpha = 0.5, title = "data (n = 10000)" })
+  local t = gd.linspace(x:min():item(), x:max():item(), 200)
+  local m, s = mu:item(), sigma:item()
+  ax:plot(t, gd.exp(-0.5 * ((t - m) / s) ^ 2) / (s * math.sqrt(2 * math.pi)), "-",
+    { title = string.format("N(%.3f, %.3f^2)", m, s), color = "red", linewidth = 2 })
+  fig:show()
+end)
+if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
+
 return { mu = mu:item(), sigma = sigma:item(), mle_mu = mle_mu, mle_sigma = mle_sigma,
          first = first, x = x }

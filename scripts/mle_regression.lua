@@ -21,4 +21,16 @@ print("seed 000 problem 1(3): MLE of a linear-regression likelihood by gradient 
 print(string.format("%-6s %12s %12s %8s", "", "estimate", "closed form", "truth"))
 print(string.format("%-6s %12.7f %12.7f %8g", "beta0", b0:item(), ls[1], 0.5))
 print(string.format("%-6s %12.7f %12.7f %8g", "beta1", b1:item(), ls[2], 2))
+-- the data and the fitted line, as the seed plots y against x
+local ok, err = pcall(function()
+  local plt = gd.plot
+  local fig = plt.figure { size = { 800, 500 }, title = "Y = beta0 + beta1 x + N(0, 1)" }
+  local ax = fig:subplot(1)
+  ax:scatter(x, y, { alpha = 0.15, pointsize = 0.4, title = "data" })
+  ax:plot(x, b0:item() + b1:item() * x, "-",
+    { title = string.format("%.3f + %.3f x", b0:item(), b1:item()), color = "red", linewidth = 2 })
+  fig:show()
+end)
+if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
+
 return { b0 = b0:item(), b1 = b1:item(), ls0 = ls[1], ls1 = ls[2] }
