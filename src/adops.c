@@ -27,6 +27,11 @@ static int record2(gd_opcode op, gd_tensor *out, const gd_tensor *a, const gd_te
   return gd_ad_record(op, out, 2, in, NULL, NULL);
 }
 
+int gd_ad_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  gd_binary_flat(out, op, a, b);
+  return record2(binop_code[op], out, a, b);
+}
+
 int gd_ad_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   int rc = gd_binary_into(out, op, a, b);
   return rc ? rc : record2(binop_code[op], out, a, b);

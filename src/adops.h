@@ -16,6 +16,8 @@
  * are computed but not recorded (their gradient is zero). */
 int gd_ad_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
 int gd_ad_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
+/* gd_ad_binary_into for the flat case (see gd_binary_flat). */
+int gd_ad_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
 /* out = op(x). */
 int gd_ad_unary(gd_tensor *out, gd_unop op, const gd_tensor *x);
 int gd_ad_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x);

@@ -164,15 +164,19 @@ static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn) {
   gd_iter_run(&it, base, fn, NULL);
 }
 
+void gd_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
+  const int64_t s[3] = {1, a->ndim ? 1 : 0, b->ndim ? 1 : 0};
+  binfns[op](NULL, (int64_t)out->numel, p, s);
+  gd_touch(out);
+}
+
 int gd_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   if ((unsigned)op >= GD_BIN_COUNT) return gd_seterr(GD_EARG, "unknown binary op");
   if (gd_is_contig(out) && gd_is_contig(a) && gd_is_contig(b) &&
       (a->ndim == 0 || gd_shape_eq(a->ndim, a->shape, out->ndim, out->shape)) &&
       (b->ndim == 0 || gd_shape_eq(b->ndim, b->shape, out->ndim, out->shape))) {
-    double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};   /* one flat loop */
-    const int64_t s[3] = {1, a->ndim ? 1 : 0, b->ndim ? 1 : 0};
-    binfns[op](NULL, (int64_t)out->numel, p, s);
-    gd_touch(out);
+    gd_binary_flat(out, op, a, b);          /* one flat loop */
     return GD_OK;
   }
   int64_t sa[GD_MAXDIM], sb[GD_MAXDIM];

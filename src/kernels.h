@@ -42,6 +42,9 @@ double gd_unop_scalar(gd_unop op, double x);
 int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
 /* out = a op b where out already has the broadcast shape. */
 int gd_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
+/* The flat case of gd_binary_into: out, a, b contiguous; a and b each of
+ * out's shape or 0-d (the caller has checked; op valid). */
+void gd_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
 /* out = op(x) (out allocated, same shape). */
 int gd_unary(gd_tensor *out, gd_unop op, const gd_tensor *x);
 /* out = op(x) where out already has x's shape. */

@@ -138,7 +138,13 @@ gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname) {
     case LUA_TTABLE:
       return gdl_from_value(L, i, fname);
     case LUA_TUSERDATA: {
-      gd_tensor *t = gdl_test(L, i);
+      gd_tensor *t = NULL;
+      if (lua_getmetatable(L, i)) {          /* gdl_test's fast check, inlined */
+        const void *mt = lua_topointer(L, -1);
+        lua_pop(L, 1);
+        t = (mt == small_mt || mt == tensor_mt || mt == sub_mt) ? lua_touserdata(L, i)
+                                                                : gdl_test(L, i);
+      }
       if (t) {
         if (!t->st) luaL_error(L, "%s: argument %d: tensor is empty (closed)", fname, i);
         return t;

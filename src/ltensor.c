@@ -242,17 +242,24 @@ static int binary(lua_State *L, gd_binop op, const char *fname) {
   int nd;
   int64_t shape[GD_MAXDIM];
   const int64_t *sp = shape;
+  int flat = 1;                  /* the common cases: no broadcasting, one flat loop */
   if (b->ndim == 0 || gd_shape_eq(a->ndim, a->shape, b->ndim, b->shape)) {
-    nd = a->ndim;                /* the common cases need no broadcasting */
+    nd = a->ndim;
     sp = a->shape;
   } else if (a->ndim == 0) {
     nd = b->ndim;
     sp = b->shape;
-  } else if (gd_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) {
+  } else {
+    flat = 0;
+    if (gd_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) gdl_fail(L, fname);
+  }
+  flat = flat && gd_is_contig(a) && gd_is_contig(b);
+  gd_tensor *r = gdl_new_shaped(L, nd, sp, fname);
+  if (flat) {
+    if (gd_ad_binary_flat(r, op, a, b)) gdl_fail(L, fname);
+  } else if (gd_ad_binary_into(r, op, a, b)) {
     gdl_fail(L, fname);
   }
-  gd_tensor *r = gdl_new_shaped(L, nd, sp, fname);
-  if (gd_ad_binary_into(r, op, a, b)) gdl_fail(L, fname);
   return 1;
 }
 
