@@ -42,6 +42,12 @@ int gdl_is_small(const gd_tensor *t) {
   return t->st && (const char *)t->st == (const char *)t + offsetof(gdl_small, st);
 }
 
+gd_tensor *gdl_new_pooled(lua_State *L, int nd, const int64_t *shape, const char *fname) {
+  gd_tensor *t = gdl_new(L);
+  if (gd_tensor_alloc(t, nd, shape)) gdl_fail(L, fname);
+  return t;
+}
+
 gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname) {
   size_t n;
   if (gd_shape_check(nd, shape, &n)) gdl_fail(L, fname);

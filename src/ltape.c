@@ -249,8 +249,10 @@ static int tape_gradient(lua_State *L) {
   }
   int n = top - 2;
   if (n < 1) luaL_error(L, "%s: no sources given", fname);
-  const gd_tensor **src = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)n, 0);
-  gd_tensor *grads = lua_newuserdatauv(L, sizeof(gd_tensor) * (size_t)n, 0);
+  const gd_tensor *src_small[8];             /* few sources: no scratch userdata */
+  gd_tensor grads_small[8];
+  const gd_tensor **src = n <= 8 ? src_small : lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)n, 0);
+  gd_tensor *grads = n <= 8 ? grads_small : lua_newuserdatauv(L, sizeof(gd_tensor) * (size_t)n, 0);
   for (int i = 0; i < n; i++) {
     gd_tensor_init(&grads[i]);
     src[i] = gdl_check(L, 3 + i, fname);
