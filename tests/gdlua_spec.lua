@@ -6,7 +6,7 @@ local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
-local cwd = io.popen("pwd"):read("l")
+local cwd = require("tests.helpers.util").sh_line("pwd")
 local GDLUA = u.gdlua:sub(1, 1) == "/" and u.gdlua or cwd .. "/" .. u.gdlua
 local EXE = shell_quote(GDLUA)
 
@@ -49,7 +49,7 @@ local function tmpfile(name, text)
 end
 
 setup(function()
-  tmpdir = io.popen("mktemp -d"):read("l")
+  tmpdir = require("tests.helpers.util").sh_line("mktemp -d")
 end)
 
 teardown(function()

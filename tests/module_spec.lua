@@ -8,8 +8,8 @@ local sanitized = u.gdlua:find("/san/", 1, true) ~= nil
 -- Environment prefix for running lua5.4 on our module (ASan needs preloading).
 local function env()
   if not sanitized then return "" end
-  local asan = io.popen("gcc -print-file-name=libasan.so"):read("l")
-  local ubsan = io.popen("gcc -print-file-name=libubsan.so"):read("l")
+  local asan = require("tests.helpers.util").sh_line("gcc -print-file-name=libasan.so")
+  local ubsan = require("tests.helpers.util").sh_line("gcc -print-file-name=libubsan.so")
   return string.format("ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD='%s %s' ", asan, ubsan)
 end
 

@@ -9,7 +9,7 @@ local pp = require("gd.core")._plotpipe
 
 local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-local cwd = io.popen("pwd"):read("l")
+local cwd = require("tests.helpers.util").sh_line("pwd")
 local GDLUA = u.gdlua:sub(1, 1) == "/" and u.gdlua or cwd .. "/" .. u.gdlua
 
 local DIR = os.tmpname()

@@ -9,7 +9,7 @@ local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
-local cwd = io.popen("pwd"):read("l")
+local cwd = require("tests.helpers.util").sh_line("pwd")
 local GDLUA = u.gdlua:sub(1, 1) == "/" and u.gdlua or cwd .. "/" .. u.gdlua
 local TIMEOUT = 5                                -- seconds to wait for any screen text
 
@@ -110,7 +110,7 @@ describe("the REPL on a terminal", function()
   setup(function()
     local _, ok = sh("command -v tmux")
     assert(ok, "tmux is needed for the REPL tests (make deps installs it)")
-    home = io.popen("mktemp -d"):read("l")
+    home = require("tests.helpers.util").sh_line("mktemp -d")
   end)
 
   teardown(function()

@@ -35,6 +35,14 @@ function M.errors(f, ...)
   return err
 end
 
+--- The first line a shell command prints (its pipe closed, so no zombie is left).
+function M.sh_line(cmd)
+  local p = assert(io.popen(cmd))
+  local line = p:read("l")
+  p:close()
+  return line
+end
+
 --- The gdlua executable under test.
 M.gdlua = os.getenv("GDLUA") or "./gdlua"
 
