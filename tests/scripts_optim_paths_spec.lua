@@ -3,14 +3,7 @@
 local u = require "tests.helpers.util"
 local close = u.close
 
-local function run(name)
-  local saved = _G.print
-  _G.print = function() end
-  local ok, res = pcall(dofile, "scripts/" .. name .. ".lua")
-  _G.print = saved
-  assert(ok, res)
-  return res
-end
+local run = u.run_script
 
 describe("seed 004 scripts", function()
   it("optim_f: GD and momentum follow their formulas on f", function()

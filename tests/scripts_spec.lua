@@ -3,20 +3,7 @@
 local u = require "tests.helpers.util"
 local close = u.close
 
--- Run a script with print captured; returns its result table and the text.
-local function run(name)
-  local lines = {}
-  local saved = _G.print
-  _G.print = function(...)
-    local t = table.pack(...)
-    for i = 1, t.n do t[i] = tostring(t[i]) end
-    lines[#lines + 1] = table.concat(t, "\t")
-  end
-  local ok, res = pcall(dofile, "scripts/" .. name .. ".lua")
-  _G.print = saved
-  assert(ok, res)
-  return res, table.concat(lines, "\n")
-end
+local run = u.run_script
 
 describe("scripts", function()
   it("mle_normal: gradient ascent reaches the closed-form MLE", function()

@@ -43,6 +43,21 @@ function M.sh_line(cmd)
   return line
 end
 
+--- Run scripts/<name>.lua with print captured; returns its result and the text.
+function M.run_script(name)
+  local lines = {}
+  local saved = _G.print
+  _G.print = function(...)
+    local t = table.pack(...)
+    for i = 1, t.n do t[i] = tostring(t[i]) end
+    lines[#lines + 1] = table.concat(t, "\t")
+  end
+  local ok, res = pcall(dofile, "scripts/" .. name .. ".lua")
+  _G.print = saved
+  assert(ok, res)
+  return res, table.concat(lines, "\n")
+end
+
 --- The gdlua executable under test.
 M.gdlua = os.getenv("GDLUA") or "./gdlua"
 
