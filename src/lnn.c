@@ -529,6 +529,19 @@ static int collect(lua_State *L, int t, const gd_tensor **w, int max, const char
 
 #define MAXW 4096
 
+/* Close a file written with result rc: true, or nil and "path: message"
+ * (a failure of the environment, as Lua's io reports it). */
+static int close_result(lua_State *L, FILE *f, int rc, const char *path) {
+  if (fclose(f) != 0 && !rc) rc = gd_seterr(GD_EARG, "write failed");
+  if (rc) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, gd_errmsg());
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int l_save(lua_State *L) {
   const char *fname = "gd.nn.Sequential:save_weights";
   const char *path = luaL_checkstring(L, 1);
@@ -538,14 +551,7 @@ static int l_save(lua_State *L) {
   FILE *f = fopen(path, "wb");
   if (!f) return luaL_fileresult(L, 0, path);
   int rc = gd_nn_save(f, n, w);
-  if (fclose(f) != 0 && !rc) rc = gd_seterr(GD_EARG, "write failed");
-  if (rc) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: %s", path, gd_errmsg());
-    return 2;
-  }
-  lua_pushboolean(L, 1);
-  return 1;
+  return close_result(L, f, rc, path);
 }
 
 static int l_load(lua_State *L) {
@@ -637,14 +643,7 @@ static int l_write_csv(lua_State *L) {
     fputc('\n', f);
   }
   int rc = gd_csv_write(f, x);
-  if (fclose(f) != 0 && !rc) rc = gd_seterr(GD_EARG, "write failed");
-  if (rc) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: %s", path, gd_errmsg());
-    return 2;
-  }
-  lua_pushboolean(L, 1);
-  return 1;
+  return close_result(L, f, rc, path);
 }
 
 /* _nn.loss_index(name) → integer or nil */
