@@ -63,6 +63,47 @@ describe("every gd function with bad arguments", function()
     collectgarbage()
   end)
 
+  it("the submodules' functions and objects too", function()
+    local calls, failures = 0, 0
+    local function try(name, f, ...)
+      local ok, err = pcall(f, ...)
+      calls = calls + 1
+      if not ok then
+        failures = failures + 1
+        assert(type(err) == "string" and err:find("gd", 1, true), name .. ": " .. tostring(err))
+      end
+    end
+    for _, modname in ipairs({ "optim", "nn", "losses", "data", "plot" }) do
+      local m = gd[modname]
+      local names = {}
+      for k, v in pairs(m) do
+        local mt = getmetatable(v)
+        if type(v) == "function" or (mt and mt.__call) then names[#names + 1] = k end
+      end
+      table.sort(names)
+      for _, k in ipairs(names) do
+        if not (modname == "plot" and (k == "show" or k == "savefig" or k == "shutdown")) then
+          for _, args in ipairs(bad_args()) do try(modname .. "." .. k, m[k], table.unpack(args, 1, 3)) end
+        end
+      end
+    end
+    local opt = gd.optim.Adam(0.1)
+    local net = gd.nn.Sequential({ gd.nn.Dense(2), gd.nn.Dense(1) })
+    local dense = gd.nn.Dense(3)
+    for _, args in ipairs(bad_args()) do
+      local a, b, c = table.unpack(args, 1, 3)
+      try("apply_gradients", opt.apply_gradients, opt, a, b, c)
+      try("minimize", opt.minimize, opt, a, b, c)
+      try("fit", net.fit, net, a, b, c)
+      try("predict", net.predict, net, a, b, c)
+      try("compile", net.compile, net, a, b, c)
+      try("Dense call", dense, a, b, c)
+    end
+    assert.is_true(failures > calls / 2)
+    collectgarbage()
+    collectgarbage()
+  end)
+
   it("method calls on closed or foreign userdata are errors, not crashes", function()
     local x = gd.ones(2)
     local mt = getmetatable(x)

@@ -123,6 +123,9 @@ function SeqMT.__tostring(self) return "Sequential(" .. #self._layers .. " layer
 
 --- gd.nn.Sequential([layers]): a stack of layers; net(x) runs them in order
 function M.Sequential(layers)
+  if layers ~= nil and (type(layers) ~= "table" or getmetatable(layers) ~= nil) then
+    error("gd.nn.Sequential: argument 1: list of layers expected, got " .. type(layers), 2)
+  end
   local self = setmetatable({ _layers = {} }, SeqMT)
   for _, l in ipairs(layers or {}) do self:add(l) end
   return self
@@ -130,7 +133,10 @@ end
 
 --- net:add(layer): append a layer (a gd.nn layer or any function of a tensor)
 function Seq:add(layer)
-  if layer == nil then error("gd.nn.Sequential:add: layer expected, got nil", 2) end
+  local t = type(layer)
+  local callable = t == "function" or ((t == "userdata" or t == "table") and getmetatable(layer) ~= nil
+    and getmetatable(layer).__call ~= nil)
+  if not callable then error("gd.nn.Sequential:add: layer expected, got " .. t, 2) end
   table.insert(self._layers, layer)
   return self
 end
