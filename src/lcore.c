@@ -94,8 +94,9 @@ gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname) {
   return t;
 }
 
-gd_tensor *gdl_test(lua_State *L, int i) {
-  if (lua_type(L, i) != LUA_TUSERDATA || !lua_getmetatable(L, i)) return NULL;
+/* gdl_test for a value known to be a userdata; leaves the stack as it was. */
+static inline gd_tensor *test_userdata(lua_State *L, int i) {
+  if (!lua_getmetatable(L, i)) return NULL;
   const void *mt = lua_topointer(L, -1);
   if (mt == small_mt || mt == tensor_mt || mt == sub_mt) {
     lua_pop(L, 1);
@@ -109,6 +110,10 @@ gd_tensor *gdl_test(lua_State *L, int i) {
   }
   lua_pop(L, 2);
   return ok ? lua_touserdata(L, i) : NULL;
+}
+
+gd_tensor *gdl_test(lua_State *L, int i) {
+  return lua_type(L, i) == LUA_TUSERDATA ? test_userdata(L, i) : NULL;
 }
 
 const char *gdl_typename(lua_State *L, int i) {
@@ -144,13 +149,7 @@ gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname) {
     case LUA_TTABLE:
       return gdl_from_value(L, i, fname);
     case LUA_TUSERDATA: {
-      gd_tensor *t = NULL;
-      if (lua_getmetatable(L, i)) {          /* gdl_test's fast check, inlined */
-        const void *mt = lua_topointer(L, -1);
-        lua_pop(L, 1);
-        t = (mt == small_mt || mt == tensor_mt || mt == sub_mt) ? lua_touserdata(L, i)
-                                                                : gdl_test(L, i);
-      }
+      gd_tensor *t = test_userdata(L, i);
       if (t) {
         if (!t->st) luaL_error(L, "%s: argument %d: tensor is empty (closed)", fname, i);
         return t;

@@ -48,6 +48,16 @@ static gd_nn_act checkact(lua_State *L, int i, const char *fname) {
   return (gd_nn_act)a;
 }
 
+/* Push a new layer userdata with value v; its Lua side table (at side) is user value 3. */
+static int push_layer(lua_State *L, layer v, int side) {
+  layer *l = lua_newuserdatauv(L, sizeof *l, 3);
+  *l = v;
+  luaL_setmetatable(L, GDL_LAYER);
+  lua_pushvalue(L, side);
+  lua_setiuservalue(L, -2, 3);
+  return 1;
+}
+
 /* _nn.dense(units, activation, use_bias, side) */
 static int l_dense(lua_State *L) {
   const char *fname = "gd.nn.Dense";
@@ -55,24 +65,14 @@ static int l_dense(lua_State *L) {
   if (units < 1) luaL_error(L, "%s: units must be positive, got %d", fname, (int)units);
   gd_nn_act act = checkact(L, 2, fname);
   luaL_checktype(L, 4, LUA_TTABLE);
-  layer *l = lua_newuserdatauv(L, sizeof *l, 3);
-  *l = (layer){LAYER_DENSE, act, units, 0, lua_toboolean(L, 3), 1};
-  luaL_setmetatable(L, GDL_LAYER);
-  lua_pushvalue(L, 4);
-  lua_setiuservalue(L, -2, 3);
-  return 1;
+  return push_layer(L, (layer){LAYER_DENSE, act, units, 0, lua_toboolean(L, 3), 1}, 4);
 }
 
 /* _nn.activation(name, side) */
 static int l_activation(lua_State *L) {
   gd_nn_act act = checkact(L, 1, "gd.nn.Activation");
   luaL_checktype(L, 2, LUA_TTABLE);
-  layer *l = lua_newuserdatauv(L, sizeof *l, 3);
-  *l = (layer){LAYER_ACTIVATION, act, 0, 0, 0, 1};
-  luaL_setmetatable(L, GDL_LAYER);
-  lua_pushvalue(L, 2);
-  lua_setiuservalue(L, -2, 3);
-  return 1;
+  return push_layer(L, (layer){LAYER_ACTIVATION, act, 0, 0, 0, 1}, 2);
 }
 
 /* Build the Dense layer at i for in inputs: side.init(in) → kernel, bias. */
