@@ -70,11 +70,11 @@ static int bw_add(const gd_node *n, const gd_tensor *g, const int *need, gd_tens
 static int bw_sub(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
   int rc = GD_OK;
   if (need[0]) rc = gd_ad_unbroadcast(&gin[0], g, &n->in[0]);
-  if (!rc && need[1]) {
+  if (!rc && need[1]) {                   /* −unbroadcast(g): sum first, negate the (smaller) sum */
     LOCALS(t); INIT(t);
-    rc = gd_ad_unary(&t, GD_UN_NEG, g);
-    if (!rc) rc = settle(&gin[1], &t, &n->in[1]);
-    else gd_tensor_release(&t);
+    rc = gd_ad_unbroadcast(&t, g, &n->in[1]);
+    if (!rc) rc = gd_ad_unary(&gin[1], GD_UN_NEG, &t);
+    gd_tensor_release(&t);
   }
   return rc;
 }
@@ -100,17 +100,17 @@ static int bw_div(const gd_node *n, const gd_tensor *g, const int *need, gd_tens
     if (!rc) rc = settle(&gin[0], &t, a);
     else gd_tensor_release(&t);
   }
-  if (!rc && need[1]) {                   /* -g·a/b² */
+  if (!rc && need[1]) {                   /* −unbroadcast(g·a)/b/b: b is constant along the summed dims */
     LOCALS(t1, t2, t3); INIT(t1); INIT(t2); INIT(t3);
     rc = bin(&t1, GD_BIN_MUL, g, a);
-    if (!rc) rc = bin(&t2, GD_BIN_DIV, &t1, b);
-    if (!rc) rc = bin(&t3, GD_BIN_DIV, &t2, b);
+    if (!rc) rc = gd_ad_unbroadcast(&t2, &t1, b);
     gd_tensor_release(&t1);
+    if (!rc) rc = bin(&t1, GD_BIN_DIV, &t2, b);
     gd_tensor_release(&t2);
-    if (!rc) rc = gd_ad_unary(&t1, GD_UN_NEG, &t3);
+    if (!rc) rc = bin(&t3, GD_BIN_DIV, &t1, b);
+    gd_tensor_release(&t1);
+    if (!rc) rc = gd_ad_unary(&gin[1], GD_UN_NEG, &t3);
     gd_tensor_release(&t3);
-    if (!rc) rc = settle(&gin[1], &t1, b);
-    else gd_tensor_release(&t1);
   }
   return rc;
 }
@@ -121,8 +121,9 @@ static int bw_pow(const gd_node *n, const gd_tensor *g, const int *need, gd_tens
   if (need[0] && b->ndim == 0 && b->numel == 1 && gd_data(b)[0] != 0) {
     LOCALS(bm1, p, t); INIT(bm1); INIT(p); INIT(t);   /* a number exponent: no mask */
     double e = gd_data(b)[0];
-    rc = binv(&p, GD_BIN_POW, a, e - 1);
-    if (!rc) rc = binv(&t, GD_BIN_MUL, &p, e);
+    if (e == 2) rc = binv(&t, GD_BIN_MUL, a, 2);      /* a^1 is a: skip that pass */
+    else rc = binv(&p, GD_BIN_POW, a, e - 1);
+    if (!rc && e != 2) rc = binv(&t, GD_BIN_MUL, &p, e);
     if (!rc) rc = bin(&bm1, GD_BIN_MUL, g, &t);
     gd_tensor_release(&p);
     gd_tensor_release(&t);

@@ -96,7 +96,7 @@ double gd_unop_scalar(gd_unop op, double x) {
 /* ---- inner loops --------------------------------------------------------- */
 
 #define X(E, n, expr)                                                          \
-  static void bin_##n(void *ctx, int64_t cnt, double **p, const int64_t *s) {  \
+  GD_CLONES static void bin_##n(void *ctx, int64_t cnt, double **p, const int64_t *s) {  \
     (void)ctx;                                                                 \
     double *restrict o = p[0];                                                 \
     const double *a = p[1], *b = p[2];                                         \
@@ -118,7 +118,7 @@ BINOPS(X)
 #undef X
 
 #define X(E, n, expr)                                                          \
-  static void un_##n(void *ctx, int64_t cnt, double **p, const int64_t *s) {   \
+  GD_CLONES static void un_##n(void *ctx, int64_t cnt, double **p, const int64_t *s) {   \
     (void)ctx;                                                                 \
     double *o = p[0];                                                          \
     const double *a = p[1];                                                    \
@@ -131,10 +131,14 @@ BINOPS(X)
 UNOPS(X)
 #undef X
 
-/* exp over contiguous data uses the vectorized kernel of vmath.c. */
+/* exp and log over contiguous data use the vectorized kernels of vmath.c. */
 static void un_exp_fast(void *ctx, int64_t cnt, double **p, const int64_t *s) {
   if (s[0] == 1 && s[1] == 1) gd_vexp(p[0], p[1], cnt);
   else un_exp(ctx, cnt, p, s);
+}
+static void un_log_fast(void *ctx, int64_t cnt, double **p, const int64_t *s) {
+  if (s[0] == 1 && s[1] == 1) gd_vlog(p[0], p[1], cnt);
+  else un_log(ctx, cnt, p, s);
 }
 
 static const gd_iter_fn binfns[] = {
@@ -213,7 +217,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
 
 int gd_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x) {
   if ((unsigned)op >= GD_UN_COUNT) return gd_seterr(GD_EARG, "unknown unary op");
-  run2(out, x, op == GD_UN_EXP ? un_exp_fast : unfns[op]);
+  run2(out, x, op == GD_UN_EXP ? un_exp_fast : op == GD_UN_LOG ? un_log_fast : unfns[op]);
   gd_touch(out);
   return GD_OK;
 }

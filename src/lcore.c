@@ -167,13 +167,24 @@ int gdl_fail(lua_State *L, const char *fname) {
   return luaL_error(L, "%s: %s", fname, gd_errmsg());
 }
 
+/* Lua's collector runs one cycle per heap-size worth of debt, and its heap
+ * (tables, closures, userdata headers) is often small next to tensor
+ * storage: fed byte for byte, it would run a full cycle every few big
+ * temporaries.  Storage bytes are scaled to give at least 8 MiB of storage
+ * per cycle instead: a cycle costs time in proportion to the Lua heap, so
+ * this bounds the collector's share, and at most about 8 MiB more of dead
+ * storage waits for it. */
 void gdl_gcstep(lua_State *L) {
   static size_t pending;
   pending += gd_alloc_take_debt();
   if (pending >= 64 * 1024) {
-    int kb = pending / 1024 > (size_t)1 << 30 ? 1 << 30 : (int)(pending / 1024);
-    pending -= (size_t)kb * 1024;
-    lua_gc(L, LUA_GCSTEP, kb);
+    const double per_cycle = 8.0 * 1024 * 1024;
+    double heap = (double)lua_gc(L, LUA_GCCOUNT, 0) * 1024.0 + 1.0;
+    double kb = (double)pending / 1024.0 * (heap < per_cycle ? heap / per_cycle : 1.0);
+    if (kb >= 1.0) {                       /* else keep it pending until it counts */
+      pending = 0;
+      lua_gc(L, LUA_GCSTEP, kb > (double)(1 << 30) ? 1 << 30 : (int)kb);
+    }
   }
 }
 

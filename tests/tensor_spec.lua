@@ -200,6 +200,27 @@ describe("math", function()
     assert.is_true(s[1] ~= s[1])
     assert.same({1 / 0, 0, 1 / 0, 0, 1}, {s[2], s[3], s[4], s[5], s[6]})
   end)
+
+  it("log is within one ulp of libm from subnormals to the largest double", function()
+    -- exponentially spaced points over the whole range, plus a dense sweep around 1
+    local pts = {}
+    for i = 0, 20000 do pts[#pts + 1] = 2.0 ^ (-1074 + i * (2097 / 20000)) * (1 + (i % 13) / 17) end
+    for i = 0, 2000 do pts[#pts + 1] = 0.9 + i * 1e-4 + i * 1e-9 end
+    pts[#pts + 1] = 1.7976931348623157e308
+    pts[#pts + 1] = 4.9406564584124654e-324
+    local x = gd.tensor(pts)
+    local y = gd.log(x)
+    for i = 1, #pts do
+      local v = pts[i]
+      local a, b = y[i], math.log(v)
+      local m, e = math.frexp(b)
+      local ulp = b == 0 and 0 or 2.0 ^ (e - 53)
+      assert(math.abs(a - b) <= ulp, string.format("log(%.17g): %.17g vs %.17g", v, a, b))
+    end
+    local s = gd.log(gd.tensor{0 / 0, 1 / 0, -1, 0, -0.0, 1}):totable()
+    assert.is_true(s[1] ~= s[1] and s[3] ~= s[3])
+    assert.same({1 / 0, -1 / 0, -1 / 0, 0}, {s[2], s[4], s[5], s[6]})
+  end)
 end)
 
 describe("reductions", function()
