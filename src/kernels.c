@@ -131,15 +131,17 @@ BINOPS(X)
 UNOPS(X)
 #undef X
 
-/* exp and log over contiguous data use the vectorized kernels of vmath.c. */
-static void un_exp_fast(void *ctx, int64_t cnt, double **p, const int64_t *s) {
-  if (s[0] == 1 && s[1] == 1) gd_vexp(p[0], p[1], cnt);
-  else un_exp(ctx, cnt, p, s);
-}
-static void un_log_fast(void *ctx, int64_t cnt, double **p, const int64_t *s) {
-  if (s[0] == 1 && s[1] == 1) gd_vlog(p[0], p[1], cnt);
-  else un_log(ctx, cnt, p, s);
-}
+/* exp, log, log1p and sigmoid over contiguous data use the vectorized kernels of vmath.c. */
+#define FAST(n, vec)                                                              \
+  static void un_##n##_fast(void *ctx, int64_t cnt, double **p, const int64_t *s) { \
+    if (s[0] == 1 && s[1] == 1) vec(p[0], p[1], cnt);                             \
+    else un_##n(ctx, cnt, p, s);                                                  \
+  }
+FAST(exp, gd_vexp)
+FAST(log, gd_vlog)
+FAST(log1p, gd_vlog1p)
+FAST(sigmoid, gd_vsigmoid)
+#undef FAST
 
 static const gd_iter_fn binfns[] = {
 #define X(E, n, expr) bin_##n,
@@ -152,6 +154,17 @@ static gd_iter_fn unfns[] = {
     UNOPS(X)
 #undef X
 };
+
+/* The loop for op: the vectorized one where there is one. */
+static gd_iter_fn unfn(gd_unop op) {
+  switch (op) {
+    case GD_UN_EXP: return un_exp_fast;
+    case GD_UN_LOG: return un_log_fast;
+    case GD_UN_LOG1P: return un_log1p_fast;
+    case GD_UN_SIGMOID: return un_sigmoid_fast;
+    default: return unfns[op];
+  }
+}
 
 /* ---- drivers ------------------------------------------------------------- */
 
@@ -217,7 +230,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
 
 int gd_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x) {
   if ((unsigned)op >= GD_UN_COUNT) return gd_seterr(GD_EARG, "unknown unary op");
-  run2(out, x, op == GD_UN_EXP ? un_exp_fast : op == GD_UN_LOG ? un_log_fast : unfns[op]);
+  run2(out, x, unfn(op));
   gd_touch(out);
   return GD_OK;
 }

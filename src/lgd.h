@@ -90,6 +90,11 @@ void gdl_push_tensor_mt(lua_State *L);
 /* Let the metatable at index i pass gdl_test's fast check (Variable). */
 void gdl_set_subtype(lua_State *L, int i);
 
+/* One step of the gd.Optimizer at opt on the Variables listed at vars, with
+ * grads[i] the gradient of vars[i] (all present, shapes checked by the
+ * caller).  Returns 0, doing nothing, if opt is not a gd.Optimizer. */
+int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, const char *fname);
+
 /* Module parts: each registers its functions (gd table at 1, methods at 2,
  * docs at 3 on the stack). */
 void gdl_open_tensor(lua_State *L);

@@ -19,6 +19,7 @@
 
 #define GDL_LAYER "gd.nn.Layer"
 #define GDL_NNTAPE "gd.nn.tape"
+#define GDL_TENSORS "gd.nn.tensors"
 
 static const char core_key = 'C';   /* registry: gd.core's function table */
 
@@ -292,19 +293,87 @@ static double scalar_of(lua_State *L, int i, const char *fname) {
   return v;
 }
 
+/* ---- the fused path: C layers, a built-in loss, hand-written backward ---- */
+
+/* A userdata owning n tensors (released by __gc, so an error leaks none). */
+typedef struct tensors { int n; gd_tensor t[]; } tensors;
+
+static int tensors_gc(lua_State *L) {
+  tensors *a = luaL_checkudata(L, 1, GDL_TENSORS);
+  for (int i = 0; i < a->n; i++) gd_tensor_release(&a->t[i]);
+  return 0;
+}
+
+static tensors *push_tensors(lua_State *L, int n) {
+  tensors *a = lua_newuserdatauv(L, sizeof *a + sizeof(gd_tensor) * (size_t)n, 0);
+  a->n = 0;
+  luaL_setmetatable(L, GDL_TENSORS);
+  for (int i = 0; i < n; i++) gd_tensor_init(&a->t[i]);
+  a->n = n;
+  return a;
+}
+
+/* The stages of the layers at li into st when every layer is a built C layer
+ * and the spec's loss is built in: their count, else 0.  The layers table
+ * anchors the layers, and they their weights. */
+static int stages_of(lua_State *L, int spec, int li, gd_nn_stage *st) {
+  lua_getfield(L, spec, "loss");
+  int builtin = lua_isinteger(L, -1);
+  lua_pop(L, 1);
+  int n = (int)lua_rawlen(L, li);
+  if (!builtin || n < 1 || n > GD_NN_MAXSTAGE) return 0;
+  for (int k = 0; k < n; k++) {
+    lua_rawgeti(L, li, k + 1);
+    layer *l = luaL_testudata(L, -1, GDL_LAYER);
+    if (!l || (l->kind == LAYER_DENSE && !l->in)) { lua_pop(L, 1); return 0; }
+    st[k].act = l->act;
+    st[k].w = st[k].b = NULL;
+    if (l->kind == LAYER_DENSE) {
+      lua_getiuservalue(L, -1, 1);
+      lua_getiuservalue(L, -2, 2);
+      st[k].w = gdl_test(L, -2);
+      st[k].b = l->use_bias ? gdl_test(L, -1) : NULL;
+      lua_pop(L, 2);
+      if (!st[k].w || (l->use_bias && !st[k].b)) { lua_pop(L, 1); return 0; }
+    }
+    lua_pop(L, 1);
+  }
+  return n;
+}
+
+/* Forward + loss (+ gradients into g when non-NULL) by gd_nn_step on the
+ * tensors at xi, yi; pushes the predictions; returns the loss. */
+static double fused_step(lua_State *L, int spec, const gd_nn_stage *st, int ns, int xi, int yi,
+                         tensors *g, int want_pred, const char *fname) {
+  lua_getfield(L, spec, "loss");
+  gd_nn_loss kind = (gd_nn_loss)lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  double lv = 0;
+  gd_tensor *pred = gdl_new(L);
+  if (gd_nn_step(st, ns, kind, (int)field_num(L, spec, "from_logits", 0), gdl_check(L, xi, fname),
+                 gdl_check(L, yi, fname), &lv, g ? g->t : NULL, want_pred ? pred : NULL))
+    gdl_fail(L, fname);
+  return lv;
+}
+
 /* Evaluate loss and metrics of the whole (x, y) without a tape into the
  * table at ht under prefix ("" or "val_"), appended at epoch e. */
 static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, int ht,
                           const char *prefix, lua_Integer e, const char *fname) {
   int top = lua_gettop(L);
-  forward_all(L, layers, xi, fname);
+  gd_nn_stage st[GD_NN_MAXSTAGE];
+  int ns = gdl_check(L, xi, fname)->ndim == 2 ? stages_of(L, spec, layers, st) : 0;
+  double fused_loss = 0;
+  if (ns) fused_loss = fused_step(L, spec, st, ns, xi, yi, NULL, 1, fname);
+  else forward_all(L, layers, xi, fname);
   int pi = lua_gettop(L);
-  eval_loss(L, spec, yi, pi, fname);
+  if (ns) lua_pushnumber(L, fused_loss);
+  else eval_loss(L, spec, yi, pi, fname);
   char key[96];
   snprintf(key, sizeof key, "%sloss", prefix);
   lua_getfield(L, ht, key);
   if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
-  lua_pushnumber(L, scalar_of(L, pi + 1, fname));
+  lua_pushnumber(L, ns ? fused_loss : scalar_of(L, pi + 1, fname));
   lua_rawseti(L, -2, e);
   lua_getfield(L, spec, "metrics");      /* {{name, fn}, ...} */
   if (lua_istable(L, -1)) {
@@ -329,10 +398,69 @@ static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, in
   lua_settop(L, top);
 }
 
+/* Apply the gradients g[0..nv) (empty: unconnected) to the variables at vars
+ * with the optimizer at opt: straight to its C step when opt is a
+ * gd.Optimizer and every gradient is there, else by opt:apply_gradients. */
+static void apply_grads(lua_State *L, int opt, int vars, int nv, gd_tensor **g, const char *fname) {
+  int all = 1;
+  for (int j = 0; j < nv; j++) all &= g[j]->st != NULL;
+  if (nv == 0 || (all && gdl_optim_apply(L, opt, vars, g, fname))) return;
+  lua_getfield(L, opt, "apply_gradients");
+  lua_pushvalue(L, opt);
+  lua_createtable(L, nv, 0);
+  for (int j = 0; j < nv; j++) {
+    if (!g[j]->st) continue;
+    gd_tensor_share(gdl_new(L), g[j]);
+    lua_rawseti(L, -2, j + 1);
+  }
+  lua_pushvalue(L, vars);
+  lua_call(L, 3, 0);
+}
+
+/* The general path: forward and loss of the batch at xi, yi recorded on a
+ * tape, the gradients of src[0..nv) into g.  Pushes the tape and the
+ * predictions; returns the loss. */
+static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int nv,
+                        const gd_tensor **src, gd_tensor *g, const char *fname) {
+  nntape *tp = lua_newuserdatauv(L, sizeof *tp, 0);
+  tp->t = NULL;
+  luaL_setmetatable(L, GDL_NNTAPE);
+  tp->t = gd_tape_new(0);
+  if (!tp->t) luaL_error(L, "%s: out of memory", fname);
+  for (int i = 0; i < nv; i++)
+    if (gd_tape_watch(tp->t, (gd_tensor *)src[i])) gdl_fail(L, fname);
+  if (gd_tape_start(tp->t)) gdl_fail(L, fname);
+  forward_all(L, layers, xi, fname);                  /* predictions */
+  int pi = lua_gettop(L);
+  eval_loss(L, spec, yi, pi, fname);
+  gd_tape_stop(tp->t);
+  double lv = scalar_of(L, pi + 1, fname);
+  if (nv > 0 && gd_tape_gradient(tp->t, gdl_check(L, pi + 1, fname), nv, src, g)) gdl_fail(L, fname);
+  gd_tape_free(tp->t);
+  tp->t = NULL;
+  lua_pop(L, 1);
+  return lv;
+}
+
+/* Append v to the list ht[key] (created if missing) at index e. */
+static void append(lua_State *L, int ht, const char *key, lua_Integer e, double v) {
+  if (lua_getfield(L, ht, key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, ht, key);
+  }
+  lua_pushnumber(L, v);
+  lua_rawseti(L, -2, e);
+  lua_pop(L, 1);
+}
+
 /* _nn.fit(spec) with spec = {layers, vars, opt, loss (index or function),
  * from_logits, metrics = {{name, fn}, ...}, x, y, epochs, batch_size, shuffle,
  * verbose, vx, vy} → history {loss = {...}, val_loss = {...}, <metric> = {...}}.
- * An epoch's loss is Σ_b n_b·loss_b / N (Keras's batch-weighted mean). */
+ * An epoch's loss is Σ_b n_b·loss_b / N (Keras's batch-weighted mean).
+ * Stacks of C layers with a built-in loss take the fused path (gd_nn_step:
+ * hand-written backward passes, no tape); anything else is recorded on a tape. */
 static int l_fit(lua_State *L) {
   const char *fname = "gd.nn.Sequential:fit";
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -360,32 +488,43 @@ static int l_fit(lua_State *L) {
   int verbose = (int)field_num(L, 1, "verbose", 1);
   int tty = isatty(1);
   int nmet = 0;
-  lua_getfield(L, 1, "metrics");
+  lua_getfield(L, 1, "metrics");  /* 10 */
   if (lua_istable(L, -1)) nmet = (int)lua_rawlen(L, -1);
-  lua_pop(L, 1);
-  int64_t *perm = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)n, 0);   /* 10 */
+  int64_t *perm = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)n, 0);                     /* 11 */
   for (int64_t i = 0; i < n; i++) perm[i] = i;
   int nv = (int)lua_rawlen(L, 3);
-  const gd_tensor **src = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)(nv + 1), 0);   /* 11 */
-  gd_tensor *grads = lua_newuserdatauv(L, sizeof(gd_tensor) * (size_t)(nv + 1), 0);         /* 12 */
+  const gd_tensor **src = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)(nv + 1), 0);   /* 12 */
   for (int i = 0; i < nv; i++) {
     lua_rawgeti(L, 3, i + 1);
     src[i] = gdl_check(L, -1, fname);
-    lua_pop(L, 1);
-    gd_tensor_init(&grads[i]);
+    lua_pop(L, 1);                /* the vars table anchors it */
   }
   double *msum = lua_newuserdatauv(L, sizeof(double) * (size_t)(nmet + 1), 0);               /* 13 */
+  /* fused when every layer is a C layer and every variable one of their weights */
+  gd_nn_stage st[GD_NN_MAXSTAGE];
+  int ns = x->ndim == 2 ? stages_of(L, 1, 2, st) : 0;
+  int *map = lua_newuserdatauv(L, sizeof(int) * (size_t)(nv + 1), 0);                        /* 14 */
+  for (int j = 0; j < nv && ns; j++) {
+    map[j] = -1;
+    for (int i = 0; i < ns; i++) {
+      if (st[i].w == src[j]) map[j] = 2 * i;
+      if (st[i].b && st[i].b == src[j]) map[j] = 2 * i + 1;
+    }
+    if (map[j] < 0) ns = 0;
+  }
+  tensors *g = push_tensors(L, ns ? 2 * ns : nv);   /* 15: the step's gradients */
+  gd_tensor **gp = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)(nv + 1), 0);          /* 16 */
+  for (int j = 0; j < nv; j++) gp[j] = &g->t[ns ? map[j] : j];
   int base = lua_gettop(L);
   int64_t nb = (n + bs - 1) / bs;
-  int full = nb == 1 && !shuffle;
+  int full = nb == 1;             /* one batch: its order changes nothing, so no shuffle */
   for (lua_Integer e = 1; e <= epochs; e++) {
-    if (shuffle) {
+    if (shuffle && !full) {
       lua_rawgetp(L, LUA_REGISTRYINDEX, &core_key);
       lua_getfield(L, -1, "randperm");
       lua_pushinteger(L, (lua_Integer)n);
       lua_call(L, 1, 1);
-      gd_tensor *pt = gdl_check(L, -1, fname);
-      const double *pd = gd_data(pt);
+      const double *pd = gd_data(gdl_check(L, -1, fname));
       for (int64_t i = 0; i < n; i++) perm[i] = (int64_t)pd[i] - 1;
       lua_settop(L, base);
     }
@@ -397,54 +536,24 @@ static int l_fit(lua_State *L) {
         lua_pushvalue(L, 5);
         lua_pushvalue(L, 6);
       } else {
-        gd_tensor *xb = gdl_new(L);
-        if (gd_nn_take_rows(xb, x, perm + lo, cnt)) gdl_fail(L, fname);
-        gd_tensor *yb = gdl_new(L);
-        if (gd_nn_take_rows(yb, y, perm + lo, cnt)) gdl_fail(L, fname);
+        if (gd_nn_take_rows(gdl_new(L), x, perm + lo, cnt)) gdl_fail(L, fname);
+        if (gd_nn_take_rows(gdl_new(L), y, perm + lo, cnt)) gdl_fail(L, fname);
       }
       int xbi = base + 1, ybi = base + 2;
-      nntape *tp = lua_newuserdatauv(L, sizeof *tp, 0);   /* base + 3 */
-      tp->t = NULL;
-      luaL_setmetatable(L, GDL_NNTAPE);
-      tp->t = gd_tape_new(0);
-      if (!tp->t) luaL_error(L, "%s: out of memory", fname);
-      for (int i = 0; i < nv; i++)
-        if (gd_tape_watch(tp->t, (gd_tensor *)src[i])) gdl_fail(L, fname);
-      if (gd_tape_start(tp->t)) gdl_fail(L, fname);
-      forward_all(L, 2, xbi, fname);                    /* base + 4: predictions */
-      eval_loss(L, 1, ybi, base + 4, fname);            /* base + 5: loss */
-      gd_tape_stop(tp->t);
-      gd_tensor *loss = gdl_check(L, base + 5, fname);
-      double lv = scalar_of(L, base + 5, fname);
-      if (nv > 0) {
-        if (gd_tape_gradient(tp->t, loss, nv, src, grads)) gdl_fail(L, fname);
-        lua_createtable(L, nv, 0);                      /* base + 6: gradients */
-        for (int i = 0; i < nv; i++) {
-          if (grads[i].st) {
-            gd_tensor *g = gdl_new(L);
-            *g = grads[i];
-            gd_tensor_init(&grads[i]);
-            lua_rawseti(L, -2, i + 1);
-          }
-        }
-        gd_tape_free(tp->t);
-        tp->t = NULL;
-        lua_getfield(L, 4, "apply_gradients");
-        lua_pushvalue(L, 4);
-        lua_pushvalue(L, base + 6);
-        lua_pushvalue(L, 3);
-        lua_call(L, 3, 0);
-      }
+      double lv = ns ? fused_step(L, 1, st, ns, xbi, ybi, g, nmet > 0, fname)
+                     : tape_step(L, 1, 2, xbi, ybi, nv, src, g->t, fname);
+      int predi = lua_gettop(L);
+      apply_grads(L, 4, 3, nv, gp, fname);
+      for (int i = 0; i < g->n; i++) gd_tensor_release(&g->t[i]);
+      gdl_gcstep(L);
       lsum += lv * (double)cnt;
       if (nmet) {
-        lua_getfield(L, 1, "metrics");
-        int mt = lua_gettop(L);
         gd_ad_pause();
         for (int k = 0; k < nmet; k++) {
-          lua_rawgeti(L, mt, k + 1);
+          lua_rawgeti(L, 10, k + 1);
           lua_rawgeti(L, -1, 2);
           lua_pushvalue(L, ybi);
-          lua_pushvalue(L, base + 4);
+          lua_pushvalue(L, predi);
           if (lua_pcall(L, 2, 1, 0) != LUA_OK) { gd_ad_resume(); lua_error(L); }
           msum[k] += scalar_of(L, -1, fname) * (double)cnt;
           lua_pop(L, 2);
@@ -460,30 +569,20 @@ static int l_fit(lua_State *L) {
       }
       lua_settop(L, base);
     }
-    lua_getfield(L, 9, "loss");
-    if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, 9, "loss"); }
-    lua_pushnumber(L, lsum / (double)n);
-    lua_rawseti(L, -2, e);
-    lua_pop(L, 1);
-    if (nmet) {
-      lua_getfield(L, 1, "metrics");
-      for (int k = 0; k < nmet; k++) {
-        lua_rawgeti(L, -1, k + 1);
-        lua_rawgeti(L, -1, 1);
-        const char *mn = lua_tostring(L, -1);
-        if (lua_getfield(L, 9, mn) == LUA_TNIL) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, 9, mn); }
-        lua_pushnumber(L, msum[k] / (double)n);
-        lua_rawseti(L, -2, e);
-        lua_pop(L, 3);
-      }
-      lua_pop(L, 1);
+    append(L, 9, "loss", e, lsum / (double)n);
+    for (int k = 0; k < nmet; k++) {
+      lua_rawgeti(L, 10, k + 1);
+      lua_rawgeti(L, -1, 1);
+      append(L, 9, lua_tostring(L, -1), e, msum[k] / (double)n);
+      lua_pop(L, 2);
     }
     if (!lua_isnil(L, 7)) evaluate_into(L, 1, 2, 7, 8, 9, "val_", e, fname);
-    if (verbose == 2 || (verbose == 1 && !tty) || (verbose == 1 && tty)) {
-      if (verbose == 1 && tty) putchar('\r');
-      else printf("Epoch %lld/%lld", (long long)e, (long long)epochs);
-      if (verbose == 1 && tty) printf("Epoch %lld/%lld [==============================] %lld/%lld",
-                                      (long long)e, (long long)epochs, (long long)nb, (long long)nb);
+    if (verbose == 2 || verbose == 1) {
+      if (verbose == 1 && tty)
+        printf("\rEpoch %lld/%lld [==============================] %lld/%lld", (long long)e,
+               (long long)epochs, (long long)nb, (long long)nb);
+      else
+        printf("Epoch %lld/%lld", (long long)e, (long long)epochs);
       lua_pushnil(L);
       while (lua_next(L, 9)) {
         lua_rawgeti(L, -1, e);
@@ -676,6 +775,10 @@ void gdl_open_nn(lua_State *L) {
   lua_pop(L, 1);
   luaL_newmetatable(L, GDL_NNTAPE);
   lua_pushcfunction(L, nntape_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, GDL_TENSORS);
+  lua_pushcfunction(L, tensors_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
   lua_newtable(L);

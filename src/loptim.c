@@ -326,6 +326,27 @@ static int apply_gradients(lua_State *L) {
   return 1;
 }
 
+int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, const char *fname) {
+  opt = lua_absindex(L, opt);
+  vars = lua_absindex(L, vars);
+  loptim *o = luaL_testudata(L, opt, GDL_OPTIMIZER);
+  if (!o) return 0;
+  int n = (int)lua_rawlen(L, vars);
+  double lr = current_lr(L, opt, o, fname);
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, vars, i + 1);
+    gd_tensor *w = luaL_testudata(L, -1, GDL_VARIABLE);
+    if (!w || !w->st) luaL_error(L, "%s: weight %d is not an open gd.Variable", fname, i + 1);
+    lstate *ls = get_state(L, opt, lua_gettop(L));
+    if (ls->s.n != w->numel || ls->s.nbuf != gd_optim_nbuf(&o->hp))
+      if (gd_optim_state_alloc(&ls->s, &o->hp, w->numel)) gdl_fail(L, fname);
+    if (gd_optim_step(&o->hp, &ls->s, w, grads[i], lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
+    lua_pop(L, 2);
+  }
+  o->iterations++;
+  return 1;
+}
+
 /* opt:reset(): forget every variable's state and set iterations to 0. */
 static int optim_reset(lua_State *L) {
   loptim *o = checkopt(L, 1, "gd.Optimizer:reset");

@@ -27,19 +27,13 @@ void gd_vexp(double *y, const double *x, int64_t n) {
     double kd = xc * inv_ln2 + shift;
     kd -= shift;                            /* k = round(x / ln2), exact */
     double r = (xc - kd * ln2hi) - kd * ln2lo;
-    double r2 = r * r;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
+    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    /* p = 1/2! + r/3! + … + r¹¹/13! by Estrin's scheme: short dependency chains */
+    double q0 = 0.5 + r * (1.0 / 6.0), q1 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    double q2 = 1.0 / 720.0 + r * (1.0 / 5040.0), q3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    double q4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    double q5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    double p = (q0 + r2 * q1) + r4 * (q2 + r2 * q3) + r8 * (q4 + r2 * q5);
     double e = 1.0 + (r + r2 * p);
     /* 2^k = 2^k1 · 2^k2; the bits of k1 + shift are 0x4338000000000000 + k1 */
     double k1 = floor(kd * 0.5), k2 = kd - k1;
@@ -89,5 +83,50 @@ void gd_vlog(double *y, const double *x, int64_t n) {
     res = v < 0 ? NAN : res;
     res = v == INFINITY ? v : res;
     y[i] = v != v ? v : res;
+  }
+}
+
+/* y = y + (x − (w − 1))/w where w = 1 + x: log1p's correction term. */
+GD_CLONES
+static void log1p_fix(double *y, const double *x, const double *w, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    double r = y[i] + (x[i] - (w[i] - 1.0)) / w[i];
+    r = w[i] == 1.0 ? x[i] : r;           /* |x| below half an ulp of 1 (and ±0): x itself */
+    y[i] = (x[i] == INFINITY || w[i] <= 0.0 || w[i] != w[i]) ? y[i] : r;   /* inf, −inf, NaN as log gave them */
+  }
+}
+
+/* y = x ≥ 0 ? 1/(1 + e) : e/(1 + e). */
+GD_CLONES
+static void sigmoid_fix(double *y, const double *x, const double *e, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    double d = 1.0 + e[i];
+    y[i] = (x[i] >= 0 ? 1.0 : e[i]) / d;
+    y[i] = x[i] != x[i] ? x[i] : y[i];
+  }
+}
+
+/* log1p(x) = log(w) + (x − (w − 1))/w with w = 1 + x rounded: the second
+ * term restores what the rounding of w lost (x < −1 gives NaN, −1 gives −inf). */
+void gd_vlog1p(double *y, const double *x, int64_t n) {
+  for (int64_t i0 = 0; i0 < n; i0 += 256) {
+    double w[256], xs[256];               /* xs: x's chunk, which y may overwrite */
+    int64_t m = n - i0 < 256 ? n - i0 : 256;
+    memcpy(xs, x + i0, sizeof(double) * (size_t)m);
+    for (int64_t i = 0; i < m; i++) w[i] = 1.0 + xs[i];
+    gd_vlog(y + i0, w, m);
+    log1p_fix(y + i0, xs, w, m);
+  }
+}
+
+/* sigmoid(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) below, e = exp(−|x|)
+ * (no overflow, full relative accuracy for large negative x). */
+void gd_vsigmoid(double *y, const double *x, int64_t n) {
+  for (int64_t i0 = 0; i0 < n; i0 += 256) {
+    double e[256];
+    int64_t m = n - i0 < 256 ? n - i0 : 256;
+    for (int64_t i = 0; i < m; i++) e[i] = -fabs(x[i0 + i]);
+    gd_vexp(e, e, m);
+    sigmoid_fix(y + i0, x + i0, e, m);
   }
 }

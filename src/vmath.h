@@ -12,7 +12,7 @@
 /* Marks a loop kernel to be compiled twice, for AVX2+FMA machines and for
  * the baseline, picked at load time (GCC on x86-64; not under ASan). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define GD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define GD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define GD_CLONES
 #endif
@@ -21,5 +21,9 @@
 void gd_vexp(double *y, const double *x, int64_t n);
 /* y[i] = log(x[i]) for i < n (y may equal x). */
 void gd_vlog(double *y, const double *x, int64_t n);
+/* y[i] = log1p(x[i]) for i < n (y may equal x). */
+void gd_vlog1p(double *y, const double *x, int64_t n);
+/* y[i] = 1/(1 + exp(−x[i])) for i < n, without overflow (y may equal x). */
+void gd_vsigmoid(double *y, const double *x, int64_t n);
 
 #endif

@@ -130,6 +130,57 @@ describe("gd.nn.Sequential", function()
     close(h.loss[1], total / 10, 1e-12)
     close(net.weights[1], W, 1e-12)
   end)
+  it("the fused training step (hand-written backward) matches the tape's", function()
+    -- a loss given as a function takes the tape path; a built-in loss name the fused one
+    local cases = {
+      { { "relu", 5 }, { "softmax", 3 }, loss = "categorical_crossentropy", onehot = true },
+      { { "tanh", 4 }, { "sigmoid", 1 }, loss = "binary_crossentropy" },
+      { { "softplus", 4 }, { "linear", 2 }, loss = "mse" },
+      { { "linear", 3 }, { "act", "softmax" }, loss = "categorical_crossentropy", onehot = true },
+      { { "sigmoid", 3 }, { "linear", 2 }, { "act", "relu" }, loss = "mse" },
+    }
+    for ci, c in ipairs(cases) do
+      local function build()
+        gd.seed(40 + ci)
+        local layers, fin = {}, 3
+        for _, l in ipairs(c) do
+          if l[1] == "act" then
+            layers[#layers + 1] = gd.nn.Activation(l[2])
+          else
+            layers[#layers + 1] = gd.nn.Dense(l[2], { activation = l[1], input_dim = fin,
+                                                      bias_initializer = "normal" })
+            fin = l[2]
+          end
+        end
+        return gd.nn.Sequential(layers)
+      end
+      gd.seed(90 + ci)
+      local x = gd.randn(12, 3)
+      local width = (c[#c][1] == "act") and c[#c - 1][2] or c[#c][2]
+      local y = gd.uniform(0.05, 0.95, { 12, width })
+      if c.onehot then y = y / y:sum(2):reshape(12, 1) end   -- rows of probabilities
+      local fused, taped = build(), build()
+      fused:compile{ optimizer = SGD(0.3), loss = c.loss }
+      taped:compile{ optimizer = SGD(0.3), loss = function(t, p) return gd.losses[c.loss](t, p) end }
+      local hf = fused:fit(x, y, { epochs = 3, batch_size = 5, shuffle = false, verbose = 0 })
+      local ht = taped:fit(x, y, { epochs = 3, batch_size = 5, shuffle = false, verbose = 0 })
+      close(hf.loss, ht.loss, 1e-12)
+      for i, w in ipairs(fused.weights) do close(w, taped.weights[i], 1e-12) end
+    end
+  end)
+  it("sigmoid + binary cross-entropy trains from the logits, as Keras's fit", function()
+    -- a saturated output (p = 1 − 1e-16 for a 0 label): the clipped loss has no gradient there,
+    -- the logits form has σ(z) − y; one SGD step of lr 1 moves w by −x·(σ(z) − y)/n
+    local x, y = gd.tensor{ { 40 } }, gd.tensor{ { 0 } }
+    local net = gd.nn.Sequential{ gd.nn.Dense(1, { activation = "sigmoid", input_dim = 1,
+                                                   kernel_initializer = "ones" }) }
+    net:compile{ optimizer = SGD(1), loss = "binary_crossentropy" }
+    local h = net:fit(x, y, { epochs = 1, batch_size = 1, verbose = 0 })
+    close(h.loss[1], 40 + math.log(1 + math.exp(-40)), 1e-12)    -- softplus(40), unclipped
+    local s = 1 / (1 + math.exp(-40))
+    close(net.weights[1], { { 1 - 40 * s } }, 1e-12)
+    close(net.weights[2], { -s }, 1e-12)
+  end)
   it("shuffling is reproducible under gd.seed", function()
     local function run()
       gd.seed(7)

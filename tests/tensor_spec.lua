@@ -201,6 +201,40 @@ describe("math", function()
     assert.same({1 / 0, 0, 1 / 0, 0, 1}, {s[2], s[3], s[4], s[5], s[6]})
   end)
 
+  it("log1p and sigmoid are within 2 ulp of independent formulas", function()
+    local function ulps(a, b)
+      if a == b then return 0 end
+      local _, e = math.frexp(b)
+      return math.abs(a - b) / 2.0 ^ (e - 53)
+    end
+    -- log1p: its series below 1e-3 (|error| < 1e-17 relative), log(1 + x) above 0.5 in size
+    local xs = {}
+    for i = 1, 2000 do xs[#xs + 1] = (i % 2 == 0 and 1 or -1) * 1e-3 * (i / 2000) ^ 3 end
+    for i = 1, 2000 do xs[#xs + 1] = 0.5 + i * 0.37 end
+    local y = gd.log1p(gd.tensor(xs))
+    for i, v in ipairs(xs) do
+      local ref
+      if math.abs(v) <= 1e-3 then
+        ref = 0
+        for k = 7, 1, -1 do ref = ref + (k % 2 == 1 and 1 or -1) * v ^ k / k end
+      elseif v >= 0.5 then
+        ref = math.log(1 + v)                      -- 1 + v rounds by < 1/3 ulp of the result
+      end
+      if ref then assert(ulps(y[i], ref) <= 2, string.format("log1p(%.17g): %.17g vs %.17g", v, y[i], ref)) end
+    end
+    local s = gd.log1p(gd.tensor{ -1, -2, 1 / 0, 0, -0.0 }):totable()
+    assert.same(-1 / 0, s[1]); assert.is_true(s[2] ~= s[2]); assert.same(1 / 0, s[3])
+    assert.equal(0, s[4]); assert.equal(-1 / 0, 1 / s[5])    -- keeps the sign of zero
+    -- sigmoid against 1/(1 + exp(−x)) and exp(x)/(1 + exp(x))
+    local zs = gd.linspace(-700, 700, 14001)
+    local sg = gd.sigmoid(zs)
+    for i = 1, 14001, 3 do
+      local v = zs[i]
+      local ref = v >= 0 and 1 / (1 + math.exp(-v)) or math.exp(v) / (1 + math.exp(v))
+      assert(ulps(sg[i], ref) <= 2, string.format("sigmoid(%.17g): %.17g vs %.17g", v, sg[i], ref))
+    end
+  end)
+
   it("log is within one ulp of libm from subnormals to the largest double", function()
     -- exponentially spaced points over the whole range, plus a dense sweep around 1
     local pts = {}

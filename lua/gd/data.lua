@@ -60,10 +60,14 @@ function M.read_csv(path, o)
   return C.read_csv(path, header)
 end
 
---- gd.data.write_csv(path, x, {header = {names}}): write a 1-d or 2-d tensor, %.17g, NaN as an empty field
+--- gd.data.write_csv(path, x, {header = {names}}): write a 1-d or 2-d tensor, %.17g, NaN as an empty field (a plain list of names is the header too)
 function M.write_csv(path, x, o)
   if type(x) ~= "userdata" then x = gd.tensor(x) end
-  return C.write_csv(path, x, o and o.header)
+  if o ~= nil and type(o) ~= "table" then
+    error("gd.data.write_csv: argument 3: options table expected, got " .. type(o), 2)
+  end
+  local header = o and (o.header or (type(o[1]) == "string" and o or nil))
+  return C.write_csv(path, x, header)
 end
 
 for k, f in pairs(M) do gd.doc(f, "gd.data." .. k) end

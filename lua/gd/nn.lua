@@ -23,12 +23,10 @@ local inits = {
   he_normal = function(shape, fi)   -- Keras: truncated at 2σ, σ = sqrt(2/fan_in)/0.8796
     local sd = math.sqrt(2 / fi) / 0.87962566103423978
     local t = gd.randn(shape)
-    local n = t:numel()
-    local flat = t:reshape(n)
-    for i = 1, n do
-      local v = flat[i]
-      while math.abs(v) > 2 do v = gd.randn(1)[1] end
-      flat[i] = v
+    local out = gd.abs(t):gt(2)
+    while out:max():item() > 0 do   -- redraw the values beyond 2 (about 5% each round)
+      t = gd.where(out, gd.randn(shape), t)
+      out = gd.abs(t):gt(2)
     end
     return t * sd
   end,
@@ -182,26 +180,26 @@ function Seq:compile(o)
   return self
 end
 
+-- A tensor from a tensor or a (nested) table; 1-d targets become a column, as
+-- Keras reads y of shape (n) for an output of shape (n, 1).
 local function as_tensor(v)
-  if type(v) == "table" and not gd.is_tensor then return gd.tensor(v) end
-  if type(v) == "table" and not pcall(function() return v.ndim end) then return gd.tensor(v) end
-  return v
-end
-
-local function tensor(v)
   if type(v) == "userdata" then return v end
   return gd.tensor(v)
 end
-as_tensor = tensor
+local function as_targets(v)
+  v = as_tensor(v)
+  if v.ndim == 1 then return v:reshape(v:numel(), 1) end
+  return v
+end
 
 --- net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data}) → {loss = {...}, val_loss = {...}}
 function Seq:fit(x, y, o)
   o = o or {}
   if not self.optimizer then error("gd.nn.Sequential:fit: call compile first", 2) end
-  x, y = as_tensor(x), as_tensor(y)
+  x, y = as_tensor(x), as_targets(y)
   local vx, vy
   if o.validation_data then
-    vx, vy = as_tensor(o.validation_data[1]), as_tensor(o.validation_data[2])
+    vx, vy = as_tensor(o.validation_data[1]), as_targets(o.validation_data[2])
   elseif o.validation_split and o.validation_split > 0 then
     local n = #x
     local nt = math.floor(n * (1 - o.validation_split))   -- Keras: the last rows, not shuffled
@@ -234,7 +232,7 @@ end
 function Seq:evaluate(x, y)
   if not self.loss then error("gd.nn.Sequential:evaluate: call compile first", 2) end
   local r = gd.no_grad(C.evaluate, { layers = self._layers, loss = self.loss, from_logits = self.from_logits,
-                                     metrics = self.metrics, x = as_tensor(x), y = as_tensor(y) })
+                                     metrics = self.metrics, x = as_tensor(x), y = as_targets(y) })
   local out = {}
   for k, v in pairs(r) do out[k] = v[1] end
   return out.loss, out
