@@ -9,6 +9,7 @@
 #include "ad.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "adops.h"
@@ -193,9 +194,13 @@ void gd_ad_pause(void) { paused++; }
 void gd_ad_resume(void) { if (paused > 0) paused--; }
 int gd_ad_active(void) { return paused ? 0 : nactive; }
 
+static gd_tape *spare_tapes[8];           /* freed tapes, for the next gd_tape_new */
+static int nspare_tapes;
+
 gd_tape *gd_tape_new(int persistent) {
-  gd_tape *t = calloc(1, sizeof *t);
+  gd_tape *t = nspare_tapes ? spare_tapes[--nspare_tapes] : malloc(sizeof *t);
   if (!t) return NULL;
+  memset(t, 0, sizeof *t);
   t->persistent = persistent;
   idset_init(&t->known);
   t->chunks = t->ichunks;
@@ -227,7 +232,8 @@ void gd_tape_free(gd_tape *t) {
   gd_tape_stop(t);
   tape_clear(t);
   idset_free(&t->known);
-  free(t);
+  if (nspare_tapes < 8) spare_tapes[nspare_tapes++] = t;
+  else free(t);
 }
 
 int gd_tape_start(gd_tape *t) {

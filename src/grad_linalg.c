@@ -8,6 +8,8 @@
  */
 #include "grad.h"
 
+#include "blas.h"
+
 #include <float.h>
 #include <string.h>
 
@@ -68,9 +70,27 @@ static int as_scale(gd_tensor *out, const gd_tensor *x) {
 /* out = a @ b as np.matmul.  A 1-D a is a row (1, k), a 1-D b a column
  * (k, 1); then dA = G·Bᵀ, dB = Aᵀ·G, summed over broadcast batch dims and
  * reshaped back. */
+/* dA = G·Bᵀ, dB = Aᵀ·G for 2-d A, B, G by gd_mm on transposed strides: the
+ * same products as the recorded path, for when no tape records them. */
+static int mm_grads_2d(const gd_tensor *g, const gd_tensor *a, const gd_tensor *b, const int *need,
+                       gd_tensor *gin) {
+  int64_t m = a->shape[0], k = a->shape[1], nn = b->shape[1];
+  int rc = GD_OK;
+  if (need[0] && !(rc = gd_tensor_alloc(&gin[0], 2, a->shape)))
+    rc = gd_mm(m, k, nn, gd_data(g), g->stride[0], g->stride[1], gd_data(b), b->stride[1],
+               b->stride[0], gd_data(&gin[0]), k);
+  if (!rc && need[1] && !(rc = gd_tensor_alloc(&gin[1], 2, b->shape)))
+    rc = gd_mm(k, nn, m, gd_data(a), a->stride[1], a->stride[0], gd_data(g), g->stride[0],
+               g->stride[1], gd_data(&gin[1]), nn);
+  return rc;
+}
+
 static int bw_matmul(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
   const gd_tensor *a = &n->in[0], *b = &n->in[1];
   int na = a->ndim, nb = b->ndim;
+  const gd_tensor *in3[3] = {g, a, b};
+  if (na == 2 && nb == 2 && g->ndim == 2 && !gd_ad_tracking(3, in3))
+    return mm_grads_2d(g, a, b, need, gin);
   int64_t k = a->shape[na - 1];
   int64_t m = na >= 2 ? a->shape[na - 2] : 1, nn = nb >= 2 ? b->shape[nb - 1] : 1;
   gd_tensor t[NT];

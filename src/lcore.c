@@ -48,6 +48,23 @@ gd_tensor *gdl_new_pooled(lua_State *L, int nd, const int64_t *shape, const char
   return t;
 }
 
+gd_tensor *gdl_push_result(lua_State *L, gd_tensor *t, const char *fname) {
+  if (t->numel <= GDL_SMALL_MAX && gd_is_contig(t)) {   /* a small copy: no finalizer */
+    gd_tensor tmp = *t;
+    gd_tensor_init(t);
+    gd_tensor *r = gdl_new_shaped(L, tmp.ndim, tmp.shape, fname);   /* (only a memory error raises) */
+    memcpy(gd_data(r), gd_data(&tmp), sizeof(double) * tmp.numel);
+    r->id = tmp.id;
+    r->flags = tmp.flags;
+    gd_tensor_release(&tmp);
+    return r;
+  }
+  gd_tensor *r = gdl_new(L);
+  *r = *t;
+  gd_tensor_init(t);
+  return r;
+}
+
 gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname) {
   size_t n;
   if (gd_shape_check(nd, shape, &n)) gdl_fail(L, fname);
@@ -165,6 +182,23 @@ gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname) {
 
 int gdl_fail(lua_State *L, const char *fname) {
   return luaL_error(L, "%s: %s", fname, gd_errmsg());
+}
+
+void *gdl_testudata(lua_State *L, int i, const char *tname, const void **mt) {
+  void *p = lua_touserdata(L, i);
+  if (!p || !lua_getmetatable(L, i)) return NULL;
+  const void *m = lua_topointer(L, -1);
+  lua_pop(L, 1);
+  if (m == *mt) return p;
+  p = luaL_testudata(L, i, tname);       /* the full test, by the registry's name */
+  if (p) *mt = m;
+  return p;
+}
+
+void *gdl_checkudata(lua_State *L, int i, const char *tname, const void **mt) {
+  void *p = gdl_testudata(L, i, tname, mt);
+  if (!p) luaL_typeerror(L, i, tname);
+  return p;
 }
 
 /* Lua's collector runs one cycle per heap-size worth of debt, and its heap

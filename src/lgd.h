@@ -53,6 +53,17 @@ typedef struct gdl_scalar { gd_tensor t; gd_storage st; double v; } gdl_scalar;
 gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname);
 /* Raise "fname: <core error message>". */
 int gdl_fail(lua_State *L, const char *fname);
+/* Push t (computed in C; taken over, t left empty) as a new tensor: results
+ * of up to GDL_SMALL_MAX elements are copied into a small userdata, which
+ * needs no finalizer.  Keeps t's id and flags. */
+gd_tensor *gdl_push_result(lua_State *L, gd_tensor *t, const char *fname);
+/* x:t() / x.T: pushes the tensor at 1 with its dims reversed (a view). */
+int gdl_t(lua_State *L);
+/* luaL_testudata with a fast first test: *mt caches the address of tname's
+ * metatable (a static per type; a miss falls back to the full test). */
+void *gdl_testudata(lua_State *L, int i, const char *tname, const void **mt);
+/* The same, raising a type error when the value at i is not a tname. */
+void *gdl_checkudata(lua_State *L, int i, const char *tname, const void **mt);
 /* Pace Lua's collector by the storage bytes allocated since the last call. */
 void gdl_gcstep(lua_State *L);
 /* A dim argument (1-based, negative from the end) → 0-based in [0, ndim). */

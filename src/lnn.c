@@ -21,6 +21,9 @@
 #define GDL_NNTAPE "gd.nn.tape"
 #define GDL_TENSORS "gd.nn.tensors"
 
+/* metatable addresses for gdl_testudata's fast test */
+static const void *layer_mt, *nntape_mt, *tensors_mt;
+
 static const char core_key = 'C';   /* registry: gd.core's function table */
 
 enum { LAYER_DENSE, LAYER_ACTIVATION };
@@ -35,7 +38,7 @@ typedef struct layer {
 } layer;
 
 static layer *checklayer(lua_State *L, int i, const char *fname) {
-  layer *l = luaL_testudata(L, i, GDL_LAYER);
+  layer *l = gdl_testudata(L, i, GDL_LAYER, &layer_mt);
   if (!l) luaL_error(L, "%s: argument %d: gd.nn layer expected, got %s", fname, i, gdl_typename(L, i));
   return l;
 }
@@ -153,7 +156,7 @@ static void forward_all(lua_State *L, int li, int xi, const char *fname) {
   lua_pushvalue(L, xi);
   for (lua_Integer k = 1; k <= n; k++) {
     lua_rawgeti(L, li, k);
-    if (luaL_testudata(L, -1, GDL_LAYER)) {
+    if (gdl_testudata(L, -1, GDL_LAYER, &layer_mt)) {
       forward(L, lua_gettop(L), lua_gettop(L) - 1, fname);
       lua_replace(L, -3);
       lua_pop(L, 1);
@@ -251,7 +254,7 @@ static int l_loss(lua_State *L) {
 typedef struct nntape { gd_tape *t; } nntape;
 
 static int nntape_gc(lua_State *L) {
-  nntape *t = luaL_checkudata(L, 1, GDL_NNTAPE);
+  nntape *t = gdl_checkudata(L, 1, GDL_NNTAPE, &nntape_mt);
   if (t->t) gd_tape_free(t->t);
   t->t = NULL;
   return 0;
@@ -299,7 +302,7 @@ static double scalar_of(lua_State *L, int i, const char *fname) {
 typedef struct tensors { int n; gd_tensor t[]; } tensors;
 
 static int tensors_gc(lua_State *L) {
-  tensors *a = luaL_checkudata(L, 1, GDL_TENSORS);
+  tensors *a = gdl_checkudata(L, 1, GDL_TENSORS, &tensors_mt);
   for (int i = 0; i < a->n; i++) gd_tensor_release(&a->t[i]);
   return 0;
 }
@@ -324,7 +327,7 @@ static int stages_of(lua_State *L, int spec, int li, gd_nn_stage *st) {
   if (!builtin || n < 1 || n > GD_NN_MAXSTAGE) return 0;
   for (int k = 0; k < n; k++) {
     lua_rawgeti(L, li, k + 1);
-    layer *l = luaL_testudata(L, -1, GDL_LAYER);
+    layer *l = gdl_testudata(L, -1, GDL_LAYER, &layer_mt);
     if (!l || (l->kind == LAYER_DENSE && !l->in)) { lua_pop(L, 1); return 0; }
     st[k].act = l->act;
     st[k].w = st[k].b = NULL;

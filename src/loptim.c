@@ -19,6 +19,9 @@
 #define GDL_OPTSTATE "gd.OptimizerState"
 #define GDL_VARIABLE "gd.Variable"
 
+/* metatable addresses for gdl_testudata's fast test */
+static const void *variable_mt, *optimizer_mt, *optstate_mt;
+
 typedef struct loptim {
   gd_optim_hp hp;
   lua_Integer iterations;      /* apply_gradients calls so far */
@@ -81,7 +84,7 @@ static void push_field_names(lua_State *L, gd_optim_kind kind) {
 /* ---- helpers ------------------------------------------------------------ */
 
 static loptim *checkopt(lua_State *L, int i, const char *fname) {
-  loptim *o = luaL_testudata(L, i, GDL_OPTIMIZER);
+  loptim *o = gdl_testudata(L, i, GDL_OPTIMIZER, &optimizer_mt);
   if (!o) luaL_error(L, "%s: argument %d: gd.Optimizer expected, got %s", fname, i, gdl_typename(L, i));
   return o;
 }
@@ -243,7 +246,7 @@ static int apply_gradients(lua_State *L) {
       luaL_error(L, "%s: argument 1: list of {gradient, variable} pairs expected, got %s", fname,
                  gdl_typename(L, 2));
     n = (lua_Integer)lua_rawlen(L, 2);
-  } else if (luaL_testudata(L, 3, GDL_VARIABLE)) {
+  } else if (gdl_testudata(L, 3, GDL_VARIABLE, &variable_mt)) {
     n = 1;
     single = 1;
   } else {
@@ -275,7 +278,7 @@ static int apply_gradients(lua_State *L) {
       lua_rawgeti(L, 3, i);
     }
     int g = lua_gettop(L) - 1, v = g + 1;
-    gd_tensor *w = luaL_testudata(L, v, GDL_VARIABLE);
+    gd_tensor *w = gdl_testudata(L, v, GDL_VARIABLE, &variable_mt);
     if (!w) luaL_error(L, "%s: variable %d: gd.Variable expected, got %s", fname, (int)i, gdl_typename(L, v));
     if (!w->st) luaL_error(L, "%s: variable %d is closed", fname, (int)i);
     if (!lua_isnil(L, g)) {
@@ -329,13 +332,13 @@ static int apply_gradients(lua_State *L) {
 int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, const char *fname) {
   opt = lua_absindex(L, opt);
   vars = lua_absindex(L, vars);
-  loptim *o = luaL_testudata(L, opt, GDL_OPTIMIZER);
+  loptim *o = gdl_testudata(L, opt, GDL_OPTIMIZER, &optimizer_mt);
   if (!o) return 0;
   int n = (int)lua_rawlen(L, vars);
   double lr = current_lr(L, opt, o, fname);
   for (int i = 0; i < n; i++) {
     lua_rawgeti(L, vars, i + 1);
-    gd_tensor *w = luaL_testudata(L, -1, GDL_VARIABLE);
+    gd_tensor *w = gdl_testudata(L, -1, GDL_VARIABLE, &variable_mt);
     if (!w || !w->st) luaL_error(L, "%s: weight %d is not an open gd.Variable", fname, i + 1);
     lstate *ls = get_state(L, opt, lua_gettop(L));
     if (ls->s.n != w->numel || ls->s.nbuf != gd_optim_nbuf(&o->hp))
@@ -380,7 +383,7 @@ static int slot_names(const gd_optim_hp *hp, const char **names) {
 static int optim_slots(lua_State *L) {
   const char *fname = "gd.Optimizer:slots";
   loptim *o = checkopt(L, 1, fname);
-  gd_tensor *w = luaL_testudata(L, 2, GDL_VARIABLE);
+  gd_tensor *w = gdl_testudata(L, 2, GDL_VARIABLE, &variable_mt);
   if (!w) luaL_error(L, "%s: argument 1: gd.Variable expected, got %s", fname, gdl_typename(L, 2));
   lua_newtable(L);
   lua_getiuservalue(L, 1, 1);
@@ -465,7 +468,7 @@ static int optim_tostring(lua_State *L) {
 }
 
 static int state_gc(lua_State *L) {
-  lstate *ls = luaL_checkudata(L, 1, GDL_OPTSTATE);
+  lstate *ls = gdl_checkudata(L, 1, GDL_OPTSTATE, &optstate_mt);
   gd_optim_state_free(&ls->s);
   return 0;
 }

@@ -53,7 +53,7 @@ static int l_flatten(lua_State *L) {
   return 1;
 }
 
-static int l_t(lua_State *L) {
+int gdl_t(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.T");
   int perm[GD_MAXDIM];
   for (int i = 0; i < x->ndim; i++) perm[i] = x->ndim - 1 - i;
@@ -64,7 +64,7 @@ static int l_t(lua_State *L) {
 
 static int l_transpose(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.transpose");
-  if (lua_isnoneornil(L, 2) && x->ndim <= 2) return l_t(L);
+  if (lua_isnoneornil(L, 2) && x->ndim <= 2) return gdl_t(L);
   int a = gdl_checkdim(L, 2, x->ndim, "gd.transpose");
   int b = gdl_checkdim(L, 3, x->ndim, "gd.transpose");
   int perm[GD_MAXDIM];
@@ -392,7 +392,7 @@ static int l_contiguous(lua_State *L) {
 static const gdl_reg methods[] = {
   {"reshape", l_reshape, "x:reshape(...): same data in a new shape (one -1 inferred); a view when contiguous"},
   {"flatten", l_flatten, "x:flatten(): 1-D reshape"},
-  {"t", l_t, "x:t() or x.T: dims reversed (a view)"},
+  {"t", gdl_t, "x:t() or x.T: dims reversed (a view)"},
   {"transpose", l_transpose, "x:transpose(d1, d2): view with two dims swapped"},
   {"permute", l_permute, "x:permute(d1, d2, ...): view with dims reordered"},
   {"squeeze", l_squeeze, "x:squeeze([dim]): view without size-1 dims"},

@@ -16,6 +16,10 @@
 #define GDL_TAPE "gd.GradientTape"
 #define GDL_NOGRAD "gd.no_grad"
 
+/* metatable addresses for gdl_testudata's fast test */
+static const void *variable_mt, *tape_mt, *nograd_mt;
+static const char tape_key = 'T', nograd_key = 'N';   /* registry: the metatables, by address */
+
 static const char var_key = 'V';
 
 /* ---- Variable ----------------------------------------------------------- */
@@ -49,7 +53,7 @@ static int var_new(lua_State *L) {
 }
 
 static gd_tensor *checkvar(lua_State *L, int i, const char *fname) {
-  gd_tensor *t = luaL_testudata(L, i, GDL_VARIABLE);
+  gd_tensor *t = gdl_testudata(L, i, GDL_VARIABLE, &variable_mt);
   if (!t) luaL_error(L, "%s: argument %d: gd.Variable expected, got %s", fname, i, gdl_typename(L, i));
   if (!t->st) luaL_error(L, "%s: the variable is closed", fname);
   return t;
@@ -142,21 +146,21 @@ static void var_metatable(lua_State *L) {
 typedef struct ltape { gd_tape *t; } ltape;
 
 static ltape *checktape(lua_State *L, int i, const char *fname) {
-  ltape *lt = luaL_testudata(L, i, GDL_TAPE);
+  ltape *lt = gdl_testudata(L, i, GDL_TAPE, &tape_mt);
   if (!lt) luaL_error(L, "%s: argument %d: gd.GradientTape expected, got %s", fname, i, gdl_typename(L, i));
   if (!lt->t) luaL_error(L, "%s: the tape is freed", fname);
   return lt;
 }
 
 static int tape_gc(lua_State *L) {
-  ltape *lt = luaL_checkudata(L, 1, GDL_TAPE);
+  ltape *lt = gdl_checkudata(L, 1, GDL_TAPE, &tape_mt);
   gd_tape_free(lt->t);
   lt->t = NULL;
   return 0;
 }
 
 static int tape_close(lua_State *L) {
-  ltape *lt = luaL_checkudata(L, 1, GDL_TAPE);
+  ltape *lt = gdl_checkudata(L, 1, GDL_TAPE, &tape_mt);
   if (lt->t) gd_tape_stop(lt->t);
   return 0;
 }
@@ -178,7 +182,8 @@ static int tape_new(lua_State *L) {
   }
   ltape *lt = lua_newuserdatauv(L, sizeof *lt, 0);
   lt->t = NULL;
-  luaL_setmetatable(L, GDL_TAPE);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tape_key);
+  lua_setmetatable(L, -2);
   lt->t = gd_tape_new(persistent);
   if (!lt->t) luaL_error(L, "%s: out of memory", fname);
   if (gd_tape_start(lt->t)) gdl_fail(L, fname);
@@ -262,9 +267,7 @@ static int tape_gradient(lua_State *L) {
   luaL_checkstack(L, n + 2, fname);
   for (int i = 0; i < n; i++) {               /* hand each gradient to a userdata */
     if (grads[i].st) {
-      gd_tensor *r = gdl_new(L);
-      *r = grads[i];
-      gd_tensor_init(&grads[i]);
+      gdl_push_result(L, &grads[i], fname);
     } else if (zeros) {
       gd_tensor *r = gdl_new(L);
       if (gd_tensor_alloc(r, src[i]->ndim, src[i]->shape)) {
@@ -290,7 +293,7 @@ static int tape_gradient(lua_State *L) {
 typedef struct nograd { int on; } nograd;
 
 static int nograd_close(lua_State *L) {
-  nograd *g = luaL_checkudata(L, 1, GDL_NOGRAD);
+  nograd *g = gdl_checkudata(L, 1, GDL_NOGRAD, &nograd_mt);
   if (g->on) {
     g->on = 0;
     gd_ad_resume();
@@ -305,7 +308,8 @@ static int nograd_new(lua_State *L) {
     luaL_error(L, "gd.no_grad: argument 1: function expected, got %s", gdl_typename(L, 1));
   nograd *g = lua_newuserdatauv(L, sizeof *g, 0);
   g->on = 0;
-  luaL_setmetatable(L, GDL_NOGRAD);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &nograd_key);
+  lua_setmetatable(L, -2);
   gd_ad_pause();
   g->on = 1;
   if (!lua_isfunction(L, 1)) return 1;
@@ -344,6 +348,8 @@ void gdl_open_tape(lua_State *L) {
   gdl_register(L, funcs, 1, 0, 3);
   gdl_register(L, methods, 1, 2, 3);
   luaL_newmetatable(L, GDL_TAPE);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &tape_key);
   static const luaL_Reg tm[] = {
     {"watch", tape_watch}, {"gradient", tape_gradient}, {"stop", tape_stop}, {NULL, NULL}};
   lua_newtable(L);
@@ -355,6 +361,8 @@ void gdl_open_tape(lua_State *L) {
   lua_setfield(L, -2, "__close");
   lua_pop(L, 1);
   luaL_newmetatable(L, GDL_NOGRAD);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &nograd_key);
   lua_pushcfunction(L, nograd_close);
   lua_setfield(L, -2, "__close");
   lua_pushcfunction(L, nograd_close);

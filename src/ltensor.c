@@ -404,10 +404,8 @@ static int m_index(lua_State *L) {
     if (strcmp(k, "shape") == 0) { gdl_pushshape(L, x->ndim, x->shape); return 1; }
     if (strcmp(k, "ndim") == 0) { lua_pushinteger(L, x->ndim); return 1; }
     if (strcmp(k, "T") == 0) {
-      lua_getfield(L, lua_upvalueindex(1), "t");
-      lua_pushvalue(L, 1);
-      lua_call(L, 1, 1);
-      return 1;
+      lua_settop(L, 1);
+      return gdl_t(L);
     }
     return 1;   /* nil */
   }
