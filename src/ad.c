@@ -17,7 +17,7 @@
 
 /* ---- id sets and maps (open addressing, id 0 = empty slot) ---------------- */
 
-#define INL 64   /* slots kept inline: small tapes allocate nothing */
+#define INL 16   /* slots kept inline: small tapes allocate nothing */
 
 typedef struct idset {
   uint64_t *k;      /* inl, or a malloc'd table once it outgrows it */
@@ -316,12 +316,18 @@ static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *out, int n,
   nd->nin = n;
   t->n++;                               /* from here on released by tape_clear */
   int rc = GD_OK;
+  const gd_opinfo *info = gd_op_info(op);
   for (int i = 0; i < n && !rc; i++) {
     gd_tensor *dst = i < GD_NODE_MAXIN ? &nd->in[i] : &nd->xin[i - GD_NODE_MAXIN];
+    if (info->shape_only) {             /* the rule reads shapes and ids: keep no data */
+      *dst = *in[i];
+      dst->st = NULL;
+      if (i < GD_NODE_MAXIN) nd->inver[i] = 0;
+      continue;
+    }
     rc = gd_tensor_retain(dst, in[i]);
     if (!rc && i < GD_NODE_MAXIN) nd->inver[i] = dst->st->version;
   }
-  const gd_opinfo *info = gd_op_info(op);
   if (!rc && info->save_out) {
     rc = gd_tensor_retain(&nd->out, out);
     if (!rc) nd->outver = nd->out.st->version;

@@ -254,9 +254,7 @@ static int binary(lua_State *L, gd_binop op, const char *fname) {
     if (gd_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) gdl_fail(L, fname);
   }
   flat = flat && gd_is_contig(a) && gd_is_contig(b);
-  const gd_tensor *in[2] = {a, b};
-  gd_tensor *r = gd_ad_tracking(2, in) ? gdl_new_pooled(L, nd, sp, fname)  /* the tape keeps it */
-                                       : gdl_new_shaped(L, nd, sp, fname);
+  gd_tensor *r = gdl_new_shaped(L, nd, sp, fname);   /* a tape keeps a copy of a small one */
   if (flat) {
     if (gd_ad_binary_flat(r, op, a, b)) gdl_fail(L, fname);
   } else if (gd_ad_binary_into(r, op, a, b)) {

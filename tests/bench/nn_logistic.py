@@ -2,10 +2,11 @@
 import time
 import torch
 torch.set_num_threads(1)
-torch.manual_seed(43052)
+# the labels come from a fixed low-discrepancy sequence, so both sides fit the same data
 n = 2000
 x = torch.linspace(-1, 1, n, dtype=torch.float64).reshape(n, 1)
-y = torch.bernoulli(torch.sigmoid(-1 + 5 * x))
+u = torch.arange(1, n + 1, dtype=torch.float64).reshape(n, 1) * 0.6180339887498949 % 1
+y = (torch.sigmoid(-1 + 5 * x) > u).double()
 for _ in range(3):
     net = torch.nn.Linear(1, 1).double()
     with torch.no_grad():
