@@ -257,6 +257,8 @@ int gd_lstsq(gd_tensor *x, const gd_tensor *A, const gd_tensor *b, double rcond)
   if ((rc = load(a, gd_data(A), m, n, A->stride[0], A->stride[1])) ||
       (rc = load(bb, gd_data(b), m, k, b->stride[0], vec ? 1 : b->stride[1])))
     goto done;
+  /* rows m..max(m, n) are output space, but LAPACKE's NaN check reads them */
+  if (mx > m) memset(bb + (size_t)m * (size_t)k, 0, sizeof(double) * (size_t)(mx - m) * (size_t)k);
   lapack_int rank, info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, m, n, (lapack_int)k, a, n, bb,
                                          (lapack_int)k, s, rcond, &rank);
   if (info > 0) { rc = gd_seterr(GD_EARG, "SVD did not converge"); goto done; }
