@@ -249,9 +249,8 @@ double gdl_optnumber(lua_State *L, int arg, double def, const char *fname, const
 
 int gdl_checkdim(lua_State *L, int arg, int ndim, const char *fname) {
   int64_t d = gdl_checkint(L, arg, fname, "dim");
-  int64_t n = ndim > 0 ? ndim : 1;
-  if (d < 0) d += n + 1;
-  if (d < 1 || d > n)
+  if (d < 0) d += ndim + 1;
+  if (d < 1 || d > ndim)     /* a 0-d tensor has no dims (as numpy) */
     luaL_error(L, "%s: argument %d: dim %d out of range for a %d-d tensor", fname, arg,
                (int)gdl_checkint(L, arg, fname, "dim"), ndim);
   return (int)(d - 1);

@@ -60,6 +60,14 @@ describe("views", function()
     errors(function() v:expand(2, 4) end, "gd.expand", "{3}", "{2,4}")
   end)
 
+  it("a 0-d tensor has no dims to narrow, select, index, transpose or squeeze", function()
+    local s = gd.tensor(5)
+    for _, f in ipairs{ "narrow", "select", "index", "transpose", "squeeze", "sum" } do
+      local ok, msg = pcall(gd[f], s, 1, 1, 1)
+      assert.is_false(ok)
+      assert.truthy(msg:find("gd." .. f .. ": argument 2: dim 1 out of range for a 0-d tensor", 1, true), msg)
+    end
+  end)
   it("narrow and select are views", function()
     local x = range(12, {3, 4})
     local n = x:narrow(2, 2, 2)
