@@ -113,6 +113,14 @@ static int l_build(lua_State *L) {
   return 1;
 }
 
+/* The layer's weight at i (its kernel or bias): an open tensor. */
+static gd_tensor *check_weight(lua_State *L, int i, const char *what, const char *fname) {
+  gd_tensor *t = gdl_test(L, i);
+  if (!t) luaL_error(L, "%s: the layer's %s is %s, not a tensor", fname, what, gdl_typename(L, i));
+  if (!t->st) luaL_error(L, "%s: the layer's %s is closed", fname, what);
+  return t;
+}
+
 /* Push layer(x) for the layer at li and the tensor at xi. */
 static void forward(lua_State *L, int li, int xi, const char *fname) {
   layer *l = lua_touserdata(L, li);
@@ -132,8 +140,8 @@ static void forward(lua_State *L, int li, int xi, const char *fname) {
   }
   lua_getiuservalue(L, li, 1);
   lua_getiuservalue(L, li, 2);
-  gd_tensor *w = gdl_check(L, -2, fname);
-  gd_tensor *b = l->use_bias ? gdl_check(L, -1, fname) : NULL;
+  gd_tensor *w = check_weight(L, -2, "kernel", fname);
+  gd_tensor *b = l->use_bias ? check_weight(L, -1, "bias", fname) : NULL;
   gd_tensor *r = gdl_new(L);
   if (gd_nn_dense(r, x, w, b, l->act)) gdl_fail(L, fname);
   lua_replace(L, -3);
@@ -334,10 +342,9 @@ static int stages_of(lua_State *L, int spec, int li, gd_nn_stage *st) {
     if (l->kind == LAYER_DENSE) {
       lua_getiuservalue(L, -1, 1);
       lua_getiuservalue(L, -2, 2);
-      st[k].w = gdl_test(L, -2);
-      st[k].b = l->use_bias ? gdl_test(L, -1) : NULL;
+      st[k].w = check_weight(L, -2, "kernel", "gd.nn.Sequential");
+      st[k].b = l->use_bias ? check_weight(L, -1, "bias", "gd.nn.Sequential") : NULL;
       lua_pop(L, 2);
-      if (!st[k].w || (l->use_bias && !st[k].b)) { lua_pop(L, 1); return 0; }
     }
     lua_pop(L, 1);
   }

@@ -204,11 +204,21 @@ int gd_nn_step(const gd_nn_stage *st, int ns, gd_nn_loss loss, int from_logits,
                gd_tensor *pred) {
   if (ns < 1 || ns > GD_NN_MAXSTAGE) return gd_seterr(GD_EARG, "1 to %d stages expected", GD_NN_MAXSTAGE);
   if (x->ndim != 2) return gd_seterr(GD_ESHAPE, "the input must be 2-d (rows × features)");
-  gd_tensor z[GD_NN_MAXSTAGE], a[GD_NN_MAXSTAGE], d, dh;
+  gd_tensor z[GD_NN_MAXSTAGE], a[GD_NN_MAXSTAGE], d, dh, xc, yc;
   for (int i = 0; i < ns; i++) { gd_tensor_init(&z[i]); gd_tensor_init(&a[i]); }
   gd_tensor_init(&d);
   gd_tensor_init(&dh);
+  gd_tensor_init(&xc);
+  gd_tensor_init(&yc);
   int rc = GD_OK;
+  if (!gd_is_contig(x)) {                           /* the kernels read flat arrays */
+    if ((rc = gd_contiguous(&xc, x))) return rc;
+    x = &xc;
+  }
+  if (!gd_is_contig(y)) {
+    if ((rc = gd_contiguous(&yc, y))) { gd_tensor_release(&xc); return rc; }
+    y = &yc;
+  }
   gd_nn_act last = st[ns - 1].act;
   if (loss == GD_NN_MSE) from_logits = 0;
   int logits = from_logits || (loss == GD_NN_BCE && last == GD_NN_SIGMOID) ||
@@ -218,7 +228,7 @@ int gd_nn_step(const gd_nn_stage *st, int ns, gd_nn_loss loss, int from_logits,
     const gd_tensor *h = i ? &a[i - 1] : x;
     if (st[i].w) {
       if (h->shape[1] != st[i].w->shape[0])
-        rc = gd_seterr(GD_ESHAPE, "stage %d expects %d features, got %d", i + 1,
+        rc = gd_seterr(GD_ESHAPE, "layer %d expects %d features, its input has %d", i + 1,
                        (int)st[i].w->shape[0], (int)h->shape[1]);
       else rc = dense_fwd(&z[i], h, &st[i]);
     } else {
@@ -288,5 +298,7 @@ int gd_nn_step(const gd_nn_stage *st, int ns, gd_nn_loss loss, int from_logits,
   release_all(a, ns);
   gd_tensor_release(&d);
   gd_tensor_release(&dh);
+  gd_tensor_release(&xc);
+  gd_tensor_release(&yc);
   return rc;
 }

@@ -1,6 +1,7 @@
 -- nn_spec.lua: gd.nn layers and Sequential with Keras semantics.
 local u = require "tests.helpers.util"
 local close = u.close
+local errors = u.errors
 local SGD = function(lr) return gd.optim.SGD(lr) end
 
 describe("gd.nn.Dense", function()
@@ -167,6 +168,25 @@ describe("gd.nn.Sequential", function()
       close(hf.loss, ht.loss, 1e-12)
       for i, w in ipairs(fused.weights) do close(w, taped.weights[i], 1e-12) end
     end
+  end)
+  it("strided x and y (views) train as their copies; closed weights are an error", function()
+    gd.seed(12)
+    local X, Y = gd.randn(20, 4), gd.randn(20, 2)
+    local x, y = X:narrow(2, 2, 2), Y:narrow(2, 1, 1)     -- not contiguous
+    local function run(xx, yy)
+      gd.seed(5)
+      local net = gd.nn.Sequential{ gd.nn.Activation("tanh"), gd.nn.Dense(1, { input_dim = 2 }) }
+      net:compile{ optimizer = SGD(0.1), loss = "mse" }
+      local h = net:fit(xx, yy, { epochs = 3, batch_size = 20, verbose = 0 })
+      return h.loss, net:evaluate(xx, yy), net
+    end
+    local l1, e1 = run(x, y)
+    local l2, e2, net = run(x:copy(), y:copy())
+    close(l1, l2, 0)
+    close(e1, e2, 0)
+    do local k <close> = net.layers[2].kernel end
+    errors(function() net:fit(x, y, { verbose = 0 }) end, "kernel is closed")
+    errors(function() net:evaluate(x, y) end, "kernel is closed")
   end)
   it("sigmoid + binary cross-entropy trains from the logits, as Keras's fit", function()
     -- a saturated output (p = 1 − 1e-16 for a 0 label): the clipped loss has no gradient there,
