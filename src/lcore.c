@@ -48,21 +48,35 @@ gd_tensor *gdl_new_pooled(lua_State *L, int nd, const int64_t *shape, const char
   return t;
 }
 
-gd_tensor *gdl_push_result(lua_State *L, gd_tensor *t, const char *fname) {
-  if (t->numel <= GDL_SMALL_MAX && gd_is_contig(t)) {   /* a small copy: no finalizer */
-    gd_tensor tmp = *t;
-    gd_tensor_init(t);
-    gd_tensor *r = gdl_new_shaped(L, tmp.ndim, tmp.shape, fname);   /* (only a memory error raises) */
-    memcpy(gd_data(r), gd_data(&tmp), sizeof(double) * tmp.numel);
-    r->id = tmp.id;
-    r->flags = tmp.flags;
-    gd_tensor_release(&tmp);
-    return r;
+gd_tensor *gdl_new_result(lua_State *L) {
+  gdl_gcstep(L);
+  gdl_small *s = lua_newuserdatauv(L, sizeof(gdl_small) + GDL_SMALL_MAX * sizeof(double), 0);
+  memset(&s->st, 0, sizeof s->st);
+  s->st.data = s->data;
+  s->st.cap = GDL_SMALL_MAX;
+  s->st.refs = 1;                  /* never released: the userdata owns it */
+  s->st.borrowed = 1;
+  gd_tensor_init(&s->t);           /* empty until gdl_set_result */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &small_key);
+  lua_setmetatable(L, -2);
+  return &s->t;
+}
+
+void gdl_set_result(lua_State *L, int i, gd_tensor *t) {
+  gdl_small *s = lua_touserdata(L, i);
+  if (t->numel <= GDL_SMALL_MAX && gd_is_contig(t)) {   /* copied inline: no finalizer */
+    memcpy(s->data, gd_data(t), sizeof(double) * t->numel);
+    s->t = *t;
+    s->t.st = &s->st;
+    s->t.off = 0;
+    gd_tensor_release(t);
+    return;
   }
-  gd_tensor *r = gdl_new(L);
-  *r = *t;
+  s->t = *t;                       /* the reference moves to the userdata, */
   gd_tensor_init(t);
-  return r;
+  i = lua_absindex(L, i);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
+  lua_setmetatable(L, i);          /* which is now finalized: releases it */
 }
 
 gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname) {

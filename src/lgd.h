@@ -53,10 +53,13 @@ typedef struct gdl_scalar { gd_tensor t; gd_storage st; double v; } gdl_scalar;
 gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname);
 /* Raise "fname: <core error message>". */
 int gdl_fail(lua_State *L, const char *fname);
-/* Push t (computed in C; taken over, t left empty) as a new tensor: results
- * of up to GDL_SMALL_MAX elements are copied into a small userdata, which
- * needs no finalizer.  Keeps t's id and flags. */
-gd_tensor *gdl_push_result(lua_State *L, gd_tensor *t, const char *fname);
+/* Push a result tensor to be filled by gdl_set_result once computed (so no
+ * allocation can fail between computing a C tensor and handing it over). */
+gd_tensor *gdl_new_result(lua_State *L);
+/* Hand t (taken over, left empty) to the result at i: up to GDL_SMALL_MAX
+ * elements are copied inline and need no finalizer; bigger ones move in.
+ * Keeps t's id and flags; never raises. */
+void gdl_set_result(lua_State *L, int i, gd_tensor *t);
 /* x:t() / x.T: pushes the tensor at 1 with its dims reversed (a view). */
 int gdl_t(lua_State *L);
 /* luaL_testudata with a fast first test: *mt caches the address of tname's

@@ -31,13 +31,14 @@ static int binary(lua_State *L, op2 f, const char *fname) {
   gdl_scalar sa, sb;
   gd_tensor *a = gdl_operand(L, 1, &sa, fname);
   gd_tensor *b = gdl_operand(L, 2, &sb, fname);
+  gdl_new_result(L);
   gd_tensor r;
   gd_tensor_init(&r);
   if (f(&r, a, b)) {
     gd_tensor_release(&r);
     gdl_fail(L, fname);
   }
-  gdl_push_result(L, &r, fname);
+  gdl_set_result(L, -1, &r);
   return 1;
 }
 

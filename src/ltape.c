@@ -262,23 +262,21 @@ static int tape_gradient(lua_State *L) {
     gd_tensor_init(&grads[i]);
     src[i] = gdl_check(L, 3 + i, fname);
   }
-  if (gd_tape_gradient(lt->t, target, n, src, grads)) gdl_fail(L, fname);
   int first = lua_gettop(L) + 1;
   luaL_checkstack(L, n + 2, fname);
-  for (int i = 0; i < n; i++) {               /* hand each gradient to a userdata */
-    if (grads[i].st) {
-      gdl_push_result(L, &grads[i], fname);
-    } else if (zeros) {
-      gd_tensor *r = gdl_new(L);
-      if (gd_tensor_alloc(r, src[i]->ndim, src[i]->shape)) {
-        for (int j = i + 1; j < n; j++) gd_tensor_release(&grads[j]);
-        gdl_fail(L, fname);
-      }
-      gd_fill(r, 0.0);
-    } else {
+  for (int i = 0; i < n; i++) gdl_new_result(L);   /* before computing: nothing can leak */
+  if (gd_tape_gradient(lt->t, target, n, src, grads)) gdl_fail(L, fname);
+  int rc = GD_OK;
+  for (int i = 0; i < n; i++) {               /* hand each gradient to its userdata */
+    if (!grads[i].st && zeros && !rc && !(rc = gd_tensor_alloc(&grads[i], src[i]->ndim, src[i]->shape)))
+      gd_fill(&grads[i], 0.0);
+    if (grads[i].st) gdl_set_result(L, first + i, &grads[i]);
+    else {
       lua_pushnil(L);
+      lua_replace(L, first + i);
     }
   }
+  if (rc) gdl_fail(L, fname);
   if (!aslist) return n;
   lua_createtable(L, n, 0);
   for (int i = 0; i < n; i++) {
