@@ -107,22 +107,33 @@ gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char
   return t;
 }
 
-void gdl_promote(lua_State *L, int i, gd_tensor *t) {
-  if (!gdl_is_small(t)) return;
-  gd_tensor big;
-  gd_tensor_init(&big);
-  if (gd_contiguous(&big, t)) gdl_fail(L, "gd.view");
-  big.st->version = t->st->version;
-  t->st = big.st;                  /* the reference of `big` moves to t */
-  t->off = 0;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
-  lua_setmetatable(L, i);          /* now finalized: releases the storage */
+gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname) {
+  return gdl_check(L, i, fname);
 }
 
-gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname) {
-  gd_tensor *t = gdl_check(L, i, fname);
-  gdl_promote(L, i, t);
+gd_tensor *gdl_new_view(lua_State *L, int i, const gd_tensor *x) {
+  if (!x->st->borrowed) return gdl_new(L);
+  i = lua_absindex(L, i);
+  gdl_gcstep(L);
+  gd_tensor *t = lua_newuserdatauv(L, sizeof(gd_tensor), 1);
+  gd_tensor_init(t);
+  if (gdl_is_small(x)) lua_pushvalue(L, i);      /* x owns the data */
+  else lua_getiuservalue(L, i, 1);               /* x is a view: its anchor owns it */
+  lua_setiuservalue(L, -2, 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &small_key);  /* no finalizer: nothing to release */
+  lua_setmetatable(L, -2);
   return t;
+}
+
+void gdl_view_done(lua_State *L, int i) {
+  gd_tensor *t = lua_touserdata(L, i);
+  if (!t->st || t->st->borrowed || !lua_getmetatable(L, i)) return;
+  int unfinalized = lua_topointer(L, -1) == small_mt;
+  lua_pop(L, 1);
+  if (!unfinalized) return;
+  i = lua_absindex(L, i);                        /* the op made a copy: pooled, so finalize */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
+  lua_setmetatable(L, i);
 }
 
 /* gdl_test for a value known to be a userdata; leaves the stack as it was. */

@@ -26,9 +26,9 @@ gd_tensor *gdl_new(lua_State *L);
 
 /* Results of at most GDL_SMALL_MAX elements are "small": one userdata with
  * the data inline and no finalizer (a third cheaper to create and collect).
- * A small tensor's storage lives only as long as its userdata, so anything
- * that keeps a reference to it past the current call (a view, the tape)
- * must first call gdl_promote, which moves the data to pooled storage. */
+ * Inline ("borrowed") storage is not refcounted: it lives as long as its
+ * userdata.  So the tape copies it, and a view of it (gdl_new_view) anchors
+ * the owning userdata in a user value and needs no finalizer either. */
 #define GDL_SMALL_MAX 16
 /* Push a new contiguous tensor of the given shape (small when it fits). */
 gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname);
@@ -36,10 +36,15 @@ gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char
 gd_tensor *gdl_new_pooled(lua_State *L, int nd, const int64_t *shape, const char *fname);
 /* 1 if t's data lives inline in its userdata. */
 int gdl_is_small(const gd_tensor *t);
-/* Move a small tensor's data (the userdata at i) to pooled storage. */
-void gdl_promote(lua_State *L, int i, gd_tensor *t);
-/* gdl_check, then gdl_promote: for arguments that views will share. */
+/* gdl_check for an argument a view will share (pair with gdl_new_view). */
 gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname);
+/* Push the userdata for a view of x, the tensor at i: as gdl_new for pooled
+ * storage; for inline data, one without a finalizer that anchors the data's
+ * owner.  After the op fills it, call gdl_view_done. */
+gd_tensor *gdl_new_view(lua_State *L, int i, const gd_tensor *x);
+/* Finish the view at i: if the op made a copy (pooled storage) instead of a
+ * view of inline data, give it the finalizing metatable.  Never raises. */
+void gdl_view_done(lua_State *L, int i);
 /* The tensor at index i, or NULL if it is not one. */
 gd_tensor *gdl_test(lua_State *L, int i);
 /* Type name for messages: the metatable's __name ("gd.Tensor", "FILE*") or the Lua type. */

@@ -126,6 +126,10 @@ static void forward(lua_State *L, int li, int xi, const char *fname) {
   layer *l = lua_touserdata(L, li);
   gd_tensor *x = gdl_check(L, xi, fname);
   if (l->kind == LAYER_ACTIVATION) {
+    if (l->act == GD_NN_LINEAR) {        /* the identity: x itself (as Keras) */
+      lua_pushvalue(L, xi);
+      return;
+    }
     gd_tensor *r = gdl_new(L);
     if (gd_nn_activate(r, l->act, x)) gdl_fail(L, fname);
     return;
@@ -363,6 +367,14 @@ static double fused_step(lua_State *L, int spec, const gd_nn_stage *st, int ns, 
   if (gd_nn_step(st, ns, kind, (int)field_num(L, spec, "from_logits", 0), gdl_check(L, xi, fname),
                  gdl_check(L, yi, fname), &lv, g ? g->t : NULL, want_pred ? pred : NULL))
     gdl_fail(L, fname);
+  if (pred->st && pred->st->borrowed) {  /* x itself (linear layers only) may be inline: copy */
+    gd_tensor c;
+    gd_tensor_init(&c);
+    int rc = gd_contiguous(&c, pred);
+    gd_tensor_release(pred);
+    *pred = c;
+    if (rc) gdl_fail(L, fname);
+  }
   return lv;
 }
 

@@ -40,16 +40,18 @@ static int l_reshape(lua_State *L) {
     if (nd > GD_MAXDIM) luaL_error(L, "gd.reshape: %d dims (at most %d)", nd, GD_MAXDIM);
     for (int i = 0; i < nd; i++) shape[i] = gdl_checkint(L, i + 2, "gd.reshape", "size");
   }
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_reshape(r, x, nd, shape)) gdl_fail(L, "gd.reshape");
+  gdl_view_done(L, -1);
   return 1;
 }
 
 static int l_flatten(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.flatten");
   int64_t n = (int64_t)x->numel;
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_reshape(r, x, 1, &n)) gdl_fail(L, "gd.flatten");
+  gdl_view_done(L, -1);
   return 1;
 }
 
@@ -57,8 +59,9 @@ int gdl_t(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.T");
   int perm[GD_MAXDIM];
   for (int i = 0; i < x->ndim; i++) perm[i] = x->ndim - 1 - i;
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_permute(r, x, perm)) gdl_fail(L, "gd.T");
+  gdl_view_done(L, -1);
   return 1;
 }
 
@@ -71,8 +74,9 @@ static int l_transpose(lua_State *L) {
   for (int i = 0; i < x->ndim; i++) perm[i] = i;
   perm[a] = b;
   perm[b] = a;
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_permute(r, x, perm)) gdl_fail(L, "gd.transpose");
+  gdl_view_done(L, -1);
   return 1;
 }
 
@@ -93,24 +97,27 @@ static int l_permute(lua_State *L) {
     if (n != x->ndim) luaL_error(L, "gd.permute: %d dims given for a %d-d tensor", n, x->ndim);
     for (int i = 0; i < n; i++) perm[i] = gdl_checkdim(L, i + 2, x->ndim, "gd.permute");
   }
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_permute(r, x, perm)) gdl_fail(L, "gd.permute");
+  gdl_view_done(L, -1);
   return 1;
 }
 
 static int l_squeeze(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.squeeze");
   int dim = gdl_optdim(L, 2, x->ndim, "gd.squeeze");
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_squeeze(r, x, dim)) gdl_fail(L, "gd.squeeze");
+  gdl_view_done(L, -1);
   return 1;
 }
 
 static int l_unsqueeze(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.unsqueeze");
   int dim = gdl_checkdim(L, 2, x->ndim + 1, "gd.unsqueeze");
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_unsqueeze(r, x, dim)) gdl_fail(L, "gd.unsqueeze");
+  gdl_view_done(L, -1);
   return 1;
 }
 
@@ -131,8 +138,9 @@ static int l_expand(lua_State *L) {
     if (nd > GD_MAXDIM) luaL_error(L, "gd.expand: %d dims (at most %d)", nd, GD_MAXDIM);
     for (int i = 0; i < nd; i++) shape[i] = gdl_checkint(L, i + 2, "gd.expand", "size");
   }
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_expand(r, x, nd, shape)) gdl_fail(L, "gd.expand");
+  gdl_view_done(L, -1);
   return 1;
 }
 
@@ -191,8 +199,9 @@ static int l_narrow(lua_State *L) {
   if (start == 0 || s0 < 0 || len < 0 || s0 + len > n)
     luaL_error(L, "gd.narrow: start %d, length %d out of range for dim %d of size %d",
                (int)start, (int)len, dim + 1, (int)n);
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_slice(r, x, dim, s0, len, 1)) gdl_fail(L, "gd.narrow");
+  gdl_view_done(L, -1);
   return 1;
 }
 
@@ -200,8 +209,9 @@ static int l_select(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.select");
   int dim = gdl_checkdim(L, 2, x->ndim, "gd.select");
   int64_t i = checkindex(L, 3, gdl_checkint(L, 3, "gd.select", "index"), x->shape[dim], dim, "gd.select");
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_select(r, x, dim, i)) gdl_fail(L, "gd.select");
+  gdl_view_done(L, -1);
   return 1;
 }
 
@@ -269,8 +279,7 @@ static int l_set(lua_State *L) {
  * record, each step is a recording select/slice (the result has an id of
  * its own when a tape records it); without (assignment), plain views. */
 static gd_tensor *keyed_view(lua_State *L, gd_tensor *x, int k, const char *fname, int record) {
-  gdl_promote(L, 1, x);            /* x (argument 1) is shared by the view */
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);   /* x (argument 1) is shared by the view */
   if (lua_type(L, k) == LUA_TNUMBER) {
     if (x->ndim == 0) luaL_error(L, "%s: cannot index a 0-d tensor", fname);
     int64_t i = checkindex(L, 2, gdl_checkint(L, k, fname, "index"), x->shape[0], 0, fname);

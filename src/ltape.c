@@ -322,7 +322,7 @@ static int nograd_new(lua_State *L) {
 
 static int detach(lua_State *L) {
   gd_tensor *x = gdl_check_base(L, 1, "gd.detach");
-  gd_tensor *r = gdl_new(L);
+  gd_tensor *r = gdl_new_view(L, 1, x);
   gd_tensor_view(r, x);
   r->id = 0;
   r->flags = 0;

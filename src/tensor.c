@@ -205,13 +205,13 @@ int gd_tensor_alloc(gd_tensor *t, int ndim, const int64_t *shape) {
 }
 
 void gd_tensor_release(gd_tensor *t) {
-  if (t->st && --t->st->refs == 0) storage_free(t->st);
+  if (t->st && !t->st->borrowed && --t->st->refs == 0) storage_free(t->st);
   t->st = NULL;
 }
 
 void gd_tensor_share(gd_tensor *t, const gd_tensor *x) {
   if (t == x) return;
-  if (x->st) x->st->refs++;
+  if (x->st && !x->st->borrowed) x->st->refs++;   /* borrowed: its owner keeps it */
   gd_tensor_release(t);
   *t = *x;
 }

@@ -86,7 +86,7 @@ describe("small results (data inline, no finalizer)", function()
   it("are shared by their views, which outlive them safely", function()
     local a = gd.tensor{1, 2, 3}
     local b = a + 1                        -- a small result
-    local v = b:reshape(3, 1)              -- a view: b's data moves to shared storage
+    local v = b:reshape(3, 1)              -- a view of b's inline data, anchoring b
     v[{1, 1}] = 10
     assert.equal(10, b[1])
     local views = {}
@@ -100,6 +100,26 @@ describe("small results (data inline, no finalizer)", function()
     assert.equal(7, e:at(2, 1))
     local t = (a * 2).T
     assert.same({2, 4, 6}, t:totable())
+  end)
+
+  it("views of views keep the data's owner alive; a copying reshape owns its data", function()
+    local function chain(i)
+      local m = gd.tensor{{1, 2, 3}, {4, 5, 6}} * i      -- small: inline data, no finalizer
+      local t = m.T                                       -- a view anchoring m
+      return t[{{2, 3}, {}}], t:reshape(6), gd.detach(t)  -- a view of the view; a copy (t is strided); a view
+    end
+    local keep = {}
+    for i = 1, 300 do keep[i] = { chain(i) } end
+    for _ = 1, 3 do collectgarbage() end                  -- every m and t is garbage now
+    for i = 1, 300, 29 do
+      local sub, flat, det = table.unpack(keep[i])
+      assert.same({{2 * i, 5 * i}, {3 * i, 6 * i}}, sub:totable())
+      assert.same({i, 4 * i, 2 * i, 5 * i, 3 * i, 6 * i}, flat:totable())
+      assert.same({{i, 4 * i}, {2 * i, 5 * i}, {3 * i, 6 * i}}, det:totable())
+    end
+    local sub, _, det = table.unpack(keep[1])
+    sub[{1, 1}] = 100                                     -- writes reach the shared data
+    assert.equal(100, det:at(2, 1))
   end)
 
   it("can be closed", function()
