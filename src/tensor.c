@@ -233,10 +233,14 @@ int gd_tensor_retain(gd_tensor *t, const gd_tensor *x) {
   int rc = gd_tensor_alloc(&c, x->ndim, x->shape);
   if (rc) return rc;
   double *o = gd_data(&c);
-  int64_t idx[GD_MAXDIM] = {0};
-  for (size_t k = 0; k < x->numel; k++) {       /* borrowed data is small */
-    o[k] = gd_get(x, idx);
-    for (int i = x->ndim - 1; i >= 0 && ++idx[i] == x->shape[i]; i--) idx[i] = 0;
+  if (gd_is_contig(x)) {
+    memcpy(o, gd_data(x), sizeof(double) * x->numel);
+  } else {
+    int64_t idx[GD_MAXDIM] = {0};
+    for (size_t k = 0; k < x->numel; k++) {     /* borrowed data is small */
+      o[k] = gd_get(x, idx);
+      for (int i = x->ndim - 1; i >= 0 && ++idx[i] == x->shape[i]; i--) idx[i] = 0;
+    }
   }
   c.id = x->id;
   c.flags = x->flags;
