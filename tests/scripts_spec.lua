@@ -37,4 +37,44 @@ describe("scripts", function()
     close(r.b1, r.ls1, 1e-3)
     close({ r.ls0, r.ls1 }, { 0.5, 2 }, 0.1)
   end)
+  it("linear_regression (seed 002): the derivation holds numerically; GD and the normal equation by hand", function()
+    local r = run("linear_regression")
+    local n = r.x:numel()
+    local xs, ys = {}, {}
+    for i = 1, n do xs[i], ys[i] = r.x[i][1], r.y[i][1] end
+    -- MSE expanded, its gradient by hand and on the tape, −ln L's gradient = n/(2σ²) times it
+    close(r.expanded, r.mse, 1e-9 * r.mse)
+    close(r.g_hand, r.g_mse, 1e-9 * 6000)
+    close(r.g_nll, { { r.g_mse[1][1] * n / 50 }, { r.g_mse[2][1] * n / 50 } }, 1e-9 * 6000 * n / 50)
+    -- the closed form from sums: w1 = Sxy/Sxx, w0 = ȳ − w1·x̄
+    local mx, my = 0, 0
+    for i = 1, n do mx, my = mx + xs[i] / n, my + ys[i] / n end
+    local sxy, sxx = 0, 0
+    for i = 1, n do sxy, sxx = sxy + (xs[i] - mx) * (ys[i] - my), sxx + (xs[i] - mx) ^ 2 end
+    local w1 = sxy / sxx
+    local exact = { { my - w1 * mx }, { w1 } }
+    close(r.ne, exact, 1e-9)
+    close(r.pinv, exact, 1e-9)
+    close(r.lstsq, exact, 1e-9)
+    -- 1000 epochs of w ← w − 1e-5·(2/n)·Xᵀ(Xw − y) in plain Lua
+    local a, b = 0, -5
+    local snaps = {}
+    for epoch = 0, 999 do
+      local ga, gb = 0, 0
+      for i = 1, n do
+        local e = a + b * xs[i] - ys[i]
+        ga, gb = ga + e, gb + e * xs[i]
+      end
+      a, b = a - 1e-5 * 2 / n * ga, b - 1e-5 * 2 / n * gb
+      if epoch % 100 == 0 then snaps[#snaps + 1] = { a, b } end
+    end
+    close(r.final, { { a }, { b } }, 1e-9)
+    assert.equal(10, #r.snaps)
+    for i, s in ipairs(r.snaps) do
+      assert.equal((i - 1) * 100, s.epoch)
+      close({ s.w0, s.w1 }, snaps[i], 1e-9)
+    end
+    close(b, 1, 0.02)                          -- the slope is found, as in the post
+    assert(math.abs(a - exact[1][1]) > 0.5)    -- the intercept is not (w0 moves 0.0016% an epoch)
+  end)
 end)
