@@ -77,4 +77,26 @@ describe("scripts", function()
     close(b, 1, 0.02)                          -- the slope is found, as in the post
     assert(math.abs(a - exact[1][1]) > 0.5)    -- the intercept is not (w0 moves 0.0016% an epoch)
   end)
+  it("bias_variance (seed 003, PRML 3.2): the decomposition and Bishop's figure 3.6", function()
+    local r = run("bias_variance")
+    -- E_D ∫(y − h)² = bias² + variance exactly, at every ln λ
+    for _, c in ipairs(r.curve) do close(c.bias2 + c.var, c.mse_h, 1e-12) end
+    -- a fit checked independently: ridge = least squares on [Φ; √λ I] w ≈ [t; 0]
+    local row = r.rows[2]
+    local set = r.sets[1]
+    local P = r.design(set.x)
+    local lam = math.exp(row.lnl)
+    local A = gd.cat({ P, math.sqrt(lam) * r.I }, 1)
+    local b = gd.cat({ set.t:reshape(set.t:numel(), 1), gd.zeros(r.I.shape[1], 1) }, 1)
+    close(row.W:select(2, 1), gd.lstsq(A, b):reshape(r.I.shape[1]), 1e-8)
+    -- bias² grows with λ and variance shrinks; the test error is about bias² + variance + 0.3²
+    for i = 2, #r.curve do
+      assert(r.curve[i].bias2 > r.curve[i - 1].bias2, "bias² at " .. r.curve[i].lnl)
+      assert(r.curve[i].var < r.curve[i - 1].var, "variance at " .. r.curve[i].lnl)
+    end
+    for _, c in ipairs(r.curve) do close(c.test - c.bias2 - c.var, 0.09, 0.015) end
+    -- both minima near Bishop's ln λ = −0.31
+    close(r.best, -0.31, 0.5)
+    close(r.besttest, -0.31, 0.5)
+  end)
 end)
