@@ -99,4 +99,47 @@ describe("scripts", function()
     close(r.best, -0.31, 0.5)
     close(r.besttest, -0.31, 0.5)
   end)
+  it("gradient_descent (seed 001): the slides' steps, steepest descent, logistic and linear GD", function()
+    local r = run("gradient_descent")
+    close(r.steps[1].next, 1.96, 1e-15)        -- 2 − 0.01·4
+    close(r.steps[2].next, -2.4, 1e-15)        -- −3 − 0.1·(−6)
+    close(r.gf, { 2, 12 }, 0)
+    local gn = math.sqrt(148)
+    close(r.best, -gn, 1e-4 * gn)              -- D_u f is smallest against the gradient
+    close(r.bestu, { -2 / gn, -12 / gn }, 1e-3)
+    close(r.g_slide, r.g_tape, 1e-10)
+    -- the Newton MLE zeroes the gradient; 2000 GD steps reach it
+    local X, y = r.X, r.y
+    local mle = gd.tensor(r.mle)
+    local g = X.T:matmul(y - gd.sigmoid(X:matmul(mle)))
+    close(g, gd.zeros(3, 1), 1e-8)
+    close(r.gd_theta, r.mle, 1e-6)
+    assert(r.minev > 0, "Hessian eigenvalue " .. r.minev)
+    -- linear regression: the normal equation zeroes Xᵀ(y − Xβ); GD reaches it
+    local ne = gd.tensor(r.ne)
+    close(X.T:matmul(r.yl - X:matmul(ne)), gd.zeros(3, 1), 1e-9)
+    close(r.beta, r.ne, 1e-6)
+  end)
+
+  it("batch_modes (seed 001): BGD, SGD and MGD on a train/validation/test split; the five optimizers", function()
+    local r = run("batch_modes")
+    assert.same({ 1200, 400, 400 }, r.sizes)
+    -- BGD is 30 plain full-batch steps: recomputed here without batches
+    local th = gd.tensor(r.theta0)
+    local x, y = r.xtr, r.ytr
+    for _ = 1, r.epochs do th = th + r.alpha / 1200 * x.T:matmul(y - gd.sigmoid(x:matmul(th))) end
+    close(r.results.BGD.theta, th, 1e-12)
+    local tr = r.results.BGD.hist.train
+    for e = 2, r.epochs do assert(tr[e] < tr[e - 1], "BGD train NLL at epoch " .. e) end
+    -- 30 updates are not enough for BGD; SGD and MGD (1200 and 38 updates an epoch) reach the MLE
+    local function dist(a, b) return math.sqrt((a[1][1] - b[1][1]) ^ 2 + (a[2][1] - b[2][1]) ^ 2) end
+    assert(dist(r.results.BGD.theta, r.mle) > 1)
+    assert(dist(r.results.MGD.theta, r.mle) < 0.3)
+    assert(dist(r.results.SGD.theta, r.mle) < 0.6)
+    close(r.mle, { { 2 }, { -3 } }, 0.25)      -- the MLE of 1200 rows is near the truth
+    -- every optimizer ends within 0.05 of the MLE's validation NLL after 10 epochs
+    local z = r.xval:matmul(gd.tensor(r.mle))
+    local mle_val = (gd.softplus(z) - r.yval * z):mean():item()
+    for name, o in pairs(r.opts) do assert(math.abs(o.val - mle_val) < 0.05, name .. " " .. o.val) end
+  end)
 end)
