@@ -142,4 +142,26 @@ describe("scripts", function()
     local mle_val = (gd.softplus(z) - r.yval * z):mean():item()
     for name, o in pairs(r.opts) do assert(math.abs(o.val - mle_val) < 0.05, name .. " " .. o.val) end
   end)
+  it("linear_basis (seed 003, PRML 3.1): ML by the normal equation, the bias, β_ML, LMS, multiple outputs", function()
+    local r = run("linear_basis")
+    assert(r.tanh_gap < 1e-15, r.tanh_gap)
+    close(r.w_pinv, r.w_ne, 1e-10)
+    close(r.w_lstsq, r.w_ne, 1e-10)
+    close(r.w0, r.w_ne[1][1], 1e-10)
+    -- 1/β_ML is the mean squared residual, recomputed here in plain Lua
+    local P, t = r.P:totable(), r.t:totable()
+    local ss = 0
+    for n = 1, #P do
+      local yn = 0
+      for j = 1, #P[n] do yn = yn + P[n][j] * r.w_ne[j][1] end
+      ss = ss + (t[n][1] - yn) ^ 2
+    end
+    close(r.beta_ml, #P / ss, 1e-10)
+    assert(r.gw < 1e-9 and math.abs(r.gb) < 1e-9, "the log-likelihood is stationary at the ML point")
+    -- LMS approaches w_ML: the distance falls, the error reaches the ML error
+    assert(r.lms[#r.lms].d < 0.25 * r.lms[1].d)
+    close(r.lms[#r.lms].e, ss / #P, 1e-4)
+    close(r.W[1], { r.w_ne[1][1], r.W[1][2] }, 1e-10)
+    for j = 1, #r.w_ne do close(r.W[j][1], r.w_ne[j][1], 1e-10) end
+  end)
 end)
