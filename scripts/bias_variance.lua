@@ -13,14 +13,8 @@
 -- Expected: bias² grows with λ, variance shrinks, their sum and the test error
 -- (≈ the sum + the noise variance 0.09) are smallest near ln λ ≈ −0.3.
 local L, N, M, s, noise = 100, 25, 24, 0.05, 0.3
-local mu = gd.linspace(0, 1, M)
-
---- The design matrix (n × (M + 1)) of x: a column of ones, then the Gaussian bases.
-local function design(x)
-  local n = x:numel()
-  local d = (x:reshape(n, 1) - mu:reshape(1, M)) / s
-  return gd.cat({ gd.ones(n, 1), gd.exp(-0.5 * d ^ 2) }, 2)
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local design = dofile(here .. "gaussian_basis.lua")(gd.linspace(0, 1, M), s)   -- x ↦ [1, φ₁(x), …, φ_M(x)]
 local function h(x) return gd.sin(2 * math.pi * x) end
 
 gd.seed(2023)

@@ -8,12 +8,8 @@
 -- sequential learning (LMS, 3.22): w ← w + η(tₙ − wᵀφₙ)φₙ, one point at a time;
 -- multiple outputs (3.34): W_ML = (ΦᵀΦ)⁻¹ΦᵀT, one column per target.
 local M, s = 5, 0.1
-local mu = gd.linspace(0, 1, M)
-local function design(x)
-  local n = x:numel()
-  local d = (x:reshape(n, 1) - mu:reshape(1, M)) / s
-  return gd.cat({ gd.ones(n, 1), gd.exp(-0.5 * d ^ 2) }, 2)
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local design = dofile(here .. "gaussian_basis.lua")(gd.linspace(0, 1, M), s)   -- x ↦ [1, φ₁(x), …, φ_M(x)]
 
 -- the sigmoid basis is a combination of tanh: σ(a) = (1 + tanh(a/2))/2
 local a = gd.linspace(-6, 6, 121)
