@@ -164,4 +164,35 @@ describe("scripts", function()
     close(r.W[1], { r.w_ne[1][1], r.W[1][2] }, 1e-10)
     for j = 1, #r.w_ne do close(r.W[j][1], r.w_ne[j][1], 1e-10) end
   end)
+  it("regularization (seed 003, PRML 3.1.4): ridge, weight decay, the lasso's sparsity", function()
+    local r = run("regularization")
+    assert(r.g_ridge < 1e-10, r.g_ridge)
+    close(r.decay, r.w_ridge, 1e-8)
+    for i = 2, #r.rows do
+      assert(r.rows[i].norm < r.rows[i - 1].norm + 1e-9, "|w| shrinks as λ grows")
+      assert(r.rows[i].train > r.rows[i - 1].train - 1e-9, "the training error grows as λ grows")
+    end
+    -- the lasso's optimality (KKT) conditions at every λ: g = Φᵀ(Φw − t),
+    -- g₀ = 0; gⱼ = −λ sign(wⱼ) where wⱼ ≠ 0; |gⱼ| ≤ λ where wⱼ = 0
+    local prev = math.huge
+    for _, p in ipairs(r.path) do
+      local w = gd.tensor(p.w)
+      local g = r.P.T:matmul(r.P:matmul(w) - r.t)
+      close(g[1][1], 0, 1e-6)
+      for j = 2, w.shape[1] do
+        local wj, gj = w:at(j, 1), g:at(j, 1)
+        if wj ~= 0 then close(gj, -p.lam * (wj > 0 and 1 or -1), 1e-6)
+        else assert(math.abs(gj) <= p.lam + 1e-6, "zero weight " .. j .. " at λ " .. p.lam) end
+      end
+      assert(p.nonzero <= prev, "fewer nonzero weights as λ grows")
+      prev = p.nonzero
+    end
+    assert.equal(0, r.path[#r.path].nonzero)
+    -- figure 3.4: the lasso's optimum has w₂ = 0 exactly, the ridge's does not
+    assert.equal(0, r.w_l2[2][1])
+    assert(r.w_l2[1][1] > 0 and r.w_r2[2][1] > 0.1)
+    local g = r.A.T:matmul(r.A:matmul(gd.tensor(r.w_l2)) - r.b)
+    close(g:at(1, 1), -r.lam2, 1e-6)
+    assert(math.abs(g:at(2, 1)) <= r.lam2)
+  end)
 end)
