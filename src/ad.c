@@ -9,7 +9,6 @@
 #include "ad.h"
 
 #include <stdlib.h>
-#include <stddef.h>
 #include <string.h>
 
 #include "adops.h"

@@ -42,12 +42,6 @@ int gdl_is_small(const gd_tensor *t) {
   return t->st && (const char *)t->st == (const char *)t + offsetof(gdl_small, st);
 }
 
-gd_tensor *gdl_new_pooled(lua_State *L, int nd, const int64_t *shape, const char *fname) {
-  gd_tensor *t = gdl_new(L);
-  if (gd_tensor_alloc(t, nd, shape)) gdl_fail(L, fname);
-  return t;
-}
-
 gd_tensor *gdl_new_result(lua_State *L) {
   gdl_gcstep(L);
   gdl_small *s = lua_newuserdatauv(L, sizeof(gdl_small) + GDL_SMALL_MAX * sizeof(double), 0);
@@ -105,10 +99,6 @@ gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char
   lua_rawgetp(L, LUA_REGISTRYINDEX, &small_key);
   lua_setmetatable(L, -2);
   return t;
-}
-
-gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname) {
-  return gdl_check(L, i, fname);
 }
 
 gd_tensor *gdl_new_view(lua_State *L, int i, const gd_tensor *x) {

@@ -32,12 +32,8 @@ gd_tensor *gdl_new(lua_State *L);
 #define GDL_SMALL_MAX 16
 /* Push a new contiguous tensor of the given shape (small when it fits). */
 gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname);
-/* Push a new contiguous tensor in pooled storage (for results a tape keeps). */
-gd_tensor *gdl_new_pooled(lua_State *L, int nd, const int64_t *shape, const char *fname);
 /* 1 if t's data lives inline in its userdata. */
 int gdl_is_small(const gd_tensor *t);
-/* gdl_check for an argument a view will share (pair with gdl_new_view). */
-gd_tensor *gdl_check_base(lua_State *L, int i, const char *fname);
 /* Push the userdata for a view of x, the tensor at i: as gdl_new for pooled
  * storage; for inline data, one without a finalizer that anchors the data's
  * owner.  After the op fills it, call gdl_view_done. */

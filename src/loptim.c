@@ -231,6 +231,14 @@ static lstate *get_state(lua_State *L, int opt, int v) {
   return ls;
 }
 
+/* The state of the Variable w at v, sized for it (pushed). */
+static lstate *ready_state(lua_State *L, int opt, loptim *o, int v, const gd_tensor *w, const char *fname) {
+  lstate *ls = get_state(L, opt, v);
+  if (ls->s.n != w->numel || ls->s.nbuf != gd_optim_nbuf(&o->hp))
+    if (gd_optim_state_alloc(&ls->s, &o->hp, w->numel)) gdl_fail(L, fname);
+  return ls;
+}
+
 /* opt:apply_gradients{{g1, v1}, {g2, v2}, ...} or opt:apply_gradients(grads, vars)
  * (grads a list that may hold nils, vars a list; or one gradient and one Variable).
  * Checks every pair before changing anything; nil gradients are skipped with a warning. */
@@ -308,12 +316,8 @@ static int apply_gradients(lua_State *L) {
   for (lua_Integer i = 1; i <= n; i++) {  /* allocate every state before the first update */
     int g = base + 3 * (int)i - 2;
     if (lua_isnil(L, g)) continue;
-    gd_tensor *w = lua_touserdata(L, g + 1);
-    lstate *ls = get_state(L, 1, g + 1);
+    ready_state(L, 1, o, g + 1, lua_touserdata(L, g + 1), fname);
     lua_replace(L, g + 2);
-    if (ls->s.n != w->numel || ls->s.nbuf != gd_optim_nbuf(&o->hp)) {
-      if (gd_optim_state_alloc(&ls->s, &o->hp, w->numel)) gdl_fail(L, fname);
-    }
   }
   gdl_gcstep(L);
   for (lua_Integer i = 1; i <= n; i++) {
@@ -335,17 +339,21 @@ int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, co
   loptim *o = gdl_testudata(L, opt, GDL_OPTIMIZER, &optimizer_mt);
   if (!o) return 0;
   int n = (int)lua_rawlen(L, vars);
-  double lr = current_lr(L, opt, o, fname);
-  for (int i = 0; i < n; i++) {
+  luaL_checkstack(L, 2 * n + 4, fname);
+  int base = lua_gettop(L);                /* base + 2i+1, 2i+2: variable, state */
+  for (int i = 0; i < n; i++) {            /* every state ready before the first update */
     lua_rawgeti(L, vars, i + 1);
     gd_tensor *w = gdl_testudata(L, -1, GDL_VARIABLE, &variable_mt);
     if (!w || !w->st) luaL_error(L, "%s: weight %d is not an open gd.Variable", fname, i + 1);
-    lstate *ls = get_state(L, opt, lua_gettop(L));
-    if (ls->s.n != w->numel || ls->s.nbuf != gd_optim_nbuf(&o->hp))
-      if (gd_optim_state_alloc(&ls->s, &o->hp, w->numel)) gdl_fail(L, fname);
-    if (gd_optim_step(&o->hp, &ls->s, w, grads[i], lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
-    lua_pop(L, 2);
+    ready_state(L, opt, o, lua_gettop(L), w, fname);
   }
+  double lr = current_lr(L, opt, o, fname);
+  for (int i = 0; i < n; i++) {
+    gd_tensor *w = lua_touserdata(L, base + 2 * i + 1);
+    lstate *ls = lua_touserdata(L, base + 2 * i + 2);
+    if (gd_optim_step(&o->hp, &ls->s, w, grads[i], lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
+  }
+  lua_settop(L, base);
   o->iterations++;
   return 1;
 }

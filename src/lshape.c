@@ -23,7 +23,7 @@ static int64_t checkindex(lua_State *L, int arg, int64_t v, int64_t n, int dim, 
 }
 
 static int l_reshape(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.reshape");
+  gd_tensor *x = gdl_check(L, 1, "gd.reshape");
   int64_t shape[GD_MAXDIM];
   int nd;
   if (lua_istable(L, 2)) {
@@ -47,7 +47,7 @@ static int l_reshape(lua_State *L) {
 }
 
 static int l_flatten(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.flatten");
+  gd_tensor *x = gdl_check(L, 1, "gd.flatten");
   int64_t n = (int64_t)x->numel;
   gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_reshape(r, x, 1, &n)) gdl_fail(L, "gd.flatten");
@@ -56,7 +56,7 @@ static int l_flatten(lua_State *L) {
 }
 
 int gdl_t(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.T");
+  gd_tensor *x = gdl_check(L, 1, "gd.T");
   int perm[GD_MAXDIM];
   for (int i = 0; i < x->ndim; i++) perm[i] = x->ndim - 1 - i;
   gd_tensor *r = gdl_new_view(L, 1, x);
@@ -66,7 +66,7 @@ int gdl_t(lua_State *L) {
 }
 
 static int l_transpose(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.transpose");
+  gd_tensor *x = gdl_check(L, 1, "gd.transpose");
   if (lua_isnoneornil(L, 2) && x->ndim <= 2) return gdl_t(L);
   int a = gdl_checkdim(L, 2, x->ndim, "gd.transpose");
   int b = gdl_checkdim(L, 3, x->ndim, "gd.transpose");
@@ -81,7 +81,7 @@ static int l_transpose(lua_State *L) {
 }
 
 static int l_permute(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.permute");
+  gd_tensor *x = gdl_check(L, 1, "gd.permute");
   int perm[GD_MAXDIM];
   int n;
   if (lua_istable(L, 2)) {
@@ -104,7 +104,7 @@ static int l_permute(lua_State *L) {
 }
 
 static int l_squeeze(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.squeeze");
+  gd_tensor *x = gdl_check(L, 1, "gd.squeeze");
   int dim = gdl_optdim(L, 2, x->ndim, "gd.squeeze");
   gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_squeeze(r, x, dim)) gdl_fail(L, "gd.squeeze");
@@ -113,7 +113,7 @@ static int l_squeeze(lua_State *L) {
 }
 
 static int l_unsqueeze(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.unsqueeze");
+  gd_tensor *x = gdl_check(L, 1, "gd.unsqueeze");
   int dim = gdl_checkdim(L, 2, x->ndim + 1, "gd.unsqueeze");
   gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_unsqueeze(r, x, dim)) gdl_fail(L, "gd.unsqueeze");
@@ -122,7 +122,7 @@ static int l_unsqueeze(lua_State *L) {
 }
 
 static int l_expand(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.expand");
+  gd_tensor *x = gdl_check(L, 1, "gd.expand");
   int64_t shape[GD_MAXDIM];
   int nd;
   if (lua_istable(L, 2)) {
@@ -190,7 +190,7 @@ static int l_stack(lua_State *L) {
 }
 
 static int l_narrow(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.narrow");
+  gd_tensor *x = gdl_check(L, 1, "gd.narrow");
   int dim = gdl_checkdim(L, 2, x->ndim, "gd.narrow");
   int64_t start = gdl_checkint(L, 3, "gd.narrow", "start");
   int64_t len = gdl_checkint(L, 4, "gd.narrow", "length");
@@ -206,7 +206,7 @@ static int l_narrow(lua_State *L) {
 }
 
 static int l_select(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.select");
+  gd_tensor *x = gdl_check(L, 1, "gd.select");
   int dim = gdl_checkdim(L, 2, x->ndim, "gd.select");
   int64_t i = checkindex(L, 3, gdl_checkint(L, 3, "gd.select", "index"), x->shape[dim], dim, "gd.select");
   gd_tensor *r = gdl_new_view(L, 1, x);

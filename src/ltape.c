@@ -321,7 +321,7 @@ static int nograd_new(lua_State *L) {
 }
 
 static int detach(lua_State *L) {
-  gd_tensor *x = gdl_check_base(L, 1, "gd.detach");
+  gd_tensor *x = gdl_check(L, 1, "gd.detach");
   gd_tensor *r = gdl_new_view(L, 1, x);
   gd_tensor_view(r, x);
   r->id = 0;

@@ -310,9 +310,7 @@ static int f_clip(lua_State *L) {
 static int unary(lua_State *L, gd_unop op, const char *fname) {
   gdl_scalar sx;
   gd_tensor *x = gdl_operand(L, 1, &sx, fname);
-  const gd_tensor *in[1] = {x};
-  gd_tensor *r = gd_ad_tracking(1, in) ? gdl_new_pooled(L, x->ndim, x->shape, fname)
-                                       : gdl_new_shaped(L, x->ndim, x->shape, fname);
+  gd_tensor *r = gdl_new_shaped(L, x->ndim, x->shape, fname);   /* a tape keeps a copy of a small one */
   if (gd_ad_unary_into(r, op, x)) gdl_fail(L, fname);
   return 1;
 }
@@ -356,9 +354,7 @@ static int reduce(lua_State *L, gd_redop op, const char *fname) {
   int nd;
   int64_t shape[GD_MAXDIM];
   if (gd_reduce_shape(x, dim, keepdim, &nd, shape)) gdl_fail(L, fname);
-  const gd_tensor *in[1] = {x};
-  gd_tensor *r = gd_ad_tracking(1, in) ? gdl_new_pooled(L, nd, shape, fname)
-                                       : gdl_new_shaped(L, nd, shape, fname);
+  gd_tensor *r = gdl_new_shaped(L, nd, shape, fname);
   gd_tensor *ix = wantidx ? gdl_new_shaped(L, nd, shape, fname) : NULL;
   if (gd_ad_reduce_into(r, ix, op, x, dim, keepdim, ddof)) gdl_fail(L, fname);
   if (ix) {   /* positions → 1-based indices */
