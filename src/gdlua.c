@@ -16,6 +16,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@
 
 #define GDLUA_NAME "gdlua"
 #define HISTORY_LINES 1000
+
+/* The name errors are prefixed with: argv[0], as lua5.4 does ("gdlua" if
+ * argv[0] is empty).  The REPL prints its errors without it. */
+static const char *progname = GDLUA_NAME;
 
 /* ---- embedded Lua modules -------------------------------------------- */
 
@@ -121,11 +126,11 @@ static int docall(lua_State *L, int narg, int nres, int in_repl) {
   return status;
 }
 
-/* Print the error on top (if any) as "gdlua: msg" on stderr and pop it. */
+/* Print the error on top (if any) as "progname: msg" on stderr and pop it. */
 static int report(lua_State *L, int status) {
   if (status != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
-    fprintf(stderr, "%s: %s\n", GDLUA_NAME, msg ? msg : "(error object is not a string)");
+    fprintf(stderr, "%s: %s\n", progname, msg ? msg : "(error object is not a string)");
     fflush(stderr);
     lua_pop(L, 1);
   }
@@ -233,7 +238,9 @@ static enum read_result read_tty(const char *prompt, char **line) {
 }
 
 /* Not a terminal (a pipe or file on stdin, as in `gdlua -i < session`):
- * the prompt on stdout and a plain line read, no editing, no history. */
+ * the prompt on stdout and a plain line read, no editing, no history.
+ * The line is echoed after the prompt, as lua5.4 (readline) does, so that
+ * the output reads as a transcript. */
 static enum read_result read_plain(const char *prompt, char **line) {
   fputs(prompt, stdout);
   fflush(stdout);
@@ -246,6 +253,8 @@ static enum read_result read_plain(const char *prompt, char **line) {
     return READ_EOF;
   }
   if (n > 0 && (*line)[n - 1] == '\n') (*line)[n - 1] = '\0';
+  fputs(*line, stdout);
+  fputc('\n', stdout);
   return READ_LINE;
 }
 
@@ -402,38 +411,61 @@ static int incomplete(lua_State *L, int status) {
          strcmp(msg + n - (sizeof mark - 1), mark) == 0;
 }
 
+/* (protected) gd.repl.rewrite(chunk): the chunk with its top-level
+ * `local`s turned into session variables. */
+static int rewrite_locals(lua_State *L) {
+  if (repl_helper(L, "rewrite") != LUA_TFUNCTION) luaL_error(L, "no gd.repl.rewrite");
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
+  luaL_checktype(L, -1, LUA_TSTRING);
+  return 1;
+}
+
+/* Run the loaded chunk on top in gd.repl.env, the session's environment
+ * (its session variables, then the globals), if gd.repl is there. */
+static void use_session_env(lua_State *L) {
+  if (repl_helper(L, "env") == LUA_TTABLE) {
+    if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+  } else {
+    lua_pop(L, 1);
+  }
+}
+
 /* Compile buf as "return <buf>" so that an expression prints its value,
- * else as statements.  Pushes the function or the error message. */
+ * else as statements whose top-level `local`s are session variables.
+ * Pushes the function or the error message. */
 static int compile(lua_State *L, const char *buf, size_t len) {
   const char *ret = lua_pushfstring(L, "return %s", buf);
   int status = luaL_loadbuffer(L, ret, strlen(ret), "=stdin");
   lua_remove(L, -2);
-  if (status == LUA_OK) return status;
-  lua_pop(L, 1);
-  return luaL_loadbuffer(L, buf, len, "=stdin");
+  if (status != LUA_OK) {
+    lua_pop(L, 1);
+    lua_pushcfunction(L, rewrite_locals);
+    lua_pushlstring(L, buf, len);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {    /* then the chunk as typed */
+      lua_pop(L, 1);
+      lua_pushlstring(L, buf, len);
+    }
+    size_t n;
+    const char *src = lua_tolstring(L, -1, &n);
+    status = luaL_loadbuffer(L, src, n, "=stdin");
+    lua_remove(L, -2);
+  }
+  if (status == LUA_OK) use_session_env(L);
+  return status;
 }
 
-/* (protected) Print the results on one line: gd.repl.format's text, or
- * each with tostring, separated by tabs. */
-static int print_results(lua_State *L) {
-  int n = lua_gettop(L);
-  if (repl_helper(L, "format") == LUA_TFUNCTION) {
-    lua_insert(L, 1);
-    lua_call(L, n, 1);
-    n = 1;
-  } else {
+/* Print the n values on top with the global `print`, as lua5.4 does (so a
+ * redefined print is used); report a failing print and pop them. */
+static void print_values(lua_State *L, int n) {
+  lua_getglobal(L, "print");
+  lua_insert(L, -n - 1);
+  if (lua_pcall(L, n, 0, 0) != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "error calling 'print' (%s)\n", msg ? msg : "(error object is not a string)");
+    fflush(stderr);
     lua_pop(L, 1);
   }
-  for (int i = 1; i <= n; i++) {
-    size_t len;
-    const char *s = luaL_tolstring(L, i, &len);
-    if (i > 1) fputc('\t', stdout);
-    fwrite(s, 1, len, stdout);
-    lua_pop(L, 1);
-  }
-  fputc('\n', stdout);
-  fflush(stdout);
-  return 0;
 }
 
 /* (protected) gd.repl.error_text(msg), or msg. */
@@ -459,24 +491,46 @@ static void print_error(lua_State *L) {
   lua_pop(L, 2);
 }
 
-/* Run the compiled chunk on top and print what it returns. */
+/* Run the compiled chunk on top and print what it returns: one line,
+ * gd.repl.format's text of the results (tensors pretty, tables as their
+ * contents), printed with `print`. */
 static void run_chunk(lua_State *L) {
   int base = lua_gettop(L);
   int status = docall(L, 0, LUA_MULTRET, 1);
   int n = lua_gettop(L) - base + 1;
   if (status == LUA_OK && n > 0) {
-    lua_pushcfunction(L, print_results);
-    lua_insert(L, base);
-    status = docall(L, n, 0, 1);
+    luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
+    if (repl_helper(L, "format") == LUA_TFUNCTION) {
+      lua_insert(L, base);
+      status = docall(L, n, 1, 1);
+      n = 1;
+    } else {
+      lua_pop(L, 1);
+    }
   }
   if (status != LUA_OK) print_error(L);
+  else if (n > 0) print_values(L, n);
 }
 
-static const char *prompt(lua_State *L, int first) {
-  lua_getglobal(L, first ? "_PROMPT" : "_PROMPT2");
-  const char *p = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-  lua_pop(L, 1);                              /* still referenced by the global */
-  return p ? p : first ? "> " : ">> ";
+/* (protected) tostring(_PROMPT) (or _PROMPT2 when arg 1 is false), or the default. */
+static int get_prompt(lua_State *L) {
+  int first = lua_toboolean(L, 1);
+  if (lua_getglobal(L, first ? "_PROMPT" : "_PROMPT2") == LUA_TNIL)
+    lua_pushstring(L, first ? "> " : ">> ");
+  else
+    luaL_tolstring(L, -1, NULL);
+  return 1;
+}
+
+/* Push the prompt and return it; a failing __tostring gives the default. */
+static const char *push_prompt(lua_State *L, int first) {
+  lua_pushcfunction(L, get_prompt);
+  lua_pushboolean(L, first);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    lua_pop(L, 1);
+    lua_pushstring(L, first ? "> " : ">> ");
+  }
+  return lua_tostring(L, -1);
 }
 
 /* Load gd.repl into the registry; set readline up on a terminal. */
@@ -500,12 +554,8 @@ static void setup_repl(lua_State *L, int tty) {
 static void repl(lua_State *L) {
   int tty = isatty(STDIN_FILENO);
   if (tty) {
-    lua_getglobal(L, "gd");
-    lua_getfield(L, -1, "version");
-    const char *v = lua_tostring(L, -1);
-    printf("%s — " LUA_VERSION " with tensors; help() for help\n", v ? v : GDLUA_NAME);
+    puts("A top-level `local x = ...` keeps x for the later lines; help() for help");
     fflush(stdout);
-    lua_pop(L, 2);
     history_load();
   }
   setup_repl(L, tty);
@@ -513,25 +563,30 @@ static void repl(lua_State *L) {
   size_t len = 0;
   for (;;) {
     char *line;
-    enum read_result r = tty ? read_tty(prompt(L, len == 0), &line)
-                             : read_plain(prompt(L, len == 0), &line);
+    const char *p = push_prompt(L, len == 0);
+    enum read_result r = tty ? read_tty(p, &line) : read_plain(p, &line);
+    lua_pop(L, 1);
     if (r == READ_EOF) break;
     if (r == READ_CANCELLED) {                /* Ctrl-C: drop the pending chunk too */
       len = 0;
       continue;
     }
     if (tty) history_add(line);
-    size_t n = strlen(line);
-    char *grown = realloc(chunk, len + n + 2);
+    /* "=expr" on a first line is "return expr", as in lua5.4 */
+    const char *lead = len == 0 && line[0] == '=' ? "return " : "";
+    const char *text = line + (*lead ? 1 : 0);
+    size_t nlead = strlen(lead), n = strlen(text);
+    char *grown = realloc(chunk, len + nlead + n + 2);
     if (!grown) {
       free(line);
-      fputs("gdlua: out of memory\n", stderr);
+      fprintf(stderr, "%s: out of memory\n", progname);
       break;
     }
     chunk = grown;
     if (len > 0) chunk[len++] = '\n';
-    memcpy(chunk + len, line, n + 1);
-    len += n;
+    memcpy(chunk + len, lead, nlead);
+    memcpy(chunk + len + nlead, text, n + 1);
+    len += nlead + n;
     free(line);
     if (!chunk[strspn(chunk, " \t")]) {       /* nothing typed yet */
       len = 0;
@@ -547,11 +602,9 @@ static void repl(lua_State *L) {
     else print_error(L);
   }
   free(chunk);
-  if (tty) {
-    fputc('\n', stdout);
-    fflush(stdout);
-    history_save();
-  }
+  fputc('\n', stdout);                        /* as lua5.4, also off a terminal */
+  fflush(stdout);
+  if (tty) history_save();
 }
 
 /* ---- the command line ------------------------------------------------ */
@@ -562,26 +615,31 @@ enum {
   OPT_V = 1 << 2,       /* -v: version */
   OPT_E = 1 << 3,       /* -E: ignore environment variables */
   OPT_EXEC = 1 << 4,    /* some -e was given */
+  OPT_HELP = 1 << 5,    /* -h or --help: the usage, and nothing else */
 };
 
-static void usage(const char *bad, int missing_arg) {
+/* The usage on out; after "progname: <why>" on stderr when bad is an option
+ * gdlua refuses (missing_arg: -e or -l without its argument). */
+static void usage(FILE *out, const char *bad, int missing_arg) {
   if (bad) {
-    if (missing_arg) fprintf(stderr, "%s: '%s' needs an argument\n", GDLUA_NAME, bad);
-    else fprintf(stderr, "%s: unrecognized option '%s'\n", GDLUA_NAME, bad);
+    if (missing_arg) fprintf(stderr, "%s: '%s' needs argument\n", progname, bad);
+    else fprintf(stderr, "%s: unrecognized option '%s'\n", progname, bad);
   }
-  fputs("usage: " GDLUA_NAME " [options] [script [args]]\n"
+  fprintf(out, "usage: %s [options] [script [args]]\n"
         "  -e stat   run the Lua statement stat\n"
-        "  -i        enter the REPL after running the script\n"
+        "  -i        enter the REPL after running the script (implies -v)\n"
         "  -l mod    require(\"mod\") into the global mod\n"
         "  -l g=mod  require(\"mod\") into the global g\n"
         "  -v        print the version\n"
         "  -E        ignore LUA_INIT, LUA_PATH and LUA_CPATH\n"
         "  -W        turn warnings on\n"
+        "  -h, --help  print this usage\n"
         "  --        stop handling options\n"
         "  -         run standard input as the script and stop handling options\n"
-        "With no script, " GDLUA_NAME " starts the REPL on a terminal, else runs standard input.\n",
-        stderr);
-  fflush(stderr);
+        "With no script, gdlua starts the REPL on a terminal, else runs standard input.\n"
+        "In the REPL, a top-level `local x = ...` keeps x for the later lines.\n",
+        progname);
+  fflush(out);
 }
 
 /* First pass over argv: which options are set, and where the script is
@@ -595,26 +653,27 @@ static int scan_options(int argc, char **argv, int *script) {
       *script = i;
       return flags;
     }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return OPT_HELP;
     switch (a[1]) {
       case '-':
         if (a[2]) break;
         *script = i + 1;
         return flags;
-      case 'i': case 'v': case 'E': case 'W':
+      case 'i': case 'v': case 'E': case 'W':   /* -i implies -v, as in lua5.4 */
         if (a[2]) break;
-        flags |= a[1] == 'i' ? OPT_I : a[1] == 'v' ? OPT_V : a[1] == 'E' ? OPT_E : 0;
+        flags |= a[1] == 'i' ? OPT_I | OPT_V : a[1] == 'v' ? OPT_V : a[1] == 'E' ? OPT_E : 0;
         continue;
       case 'e': case 'l':
         if (a[1] == 'e') flags |= OPT_EXEC;
         if (a[2] == '\0' && (++i >= argc || argv[i][0] == '-')) {
-          usage(a, 1);
+          usage(stderr, a, 1);
           return OPT_ERROR;
         }
         continue;
       default:
         break;
     }
-    usage(a, 0);
+    usage(stderr, a, 0);
     return OPT_ERROR;
   }
   return flags;
@@ -682,15 +741,25 @@ static int run_init(lua_State *L) {
   return init[0] == '@' ? dofile(L, init + 1) : dostring(L, init, name);
 }
 
-/* The script with its arguments as `...`; "-" is stdin unless after "--". */
-static int run_script(lua_State *L, int argc, char **argv, int script) {
+/* Push arg[1..#arg], the script's `...`: what -e and LUA_INIT left in the
+ * global `arg`, as lua5.4 does; an `arg` that is not a table is an error. */
+static int push_script_args(lua_State *L) {
+  if (lua_getglobal(L, "arg") != LUA_TTABLE) luaL_error(L, "'arg' is not a table");
+  lua_Integer len = luaL_len(L, -1);
+  int n = len > 0 && len < INT_MAX - 3 ? (int)len : 0;
+  luaL_checkstack(L, n + 3, "too many arguments to script");
+  for (int i = 1; i <= n; i++) lua_rawgeti(L, -i, i);
+  lua_remove(L, -n - 1);
+  return n;
+}
+
+/* The script with the arg table's arguments as `...`; "-" is stdin unless after "--". */
+static int run_script(lua_State *L, char **argv, int script) {
   const char *fname = argv[script];
   if (strcmp(fname, "-") == 0 && strcmp(argv[script - 1], "--") != 0) fname = NULL;
   int status = luaL_loadfile(L, fname);
   if (status == LUA_OK) {
-    int n = argc - script - 1;
-    luaL_checkstack(L, n + 3, "too many arguments to script");
-    for (int i = script + 1; i < argc; i++) lua_pushstring(L, argv[i]);
+    int n = push_script_args(L);
     status = docall(L, n, 0, 0);
   }
   return report(L, status);
@@ -709,14 +778,30 @@ static int open_gd(lua_State *L) {
   return LUA_OK;
 }
 
+/* The version line: gd.version, then Lua's own -v line (its copyright). */
+static void print_version(lua_State *L) {
+  lua_getglobal(L, "gd");
+  lua_getfield(L, -1, "version");
+  const char *v = lua_tostring(L, -1);
+  printf("%s on %s\n", v ? v : GDLUA_NAME, LUA_COPYRIGHT);
+  fflush(stdout);
+  lua_pop(L, 2);
+}
+
 /* Everything runs here, under lua_pcall, so that a memory error is reported. */
 static int pmain(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = lua_touserdata(L, 2);
   int script;
+  if (argv[0] && argv[0][0]) progname = argv[0];
   int flags = scan_options(argc, argv, &script);
   lua_pushboolean(L, 0);                      /* result: failure until the end */
   if (flags & OPT_ERROR) return 1;
+  if (flags & OPT_HELP) {
+    usage(stdout, NULL, 0);
+    lua_pushboolean(L, 1);
+    return 1;
+  }
   if (flags & OPT_E) {                        /* the package library reads this */
     lua_pushboolean(L, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
@@ -725,22 +810,19 @@ static int pmain(lua_State *L) {
   lua_gc(L, LUA_GCINC, 0, 0, 0);              /* incremental: see luaopen_gd_core */
   if (open_gd(L) != LUA_OK) return 1;
   create_arg_table(L, argc, argv, script);
-  if (flags & OPT_V) {
-    lua_getglobal(L, "gd");
-    lua_getfield(L, -1, "version");
-    const char *v = lua_tostring(L, -1);
-    printf("%s (%s)\n", v ? v : GDLUA_NAME, LUA_COPYRIGHT);
-    fflush(stdout);
-    lua_pop(L, 2);
-  }
+  if (flags & OPT_V) print_version(L);
   if (!(flags & OPT_E) && run_init(L) != LUA_OK) return 1;
   if (run_options(L, argv, script) != LUA_OK) return 1;
-  if (script < argc && run_script(L, argc, argv, script) != LUA_OK) return 1;
+  if (script < argc && run_script(L, argv, script) != LUA_OK) return 1;
   if (flags & OPT_I) {
     repl(L);
   } else if (script == argc && !(flags & (OPT_EXEC | OPT_V))) {
-    if (isatty(STDIN_FILENO)) repl(L);
-    else if (dofile(L, NULL) != LUA_OK) return 1;
+    if (isatty(STDIN_FILENO)) {
+      print_version(L);
+      repl(L);
+    } else if (dofile(L, NULL) != LUA_OK) {
+      return 1;
+    }
   }
   lua_pushboolean(L, 1);
   return 1;
@@ -749,7 +831,8 @@ static int pmain(lua_State *L) {
 int main(int argc, char **argv) {
   lua_State *L = gdlua_newstate();
   if (!L) {
-    fputs(GDLUA_NAME ": cannot create the Lua state (out of memory)\n", stderr);
+    fprintf(stderr, "%s: cannot create the Lua state (out of memory)\n",
+            argv[0] && argv[0][0] ? argv[0] : GDLUA_NAME);
     return EXIT_FAILURE;
   }
   lua_pushcfunction(L, pmain);

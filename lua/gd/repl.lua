@@ -7,13 +7,21 @@
 -- (`gd.li` → `gd.linspace`, `x:res` → `x:reshape`). Fields come from the
 -- value itself when it is a table, and from its metatable's __index: a
 -- table, or for a C closure (gd tensors) the method table in upvalue 1.
+--
+-- It also keeps the session's variables: each line the REPL runs is its own
+-- chunk, so a plain `local x = 1` would be gone on the next line. The REPL
+-- compiles every chunk with rewrite(chunk), which turns its top-level
+-- `local` statements into declarations of session variables, and runs it
+-- in env, where those variables come first and the globals after.
 local M = {}
 
-local keywords = {
+local keyword_list = {
   "and", "break", "do", "else", "elseif", "end", "false", "for", "function",
   "goto", "if", "in", "local", "nil", "not", "or", "repeat", "return", "then",
   "true", "until", "while",
 }
+local keywords = {}
+for _, k in ipairs(keyword_list) do keywords[k] = true end
 
 local IDENT = "^[%a_][%w_]*$"
 
@@ -71,9 +79,185 @@ local function collect(v, methods_only, out)
   end
 end
 
+-- ---- session variables ------------------------------------------------
+
+-- A session variable lives in `vars` (raw in env, so reading and writing it
+-- costs no metamethod), or in `consts` when declared <const>. `declared`
+-- says which names are session variables, so one that holds nil still hides
+-- the global of its name. Declaring goes through two write-only proxies the
+-- rewritten chunks assign to: __gd_local.x = v and __gd_const.x = v.
+local declared, consts = {}, {}
+local env = {}
+M.env = env
+
+setmetatable(consts, {
+  __index = function(_, k)
+    if declared[k] then return nil end
+    return _G[k]
+  end,
+})
+
+setmetatable(env, {
+  __index = consts,
+  __newindex = function(_, k, v)
+    local d = declared[k]
+    if d == "const" then error("attempt to assign to const variable '" .. tostring(k) .. "'", 2) end
+    if d then rawset(env, k, v) else _G[k] = v end
+  end,
+})
+
+rawset(consts, "__gd_local", setmetatable({}, {
+  __newindex = function(_, k, v)
+    declared[k] = "var"
+    rawset(consts, k, nil)
+    rawset(env, k, v)
+  end,
+}))
+
+rawset(consts, "__gd_const", setmetatable({}, {
+  __newindex = function(_, k, v)
+    declared[k] = "const"
+    rawset(env, k, nil)
+    rawset(consts, k, v)
+  end,
+}))
+
+--- The tokens of a chunk as {text, first, last, name = bool}; strings,
+--- numbers and comments are skipped. nil if a string or comment is open.
+local function tokens(src)
+  local out, i, n = {}, 1, #src
+  while i <= n do
+    local c = src:sub(i, i)
+    if c:match("%s") then
+      i = i + 1
+    elseif src:match("^%-%-", i) then
+      local eqs = src:match("^%-%-%[(=*)%[", i)
+      if eqs then
+        local _, e = src:find("]" .. eqs .. "]", i, true)
+        if not e then return nil end
+        i = e + 1
+      else
+        i = (src:find("\n", i, true) or n) + 1
+      end
+    elseif src:match("^%[=*%[", i) then
+      local eqs = src:match("^%[(=*)%[", i)
+      local _, e = src:find("]" .. eqs .. "]", i, true)
+      if not e then return nil end
+      i = e + 1
+    elseif c == '"' or c == "'" then
+      local j = i + 1
+      while true do
+        local d = src:sub(j, j)
+        if d == "" or d == "\n" then return nil end
+        if d == "\\" then j = j + 2
+        elseif d == c then break
+        else j = j + 1 end
+      end
+      i = j + 1
+    elseif c:match("[%a_]") then
+      local e = select(2, src:find("^[%w_]*", i + 1))
+      out[#out + 1] = { src:sub(i, e), i, e, name = true }
+      i = e + 1
+    elseif c:match("%d") or src:match("^%.%d", i) then
+      local j = i
+      while j <= n do
+        local d = src:sub(j, j)
+        if d:match("[%w_.]") then j = j + 1
+        elseif d:match("[+-]") and src:sub(j - 1, j - 1):match("[eEpP]") then j = j + 1
+        else break end
+      end
+      i = j
+    else
+      local op = src:match("^%.%.%.", i) or src:match("^[=~<>]=", i) or src:match("^::", i)
+        or src:match("^<<", i) or src:match("^>>", i) or src:match("^//", i)
+        or src:match("^%.%.", i) or c
+      out[#out + 1] = { op, i, i + #op - 1 }
+      i = i + #op
+    end
+  end
+  return out
+end
+
+local opens = { ["function"] = true, ["do"] = true, ["if"] = true, ["repeat"] = true }
+local closes = { ["end"] = true, ["until"] = true }
+
+--- The names of `local a <attr>, b ...` starting at token k (the `local`),
+--- as {{name, attrib}, ...}, and the index of the token after the list.
+local function local_names(toks, k)
+  local names, j = {}, k + 1
+  while true do
+    local t = toks[j]
+    if not (t and t.name and not keywords[t[1]]) then return nil end
+    local item = { t[1] }
+    j = j + 1
+    if toks[j] and toks[j][1] == "<" and toks[j + 1] and toks[j + 1].name and toks[j + 2]
+       and toks[j + 2][1] == ">" then
+      item[2] = toks[j + 1][1]
+      j = j + 3
+    end
+    names[#names + 1] = item
+    if not (toks[j] and toks[j][1] == ",") then return names, j end
+    j = j + 1
+  end
+end
+
+--- rewrite(chunk): the chunk with each top-level `local` statement made a
+--- declaration of session variables (`local x, y <const> = e` becomes
+--- `__gd_local.x, __gd_const.y = e`, `local function f` becomes
+--- `__gd_local.f = nil function f`). `local x <close>` stays a local of its
+--- chunk (closed when the line has run), and so does `local _ENV`.
+function M.rewrite(src)
+  local toks = tokens(src)
+  if not toks then return src end
+  local parts, from, depth = {}, 1, 0
+  for k, t in ipairs(toks) do
+    local w = t.name and t[1]
+    if w == "local" and depth == 0 then
+      local nxt = toks[k + 1]
+      local repl, last
+      if nxt and nxt[1] == "function" and toks[k + 2] and toks[k + 2].name then
+        repl, last = ";__gd_local." .. toks[k + 2][1] .. " = nil function", nxt[3]
+      else
+        local names, j = local_names(toks, k)
+        local plain = names ~= nil
+        for _, item in ipairs(names or {}) do
+          if item[1] == "_ENV" or (item[2] and item[2] ~= "const") then plain = false end
+        end
+        if plain then
+          local lhs = {}
+          for i, item in ipairs(names) do
+            lhs[i] = (item[2] and "__gd_const." or "__gd_local.") .. item[1]
+          end
+          local has_value = toks[j] and toks[j][1] == "="
+          repl = ";" .. table.concat(lhs, ", ") .. (has_value and "" or " = nil")
+          last = toks[j - 1][3]
+        end
+      end
+      if repl then
+        parts[#parts + 1] = src:sub(from, t[2] - 1)
+        parts[#parts + 1] = repl
+        from = last + 1
+      end
+    elseif w and opens[w] then
+      depth = depth + 1
+    elseif w and closes[w] then
+      depth = depth - 1
+    end
+  end
+  parts[#parts + 1] = src:sub(from)
+  return table.concat(parts)
+end
+
+--- The names of the session variables, into set out.
+local function session_names(out)
+  for k in pairs(declared) do
+    if type(k) == "string" and k:match(IDENT) then out[k] = true end
+  end
+end
+
 --- The value of a dotted path of identifiers ("gd.nn"), or nil.
 local function resolve(path)
-  local v = _G
+  local v = env
   for name in (path .. "."):gmatch("(.-)%.") do
     if not name:match(IDENT) then return nil end
     local ok, r = pcall(function() return v[name] end)
@@ -95,7 +279,8 @@ function M.complete(text)
     if text ~= "" and not text:match(IDENT) then return {} end
     head, sep, prefix = "", "", text
     collect(_G, false, names)
-    for _, k in ipairs(keywords) do names[k] = true end
+    session_names(names)
+    for _, k in ipairs(keyword_list) do names[k] = true end
   end
   local out = {}
   local hidden = prefix:sub(1, 1) ~= "_"     -- _private names only when asked for
@@ -177,13 +362,15 @@ function M.format(...)
 end
 
 --- error_text(msg): an error as the REPL shows it: without the traceback
---- when it names nothing but the typed chunk and C functions.
+--- when it names nothing but the typed chunk, C functions and this file
+--- (the session variables' metamethods).
 function M.error_text(msg)
   local text, trace = msg:match("^(.-)\nstack traceback:\n(.*)$")
   if not text then return msg end
   for frame in trace:gmatch("[^\n]+") do
     frame = frame:match("^%s*(.-)%s*$")
-    if not (frame:match("^%[C%]: in ") or frame:match("^stdin:%d+: in main chunk$")) then
+    if not (frame:match("^%[C%]: in ") or frame:match("^stdin:%d+: in main chunk$")
+            or frame:match("^%[gd%] gd%.repl:%d+: in ")) then
       return (msg:gsub("\n\t%[C%]: in %?$", ""))
     end
   end
