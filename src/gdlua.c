@@ -6,8 +6,10 @@
  * without `return`, statements continued over several lines while they are
  * incomplete, Ctrl-C that stops the running computation but not the
  * session, and tab completion of dotted and colon paths (`gd.li` →
- * `gd.linspace`, `x:res` → `x:reshape`).  The completion candidates come
- * from lua/gd/repl.lua; this file reads lines and runs chunks.
+ * `gd.linspace`, `x:res` → `x:reshape`), and top-level `local`s that
+ * stay for the session.  The completion candidates, the formatting of
+ * results and the session variables come from lua/gd/repl.lua; this file
+ * reads lines and runs chunks.
  *
  * The Lua sources in lua/gd/ are compiled in (embed.c) and served through
  * package.preload, so gdlua runs from any directory without LUA_PATH.
@@ -255,6 +257,7 @@ static enum read_result read_plain(const char *prompt, char **line) {
   if (n > 0 && (*line)[n - 1] == '\n') (*line)[n - 1] = '\0';
   fputs(*line, stdout);
   fputc('\n', stdout);
+  fflush(stdout);                             /* before any error on stderr */
   return READ_LINE;
 }
 

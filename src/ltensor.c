@@ -413,7 +413,7 @@ static const gdl_reg funcs[] = {
   {"full", f_full, "gd.full(shape, v): tensor of the given shape filled with v"},
   {"eye", f_eye, "gd.eye(n[, m]): n×m identity matrix"},
   {"arange", f_arange, "gd.arange([start,] stop[, step]): values start, start+step, ... (stop excluded)"},
-  {"linspace", f_linspace, "gd.linspace(a, b, n): n evenly spaced values from a to b inclusive"},
+  {"linspace", f_linspace, "gd.linspace(a, b[, n = 50]): n evenly spaced values from a to b inclusive"},
   {"zeros_like", f_zeros_like, "gd.zeros_like(x): zeros of x's shape"},
   {"ones_like", f_ones_like, "gd.ones_like(x): ones of x's shape"},
   {NULL, NULL, NULL}

@@ -393,3 +393,98 @@ describe("gd.repl.error_text", function()
     assert.equal((msg:gsub("\n\t%[C%]: in %?$", "")), repl.error_text(msg))
   end)
 end)
+
+describe("REPL session locals (a top-level local outlives its line)", function()
+  local repl = require "gd.repl"
+  local cwd_ = require("tests.helpers.util").sh_line("pwd")
+  local exe = u.gdlua:sub(1, 1) == "/" and u.gdlua or cwd_ .. "/" .. u.gdlua
+
+  --- The REPL's output for the input lines, prompts emptied, version line dropped.
+  local function session(input, ...)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(input)
+    f:close()
+    local args = table.concat({ ... }, " ")
+    local p = assert(io.popen(shell_quote(exe) .. " -e \"_PROMPT = '' _PROMPT2 = ''\" " .. args ..
+      " -i < " .. path .. " 2>&1"))
+    local out = p:read("a")
+    p:close()
+    os.remove(path)
+    return (out:gsub("^[^\n]*\n", "", 1))
+  end
+
+  it("rewrites only top-level local statements, outside strings and comments", function()
+    assert.equal(";__gd_local.x = 1", repl.rewrite("local x = 1"))
+    assert.equal(";__gd_local.a, __gd_const.b = f()", repl.rewrite("local a, b <const> = f()"))
+    assert.equal(";__gd_local.a, __gd_local.b = nil", repl.rewrite("local a, b"))
+    assert.equal(";__gd_local.f = nil function f(n) local y = n return y end",
+      repl.rewrite("local function f(n) local y = n return y end"))
+    for _, src in ipairs({ "do local z = 1 end", "for i = 1, 2 do local k = i end",
+                           "if c then local y = 1 else local w = 2 end", "repeat local r = 1 until r",
+                           "s = 'local q' -- local c\nt = [[local]] --[==[ local ]==]",
+                           "local h <close> = nil", "local _ENV = {}", "f(function() local q = 1 end)" }) do
+      assert.equal(src, repl.rewrite(src))
+    end
+    assert.equal("do local z = 1 end ;__gd_local.w = nil", repl.rewrite("do local z = 1 end local w"))
+    assert.equal("s = 'local'\n;__gd_local.u = 3", repl.rewrite("s = 'local'\nlocal u = 3"))
+    assert.equal("x = 'open", repl.rewrite("x = 'open"))       -- an open string: as typed
+  end)
+
+  it("keeps values, several at once, and the adjusted count of a call's results", function()
+    local out = session("local x = gd.linspace(0, 1, 5)\nx:sum():item()\n" ..
+      "local function two() return 1, 2, 3 end\nlocal a, b, c, d = two()\na, b, c, d\n" ..
+      "local p, q = two(), 10\np, q\n")
+    assert.equal("local x = gd.linspace(0, 1, 5)\nx:sum():item()\n2.5\n" ..
+      "local function two() return 1, 2, 3 end\nlocal a, b, c, d = two()\na, b, c, d\n1\t2\t3\tnil\n" ..
+      "local p, q = two(), 10\np, q\n1\t10\n\n", out)
+  end)
+
+  it("are not globals, and hide a global of the same name even when nil", function()
+    local out = session("local y = 5\n_G.y, y\nlocal print = 7\nprint, type(_G.print)\n" ..
+      "z = 1\nlocal z\nz, _G.z\n")
+    assert.truthy(out:find("_G.y, y\nnil\t5\n", 1, true))
+    assert.truthy(out:find("print, type(_G.print)\n7\tfunction\n", 1, true))
+    assert.truthy(out:find("z, _G.z\nnil\t1\n", 1, true))
+  end)
+
+  it("see the value from before when the new one is computed (local x = x + 1)", function()
+    local out = session("x = 1\nlocal x = x + 1\nx, _G.x\nlocal x = x * 10\nx\n")
+    assert.truthy(out:find("x, _G.x\n2\t1\n", 1, true))
+    assert.truthy(out:find("local x = x * 10\nx\n20\n", 1, true))
+  end)
+
+  it("are seen by functions defined on other lines, which can change them", function()
+    local out = session("local n = 0\nfunction bump() n = n + 1 return n end\nbump() + bump()\nn\n" ..
+      "local function fact(k) if k <= 1 then return 1 end return k * fact(k - 1) end\nfact(10)\n")
+    assert.truthy(out:find("bump() + bump()\n3\nn\n2\n", 1, true))
+    assert.truthy(out:find("fact(10)\n3628800\n", 1, true))
+  end)
+
+  it("keep <const>: assigning one later is an error, declaring it again is not", function()
+    local out = session("local k <const> = 3\nk = 4\nk\nlocal k = 5\nk = 6\nk\n")
+    assert.truthy(out:find("k = 4\nstdin:1: attempt to assign to const variable 'k'\nk\n3\n", 1, true))
+    assert.truthy(out:find("k = 6\nk\n6\n", 1, true))
+  end)
+
+  it("<close> stays a local of its line: closed when the line has run", function()
+    local out = session("local h <close> = setmetatable({}, {__close = function() print('closed') end})\n" ..
+      "h\n")
+    assert.equal("local h <close> = setmetatable({}, {__close = function() print('closed') end})\n" ..
+      "closed\nh\nnil\n\n", out)
+  end)
+
+  it("are completed by Tab", function()
+    local out = session("local my_session_value = 1\n" ..
+      "table.concat(require('gd.repl').complete('my_sess'), ',')\n")
+    assert.truthy(out:find("\nmy_session_value\n", 1, true))
+  end)
+
+  it("do not change scripts, -e or a script run before the REPL: there local is lua5.4's", function()
+    local p = assert(io.popen(shell_quote(exe) .. " -e 'local v = 1' -e 'print(v)'"))
+    assert.equal("nil\n", p:read("a"))
+    p:close()
+    local out = session("v\n", "-e 'local v = 1'")
+    assert.equal("v\nnil\n\n", out)
+  end)
+end)

@@ -36,6 +36,19 @@ local inits = {
   end,
 }
 M.initializers = inits
+for k, line in pairs({
+  zeros = "zeros(shape): all 0",
+  ones = "ones(shape): all 1",
+  constant = "constant(shape, fan_in, fan_out, v = 0): all v",
+  normal = "normal(shape): N(0, 0.05²)",
+  uniform = "uniform(shape): U(−0.05, 0.05)",
+  glorot_uniform = "glorot_uniform(shape, fan_in, fan_out): U(±√(6/(fan_in + fan_out)))",
+  glorot_normal = "glorot_normal(shape, fan_in, fan_out): N(0, 2/(fan_in + fan_out))",
+  he_normal = "he_normal(shape, fan_in): N(0, 2/fan_in) truncated at 2σ, as Keras",
+  he_uniform = "he_uniform(shape, fan_in): U(±√(6/fan_in))",
+}) do
+  gd.doc(inits[k], "gd.nn.initializers." .. line)
+end
 
 local function initializer(spec, what, value)
   if type(spec) == "function" then return spec end
