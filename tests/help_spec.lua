@@ -9,16 +9,7 @@ local MODULES = { "data", "losses", "nn", "optim", "plot" }
 
 --- The lines help(...) prints.
 local function help_lines(...)
-  local lines = {}
-  local saved = _G.print
-  _G.print = function(...)
-    local t = table.pack(...)
-    for i = 1, t.n do t[i] = tostring(t[i]) end
-    lines[#lines + 1] = table.concat(t, "\t")
-  end
-  local ok, err = pcall(gd.help, ...)
-  _G.print = saved
-  assert(ok, err)
+  local _, lines = u.capture_print(gd.help, ...)
   return lines
 end
 

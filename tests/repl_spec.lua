@@ -414,6 +414,11 @@ describe("REPL session locals (a top-level local outlives its line)", function()
     return (out:gsub("^[^\n]*\n", "", 1))
   end
 
+  --- Assert the output contains text (plain).
+  local function shows(out, text)
+    assert(out:find(text, 1, true), string.format("%q not in the output:\n%s", text, out))
+  end
+
   it("rewrites only top-level local statements, outside strings and comments", function()
     assert.equal(";__gd_local.x = 1", repl.rewrite("local x = 1"))
     assert.equal(";__gd_local.a, __gd_const.b = f()", repl.rewrite("local a, b <const> = f()"))
@@ -443,28 +448,28 @@ describe("REPL session locals (a top-level local outlives its line)", function()
   it("are not globals, and hide a global of the same name even when nil", function()
     local out = session("local y = 5\n_G.y, y\nlocal print = 7\nprint, type(_G.print)\n" ..
       "z = 1\nlocal z\nz, _G.z\n")
-    assert.truthy(out:find("_G.y, y\nnil\t5\n", 1, true))
-    assert.truthy(out:find("print, type(_G.print)\n7\tfunction\n", 1, true))
-    assert.truthy(out:find("z, _G.z\nnil\t1\n", 1, true))
+    shows(out, "_G.y, y\nnil\t5\n")
+    shows(out, "print, type(_G.print)\n7\tfunction\n")
+    shows(out, "z, _G.z\nnil\t1\n")
   end)
 
   it("see the value from before when the new one is computed (local x = x + 1)", function()
     local out = session("x = 1\nlocal x = x + 1\nx, _G.x\nlocal x = x * 10\nx\n")
-    assert.truthy(out:find("x, _G.x\n2\t1\n", 1, true))
-    assert.truthy(out:find("local x = x * 10\nx\n20\n", 1, true))
+    shows(out, "x, _G.x\n2\t1\n")
+    shows(out, "local x = x * 10\nx\n20\n")
   end)
 
   it("are seen by functions defined on other lines, which can change them", function()
     local out = session("local n = 0\nfunction bump() n = n + 1 return n end\nbump() + bump()\nn\n" ..
       "local function fact(k) if k <= 1 then return 1 end return k * fact(k - 1) end\nfact(10)\n")
-    assert.truthy(out:find("bump() + bump()\n3\nn\n2\n", 1, true))
-    assert.truthy(out:find("fact(10)\n3628800\n", 1, true))
+    shows(out, "bump() + bump()\n3\nn\n2\n")
+    shows(out, "fact(10)\n3628800\n")
   end)
 
   it("keep <const>: assigning one later is an error, declaring it again is not", function()
     local out = session("local k <const> = 3\nk = 4\nk\nlocal k = 5\nk = 6\nk\n")
-    assert.truthy(out:find("k = 4\nstdin:1: attempt to assign to const variable 'k'\nk\n3\n", 1, true))
-    assert.truthy(out:find("k = 6\nk\n6\n", 1, true))
+    shows(out, "k = 4\nstdin:1: attempt to assign to const variable 'k'\nk\n3\n")
+    shows(out, "k = 6\nk\n6\n")
   end)
 
   it("<close> stays a local of its line: closed when the line has run", function()
@@ -477,7 +482,7 @@ describe("REPL session locals (a top-level local outlives its line)", function()
   it("are completed by Tab", function()
     local out = session("local my_session_value = 1\n" ..
       "table.concat(require('gd.repl').complete('my_sess'), ',')\n")
-    assert.truthy(out:find("\nmy_session_value\n", 1, true))
+    shows(out, "\nmy_session_value\n")
   end)
 
   it("do not change scripts, -e or a script run before the REPL: there local is lua5.4's", function()

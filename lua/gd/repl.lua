@@ -106,21 +106,19 @@ setmetatable(env, {
   end,
 })
 
-rawset(consts, "__gd_local", setmetatable({}, {
-  __newindex = function(_, k, v)
-    declared[k] = "var"
-    rawset(consts, k, nil)
-    rawset(env, k, v)
-  end,
-}))
-
-rawset(consts, "__gd_const", setmetatable({}, {
-  __newindex = function(_, k, v)
-    declared[k] = "const"
-    rawset(env, k, nil)
-    rawset(consts, k, v)
-  end,
-}))
+--- A write-only proxy: proxy.x = v declares x a session variable of kind
+--- "var" or "const", kept in home (and no longer in other).
+local function declarer(kind, home, other)
+  return setmetatable({}, {
+    __newindex = function(_, k, v)
+      declared[k] = kind
+      rawset(other, k, nil)
+      rawset(home, k, v)
+    end,
+  })
+end
+rawset(consts, "__gd_local", declarer("var", env, consts))
+rawset(consts, "__gd_const", declarer("const", consts, env))
 
 --- The tokens of a chunk as {text, first, last, name = bool}; strings,
 --- numbers and comments are skipped. nil if a string or comment is open.

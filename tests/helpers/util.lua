@@ -43,8 +43,8 @@ function M.sh_line(cmd)
   return line
 end
 
---- Run scripts/<name>.lua with print captured; returns its result and the text.
-function M.run_script(name)
+--- Call f(...) with print captured; returns f's first result and the printed lines (a table).
+function M.capture_print(f, ...)
   local lines = {}
   local saved = _G.print
   _G.print = function(...)
@@ -52,9 +52,15 @@ function M.run_script(name)
     for i = 1, t.n do t[i] = tostring(t[i]) end
     lines[#lines + 1] = table.concat(t, "\t")
   end
-  local ok, res = pcall(dofile, "scripts/" .. name .. ".lua")
+  local ok, res = pcall(f, ...)
   _G.print = saved
   assert(ok, res)
+  return res, lines
+end
+
+--- Run scripts/<name>.lua with print captured; returns its result and the text.
+function M.run_script(name)
+  local res, lines = M.capture_print(dofile, "scripts/" .. name .. ".lua")
   return res, table.concat(lines, "\n")
 end
 
