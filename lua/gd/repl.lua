@@ -83,42 +83,51 @@ end
 
 -- A session variable lives in `vars` (raw in env, so reading and writing it
 -- costs no metamethod), or in `consts` when declared <const>. `declared`
--- says which names are session variables, so one that holds nil still hides
--- the global of its name. Declaring goes through two write-only proxies the
+-- says which names are session variables, so assigning one that holds nil
+-- keeps it a session variable. Declaring goes through two write-only proxies the
 -- rewritten chunks assign to: __gd_local.x = v and __gd_const.x = v.
 local declared, consts = {}, {}
 local env = {}
 M.env = env
 
-setmetatable(consts, {
-  __index = function(_, k)
-    if declared[k] then return nil end
-    return _G[k]
-  end,
-})
+-- Reads of globals go from env straight to _G with no Lua call, so a loop
+-- over globals runs near plain Lua's speed. Once a <const> is declared, or
+-- a session variable is named like a global (one holding nil must still
+-- hide that global), reads go through consts and then `declared`.
+local consts_mt = { __index = _G }
+setmetatable(consts, consts_mt)
+local env_mt = { __index = _G }
+local function slow_reads(hide)
+  env_mt.__index = consts
+  if hide and consts_mt.__index == _G then
+    consts_mt.__index = function(_, name)
+      if declared[name] then return nil end
+      return _G[name]
+    end
+  end
+end
 
-setmetatable(env, {
-  __index = consts,
-  __newindex = function(_, k, v)
-    local d = declared[k]
-    if d == "const" then error("attempt to assign to const variable '" .. tostring(k) .. "'", 2) end
-    if d then rawset(env, k, v) else _G[k] = v end
-  end,
-})
+env_mt.__newindex = function(_, k, v)
+  local d = declared[k]
+  if d == "const" then error("attempt to assign to const variable '" .. tostring(k) .. "'", 2) end
+  if d then rawset(env, k, v) else _G[k] = v end
+end
+setmetatable(env, env_mt)
 
 --- A write-only proxy: proxy.x = v declares x a session variable of kind
 --- "var" or "const", kept in home (and no longer in other).
 local function declarer(kind, home, other)
   return setmetatable({}, {
     __newindex = function(_, k, v)
+      if kind == "const" or rawget(_G, k) ~= nil then slow_reads(rawget(_G, k) ~= nil) end
       declared[k] = kind
       rawset(other, k, nil)
       rawset(home, k, v)
     end,
   })
 end
-rawset(consts, "__gd_local", declarer("var", env, consts))
-rawset(consts, "__gd_const", declarer("const", consts, env))
+rawset(env, "__gd_local", declarer("var", env, consts))
+rawset(env, "__gd_const", declarer("const", consts, env))
 
 --- The tokens of a chunk as {text, first, last, name = bool}; strings,
 --- numbers and comments are skipped. nil if a string or comment is open.
