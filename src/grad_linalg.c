@@ -341,6 +341,14 @@ static int band(gd_tensor *out, int64_t k, int64_t lo, int64_t hi) {
   return rc;
 }
 
+/* eye = I and off = 1 − I, (k, k) constants. */
+static int eye_and_off(gd_tensor *eye, gd_tensor *off, int64_t k) {
+  int rc = band(eye, k, 0, 0);
+  if (!rc) rc = band(off, k, -k, k);
+  for (int64_t i = 0; !rc && i < k; i++) gd_data(off)[i * k + i] = 0.0;
+  return rc;
+}
+
 /* out = x (batch + (k)) as a row batch + (1, k) (col = 0) or a column (k, 1). */
 static int as_rowcol(gd_tensor *out, const gd_tensor *x, int col) {
   int64_t s[GD_MAXDIM];
@@ -376,9 +384,7 @@ static int gap_inverse(gd_tensor *out, const gd_tensor *x) {
   int rc = as_rowcol(r, x, 0);
   if (!rc) rc = as_rowcol(c, x, 1);
   if (!rc) rc = bin(e, GD_BIN_SUB, r, c);
-  if (!rc) rc = band(eye, k, 0, 0);
-  if (!rc) rc = band(off, k, -k, k);
-  for (int64_t i = 0; !rc && i < k; i++) gd_data(off)[i * k + i] = 0.0;   /* 1 − I */
+  if (!rc) rc = eye_and_off(eye, off, k);
   if (!rc) rc = bin(e1, GD_BIN_ADD, e, eye);            /* diagonal 1: no 0/0 */
   if (!rc) rc = bin(out, GD_BIN_DIV, off, e1);
   trel(t);
@@ -584,9 +590,7 @@ static int cofactors(gd_tensor *out, const gd_tensor *A) {
   gd_tensor *U = &t[0], *S = &t[1], *Vt = &t[2], *r = &t[3], *eye = &t[4], *off = &t[5],
             *p = &t[6], *sg = &t[7];
   int rc = gd_ad_svd(U, S, Vt, A);
-  if (!rc) rc = band(eye, k, 0, 0);
-  if (!rc) rc = band(off, k, -k, k);
-  for (int64_t i = 0; !rc && i < k; i++) gd_data(off)[i * k + i] = 0.0;
+  if (!rc) rc = eye_and_off(eye, off, k);
   if (!rc) rc = as_rowcol(r, S, 0);                     /* row i: S with S_i replaced by 1 */
   if (!rc) rc = bin(p, GD_BIN_MUL, r, off);
   gd_tensor_release(r);
