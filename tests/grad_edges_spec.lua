@@ -161,6 +161,13 @@ describe("grad edges: eigh, svd and qr", function()
     local H = gd.hessian(f, gd.tensor{0.5})
     u.close(H, {{2 / (0.25 + 4) ^ 1.5}}, 1e-9)
   end)
+  it("second order through svd and qr: Σσ² = ΣR² = ‖A‖²_F has Hessian 2I", function()
+    local a = gd.tensor{1.0, 0.3, 0.5, -1.2, -0.7, 0.8}
+    local Hs = gd.hessian(function(v) local _, S = gd.svd(v:reshape(3, 2)); return (S ^ 2):sum() end, a)
+    local Hq = gd.hessian(function(v) local _, R = gd.qr(v:reshape(3, 2)); return (R ^ 2):sum() end, a)
+    u.close(Hs, 2 * gd.eye(6), 1e-12)
+    u.close(Hq, 2 * gd.eye(6), 1e-12)
+  end)
   it("unconnected = zero never turns a missing rule into zeros: wide qr is an error naming qr", function()
     local A = gd.tensor{{1, 2, 3}, {4, 5, 7}}
     u.errors(function()
