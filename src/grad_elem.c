@@ -369,14 +369,14 @@ static int prod_grad(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
   LOCALS(z, k, ke, c0, c1, xs, p, pe, q, r); INIT(z); INIT(k); INIT(ke); INIT(c0); INIT(c1);
   INIT(xs); INIT(p); INIT(pe); INIT(q); INIT(r);
   int rc = mask(&z, GD_BIN_EQ, x, &zero.t);
-  if (!rc) rc = gd_reduce(&k, NULL, GD_RED_SUM, &z, dim, n->ip[1], 0);
+  if (!rc) rc = gd_reduce(&k, NULL, GD_RED_SUM, &z, dim, (int)n->ip[1], 0);
   if (!rc) rc = expand_back(&ke, &k, n);                     /* zeros per slice, as x */
   if (!rc) rc = mask(&c0, GD_BIN_EQ, &ke, &zero.t);
   gd_tensor_release(&k);
   if (!rc) rc = mask(&k, GD_BIN_EQ, &ke, &one.t);
   if (!rc) rc = mask(&c1, GD_BIN_MUL, &k, &z);              /* the only zero of its slice */
   if (!rc) rc = gd_ad_where(&xs, &z, &one.t, x);
-  if (!rc) rc = gd_ad_reduce(&p, NULL, GD_RED_PROD, &xs, dim, n->ip[1], 0);
+  if (!rc) rc = gd_ad_reduce(&p, NULL, GD_RED_PROD, &xs, dim, (int)n->ip[1], 0);
   if (!rc) rc = expand_back(&pe, &p, n);
   if (!rc) rc = bin(&q, GD_BIN_DIV, &pe, &xs);
   if (!rc) rc = gd_ad_where(&r, &c1, &pe, &zero.t);
