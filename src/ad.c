@@ -212,6 +212,7 @@ static void node_release(gd_node *n) {
   for (int i = 0; i < n->xn; i++) gd_tensor_release(&n->xin[i]);
   free(n->xin);
   gd_tensor_release(&n->out);
+  for (int i = 0; i < n->nco; i++) gd_tensor_release(&n->co[i]);
 }
 
 static void tape_clear(gd_tape *t) {
@@ -277,8 +278,9 @@ int gd_ad_tracking(int n, const gd_tensor *const *in) {
   return 0;
 }
 
-static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *out, int n,
+static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *const *outs, int nout, int n,
                        const gd_tensor *const *in, const int64_t *ip, const double *dp) {
+  gd_tensor *out = outs[0];
   if (t->n == t->nchunks * CHUNK) {
     if (t->nchunks == t->chunkcap) {
       size_t ncap = t->chunkcap * 2;
@@ -302,6 +304,7 @@ static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *out, int n,
   nd->nin = 0;
   nd->xn = 0;
   nd->xin = NULL;
+  nd->nco = 0;
   for (int i = 0; i < GD_NODE_MAXIN; i++) gd_tensor_init(&nd->in[i]);
   gd_tensor_init(&nd->out);
   memset(nd->ip, 0, sizeof nd->ip);
@@ -335,10 +338,47 @@ static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *out, int n,
     nd->out.st = NULL;
   }
   nd->out.id = out->id;
+  for (int i = 1; i < nout && !rc; i++) {   /* the other results: their rules read them */
+    gd_tensor_init(&nd->co[i - 1]);
+    nd->nco = i;
+    rc = gd_tensor_retain(&nd->co[i - 1], outs[i]);
+    if (!rc) nd->cover[i - 1] = nd->co[i - 1].st->version;
+    if (!rc) rc = idset_add(&t->known, outs[i]->id);
+  }
   if (ip) memcpy(nd->ip, ip, sizeof nd->ip);
   if (dp) memcpy(nd->dp, dp, sizeof nd->dp);
   if (rc) return rc;
   return idset_add(&t->known, out->id);
+}
+
+/* Append the node to every active tape that knows an input (ids given on
+ * the first); inline so that gd_ad_record's one result costs no loop. */
+static inline int record_on_tapes(gd_opcode op, gd_tensor *const *outs, int nout, int n,
+                                  const gd_tensor *const *in, const int64_t *ip,
+                                  const double *dp) {
+  for (int k = 0; k < nactive; k++) {
+    gd_tape *t = active[k];
+    if (t->busy) continue;
+    int knows = 0;
+    for (int i = 0; i < n && !knows; i++) knows = gd_tape_knows(t, in[i]);
+    if (!knows) continue;
+    for (int j = 0; j < nout; j++)
+      if (!outs[j]->id) outs[j]->id = gd_ad_newid();
+    int rc = tape_append(t, op, outs, nout, n, in, ip, dp);
+    if (rc) return rc;
+  }
+  return GD_OK;
+}
+
+int gd_ad_record_multi(gd_opcode op, gd_tensor *const *outs, int nout, int n,
+                       const gd_tensor *const *in, const int64_t *ip, const double *dp) {
+  if (nout < 1 || nout > 1 + GD_NODE_MAXCO) return gd_seterr(GD_EARG, "too many results to record");
+  for (int j = 0; j < nout; j++) {
+    outs[j]->id = 0;
+    outs[j]->flags = 0;
+  }
+  if (paused || !nactive) return GD_OK;
+  return record_on_tapes(op, outs, nout, n, in, ip, dp);
 }
 
 int gd_ad_record(gd_opcode op, gd_tensor *out, int n, const gd_tensor *const *in,
@@ -346,20 +386,24 @@ int gd_ad_record(gd_opcode op, gd_tensor *out, int n, const gd_tensor *const *in
   out->id = 0;
   out->flags = 0;
   if (paused || !nactive) return GD_OK;
-  for (int k = 0; k < nactive; k++) {
-    gd_tape *t = active[k];
-    if (t->busy) continue;
-    int knows = 0;
-    for (int i = 0; i < n && !knows; i++) knows = gd_tape_knows(t, in[i]);
-    if (!knows) continue;
-    if (!out->id) out->id = gd_ad_newid();
-    int rc = tape_append(t, op, out, n, in, ip, dp);
-    if (rc) return rc;
-  }
-  return GD_OK;
+  return record_on_tapes(op, &out, 1, n, in, ip, dp);
 }
 
 /* ---- the backward pass -------------------------------------------------- */
+
+/* Point nd->cog[] at copies in cog[] of the gradients of nd's other results
+ * (NULL where none); 1 if any has one. */
+static int co_grads(gd_node *nd, gradmap *gm, gd_tensor *cog) {
+  int any = 0;
+  for (int j = 0; j < nd->nco; j++) {
+    gd_tensor *cg = gradmap_get(gm, nd->co[j].id);
+    gd_tensor_init(&cog[j]);
+    if (cg) gd_tensor_share(&cog[j], cg);
+    nd->cog[j] = cg ? &cog[j] : NULL;
+    any |= cg != NULL;
+  }
+  return any;
+}
 
 static int stale(const gd_tensor *saved, unsigned ver) {
   return saved->st && !saved->st->borrowed && saved->st->version != ver;
@@ -388,7 +432,9 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
     for (int i = 0; i < nd->nin; i++) {
       if (idset_has(&dep, gd_node_input(nd, i)->id)) { live[k] = 1; break; }
     }
-    if (live[k]) rc = idset_add(&dep, nd->out.id);
+    if (!live[k]) continue;
+    rc = idset_add(&dep, nd->out.id);
+    for (int j = 0; j < nd->nco && !rc; j++) rc = idset_add(&dep, nd->co[j].id);
   }
 
   gradmap gm;
@@ -407,7 +453,10 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
     const gd_node *nd = node_at(t, k);
     if (!live[k]) continue;
     gd_tensor *g = gradmap_get(&gm, nd->out.id);
-    if (!g) continue;
+    gd_tensor cog[GD_NODE_MAXCO];           /* the other results' gradients (copies: the map may grow) */
+    int nco = nd->nco, have = g != NULL;
+    if (nco) have |= co_grads(node_at(t, k), &gm, cog);
+    if (!have) continue;
     const gd_opinfo *info = gd_op_info(nd->op);
     int need[GD_NODE_MAXBW];
     int nin = nd->nin < GD_NODE_MAXBW ? nd->nin : GD_NODE_MAXBW;
@@ -421,14 +470,25 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
     if (!rc && info->save_out && stale(&nd->out, nd->outver))
       rc = gd_seterr(GD_EARG, "the output of %s was modified in place after it was recorded",
                      info->name);
-    if (rc) break;
+    for (int j = 0; j < nco && !rc; j++)
+      if (stale(&nd->co[j], nd->cover[j]))
+        rc = gd_seterr(GD_EARG, "a result of %s was modified in place after it was recorded",
+                       info->name);
+    if (rc) {
+      for (int j = 0; j < nco; j++) gd_tensor_release(&cog[j]);
+      break;
+    }
     gd_tensor gin[GD_NODE_MAXBW];
     for (int i = 0; i < nin; i++) gd_tensor_init(&gin[i]);
     gd_tensor gcopy;                      /* g may move when the map grows */
     gd_tensor_init(&gcopy);
-    gd_tensor_share(&gcopy, g);
+    if (g) gd_tensor_share(&gcopy, g);      /* else only the other results have one */
     rc = info->backward(nd, &gcopy, need, gin);
     gd_tensor_release(&gcopy);
+    for (int j = 0; j < nco; j++) {
+      gd_tensor_release(&cog[j]);
+      node_at(t, k)->cog[j] = NULL;
+    }
     for (int i = 0; i < nin; i++) {
       if (!rc && need[i] && gin[i].st) rc = gradmap_add(&gm, gd_node_input(nd, i)->id, &gin[i]);
       gd_tensor_release(&gin[i]);

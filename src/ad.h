@@ -34,10 +34,13 @@ typedef enum gd_opcode {
   /* linear algebra */
   GD_OP_MATMUL, GD_OP_OUTER, GD_OP_INV, GD_OP_SOLVE, GD_OP_DET, GD_OP_SLOGDET,
   GD_OP_CHOLESKY, GD_OP_LSTSQ, GD_OP_PINV,
+  /* decompositions: several results, one node (out and co[]) */
+  GD_OP_EIGH, GD_OP_SVD, GD_OP_QR,
   GD_OP_COUNT
 } gd_opcode;
 
 #define GD_NODE_MAXIN 4
+#define GD_NODE_MAXCO 2    /* outputs beyond the first */
 #define GD_NODE_MAXBW 64   /* inputs a node may have (cat/stack record groups of this) */
 
 /* One recorded op.  in[] are the saved inputs (ids kept), out the saved
@@ -53,10 +56,16 @@ typedef struct gd_node {
   double dp[2];                   /* real parameters (ddof) */
   int xn;                         /* extra inputs beyond GD_NODE_MAXIN (cat/stack) */
   gd_tensor *xin;                 /* their saved copies (malloc'd) */
+  int nco;                        /* further outputs of a multi-result op (eigh, svd, qr) */
+  gd_tensor co[GD_NODE_MAXCO];    /* saved with their ids and values */
+  unsigned cover[GD_NODE_MAXCO];
+  const gd_tensor *cog[GD_NODE_MAXCO];  /* in backward: ∂target/∂co[i], NULL when none */
 } gd_node;
 
 /* Backward rule: gin[i] = ∂target/∂in[i] given g = ∂target/∂out, for the
- * inputs with need[i]; others are left empty.  Built from recording ops. */
+ * inputs with need[i]; others are left empty.  Built from recording ops.
+ * For a multi-result op g may be empty (no st) and n->cog[i] has the
+ * gradients of the other results. */
 typedef int (*gd_backward_fn)(const gd_node *n, const gd_tensor *g, const int *need,
                               gd_tensor *gin);
 
@@ -98,6 +107,10 @@ int gd_ad_tracking(int n, const gd_tensor *const *in);
  * that knows an input; gives out a fresh id when recorded, else id 0. */
 int gd_ad_record(gd_opcode op, gd_tensor *out, int n, const gd_tensor *const *in,
                  const int64_t *ip, const double *dp);
+/* gd_ad_record for an op with nout ≤ 1 + GD_NODE_MAXCO results outs[]: one
+ * node whose rule sees every result's gradient (n->out, n->co[]). */
+int gd_ad_record_multi(gd_opcode op, gd_tensor *const *outs, int nout, int n,
+                       const gd_tensor *const *in, const int64_t *ip, const double *dp);
 /* A fresh nonzero id. */
 uint64_t gd_ad_newid(void);
 /* Pause / resume recording everywhere (no_grad); nests. */

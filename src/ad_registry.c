@@ -17,7 +17,7 @@ static const struct { const char *name; int save_out; } ops[GD_OP_COUNT] = {
   [GD_OP_SQUARE] = {"square", 0}, [GD_OP_COPY] = {"copy", 0},
   [GD_OP_SUM] = {"sum", 0}, [GD_OP_MEAN] = {"mean", 0}, [GD_OP_VAR] = {"var", 0},
   [GD_OP_STD] = {"std", 1}, [GD_OP_MAX] = {"max", 1}, [GD_OP_MIN] = {"min", 1},
-  [GD_OP_PROD] = {"prod", 1}, [GD_OP_LOGSUMEXP] = {"logsumexp", 1}, [GD_OP_NORM] = {"norm", 1},
+  [GD_OP_PROD] = {"prod", 0}, [GD_OP_LOGSUMEXP] = {"logsumexp", 1}, [GD_OP_NORM] = {"norm", 1},
   [GD_OP_SUM_TO] = {"sum_to", 0},
   [GD_OP_RESHAPE] = {"reshape", 0}, [GD_OP_PERMUTE] = {"permute", 0},
   [GD_OP_EXPAND] = {"expand", 0}, [GD_OP_SLICE] = {"slice", 0}, [GD_OP_SELECT] = {"select", 0},
@@ -27,6 +27,7 @@ static const struct { const char *name; int save_out; } ops[GD_OP_COUNT] = {
   [GD_OP_MATMUL] = {"matmul", 0}, [GD_OP_OUTER] = {"outer", 0}, [GD_OP_INV] = {"inv", 1},
   [GD_OP_SOLVE] = {"solve", 1}, [GD_OP_DET] = {"det", 1}, [GD_OP_SLOGDET] = {"slogdet", 1},
   [GD_OP_CHOLESKY] = {"cholesky", 1}, [GD_OP_LSTSQ] = {"lstsq", 1}, [GD_OP_PINV] = {"pinv", 1},
+  [GD_OP_EIGH] = {"eigh", 1}, [GD_OP_SVD] = {"svd", 1}, [GD_OP_QR] = {"qr", 1},
 };
 
 /* A rule for ops whose rule is not written yet: a clear error. */

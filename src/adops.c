@@ -61,6 +61,27 @@ int gd_ad_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd
   return gd_ad_record(GD_OP_WHERE, out, 3, in, NULL, NULL);
 }
 
+int gd_ad_clip(gd_tensor *out, const gd_tensor *x, const gd_tensor *lo, const gd_tensor *hi) {
+  gd_tensor c, m;
+  gd_tensor_init(&c);
+  gd_tensor_init(&m);
+  int rc = GD_OK;
+  if (!lo && !hi) return gd_ad_unary(out, GD_UN_COPY, x);
+  if (lo) {                               /* m = x < lo ? lo : x */
+    rc = gd_binary(&c, GD_BIN_LT, x, lo);
+    if (!rc) rc = gd_ad_where(hi ? &m : out, &c, lo, x);
+    gd_tensor_release(&c);
+  }
+  if (!rc && hi) {                        /* out = m > hi ? hi : m */
+    const gd_tensor *v = lo ? &m : x;
+    rc = gd_binary(&c, GD_BIN_GT, v, hi);
+    if (!rc) rc = gd_ad_where(out, &c, hi, v);
+    gd_tensor_release(&c);
+  }
+  gd_tensor_release(&m);
+  return rc;
+}
+
 static int record_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
                          int dim, int keepdim, double ddof) {
   if (idx) {

@@ -23,6 +23,10 @@ int gd_ad_unary(gd_tensor *out, gd_unop op, const gd_tensor *x);
 int gd_ad_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x);
 /* out = c ? a : b (gradient flows to a and b). */
 int gd_ad_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd_tensor *b);
+/* out = min(max(x, lo), hi) (lo or hi may be NULL) as numpy.clip; the gradient
+ * passes to x wherever lo ≤ x ≤ hi, ends included (torch.clamp), else to the
+ * bound that was taken. */
+int gd_ad_clip(gd_tensor *out, const gd_tensor *x, const gd_tensor *lo, const gd_tensor *hi);
 /* Reductions (argmax/argmin are not recorded); idx as in gd_reduce. */
 int gd_ad_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
                  int dim, int keepdim, double ddof);
@@ -63,6 +67,10 @@ int gd_ad_slogdet(gd_tensor *sign, gd_tensor *logabs, const gd_tensor *a);
 int gd_ad_cholesky(gd_tensor *out, const gd_tensor *a);
 int gd_ad_lstsq(gd_tensor *out, const gd_tensor *a, const gd_tensor *b, double rcond);
 int gd_ad_pinv(gd_tensor *out, const gd_tensor *a, double rcond);
+/* Decompositions as linalg.h, each recorded as one node with all its results. */
+int gd_ad_eigh(gd_tensor *w, gd_tensor *V, const gd_tensor *a);
+int gd_ad_svd(gd_tensor *U, gd_tensor *S, gd_tensor *Vt, const gd_tensor *a);
+int gd_ad_qr(gd_tensor *Q, gd_tensor *R, const gd_tensor *a);
 
 /* Helpers for rules: out = x transposed in its last two dims (a view). */
 int gd_ad_mT(gd_tensor *out, const gd_tensor *x);

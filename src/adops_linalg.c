@@ -58,3 +58,25 @@ int gd_ad_pinv(gd_tensor *out, const gd_tensor *a, double rcond) {
   double dp[2] = {rcond, 0};
   return rec(gd_pinv(out, a, rcond), GD_OP_PINV, out, a, NULL, dp);
 }
+
+/* Record a decomposition's results outs[0..nout) of a. */
+static int rec_multi(int rc, gd_opcode op, gd_tensor *const *outs, int nout, const gd_tensor *a) {
+  if (rc) return rc;
+  const gd_tensor *in[1] = {a};
+  return gd_ad_record_multi(op, outs, nout, 1, in, NULL, NULL);
+}
+
+int gd_ad_eigh(gd_tensor *w, gd_tensor *V, const gd_tensor *a) {
+  gd_tensor *outs[2] = {w, V};
+  return rec_multi(gd_eigh(w, V, a), GD_OP_EIGH, outs, 2, a);
+}
+
+int gd_ad_svd(gd_tensor *U, gd_tensor *S, gd_tensor *Vt, const gd_tensor *a) {
+  gd_tensor *outs[3] = {U, S, Vt};
+  return rec_multi(gd_svd(U, S, Vt, a), GD_OP_SVD, outs, 3, a);
+}
+
+int gd_ad_qr(gd_tensor *Q, gd_tensor *R, const gd_tensor *a) {
+  gd_tensor *outs[2] = {Q, R};
+  return rec_multi(gd_qr(Q, R, a), GD_OP_QR, outs, 2, a);
+}

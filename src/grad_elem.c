@@ -318,6 +318,77 @@ static double reduced_count(const gd_node *n) {
   return dim < 0 ? (double)x->numel : (double)x->shape[dim];
 }
 
+/* var: ge·2(x − m)/(N − ddof); std: ge·(x − m)/((N − ddof)·y), 0 where y = 0
+ * (torch's convention for a constant slice).  With N − ddof ≤ 0 the value is
+ * inf or NaN (numpy) and so is the gradient, as torch: var's is ge·inf (NaN
+ * where x = m), std's NaN. */
+static int var_std_grad(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
+  const gd_tensor *x = &n->in[0], *y = &n->out;
+  int dim = (int)n->ip[0];
+  double den = reduced_count(n) - n->dp[0];
+  gd_const zero;
+  gd_const_init(&zero, 0.0);
+  LOCALS(m, d, v, w, c); INIT(m); INIT(d); INIT(v); INIT(w); INIT(c);
+  int rc = gd_ad_reduce(&m, NULL, GD_RED_MEAN, x, dim, 1, 0);
+  if (!rc) rc = bin(&d, GD_BIN_SUB, x, &m);                  /* x − m (broadcast) */
+  if (!rc && den <= 0) {
+    gd_const inf, nan;
+    gd_const_init(&inf, n->op == GD_OP_VAR ? INFINITY : NAN);
+    gd_const_init(&nan, NAN);
+    rc = mask(&c, GD_BIN_EQ, &d, &zero.t);
+    if (!rc) rc = gd_ad_where(&v, &c, &nan.t, &inf.t);
+  } else if (!rc && n->op == GD_OP_VAR) {
+    rc = binv(&v, GD_BIN_MUL, &d, 2.0 / den);
+  } else if (!rc) {
+    rc = expand_back(&w, y, n);
+    if (!rc) rc = binv(&c, GD_BIN_MUL, &w, den);
+    gd_tensor_release(&w);
+    if (!rc) rc = bin(&w, GD_BIN_DIV, &d, &c);                /* NaN where y = 0 ... */
+    gd_tensor_release(&c);
+    if (!rc) rc = mask(&c, GD_BIN_EQ, y, &zero.t);
+    gd_tensor_release(&m);
+    if (!rc) rc = expand_back(&m, &c, n);
+    if (!rc) rc = gd_ad_where(&v, &m, &zero.t, &w);          /* ... made 0 */
+  }
+  if (!rc) rc = bin(out, GD_BIN_MUL, ge, &v);
+  gd_tensor_release(&m); gd_tensor_release(&d); gd_tensor_release(&v);
+  gd_tensor_release(&w); gd_tensor_release(&c);
+  return rc;
+}
+
+/* prod: ∂y/∂x_i = Π_{j≠i} x_j.  With p = the product of the nonzero x of a
+ * slice and k its number of zeros: p/x_i when k = 0; p at the zero when
+ * k = 1 (0 elsewhere); 0 when k ≥ 2 (torch's prod_backward).  p is recorded
+ * through where(x = 0, 1, x), so the rule differentiates again. */
+static int prod_grad(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
+  const gd_tensor *x = &n->in[0];
+  int dim = (int)n->ip[0];
+  gd_const zero, one;
+  gd_const_init(&zero, 0.0);
+  gd_const_init(&one, 1.0);
+  LOCALS(z, k, ke, c0, c1, xs, p, pe, q, r); INIT(z); INIT(k); INIT(ke); INIT(c0); INIT(c1);
+  INIT(xs); INIT(p); INIT(pe); INIT(q); INIT(r);
+  int rc = mask(&z, GD_BIN_EQ, x, &zero.t);
+  if (!rc) rc = gd_reduce(&k, NULL, GD_RED_SUM, &z, dim, (int)n->ip[1], 0);
+  if (!rc) rc = expand_back(&ke, &k, n);                     /* zeros per slice, as x */
+  if (!rc) rc = mask(&c0, GD_BIN_EQ, &ke, &zero.t);
+  gd_tensor_release(&k);
+  if (!rc) rc = mask(&k, GD_BIN_EQ, &ke, &one.t);
+  if (!rc) rc = mask(&c1, GD_BIN_MUL, &k, &z);              /* the only zero of its slice */
+  if (!rc) rc = gd_ad_where(&xs, &z, &one.t, x);
+  if (!rc) rc = gd_ad_reduce(&p, NULL, GD_RED_PROD, &xs, dim, (int)n->ip[1], 0);
+  if (!rc) rc = expand_back(&pe, &p, n);
+  if (!rc) rc = bin(&q, GD_BIN_DIV, &pe, &xs);
+  if (!rc) rc = gd_ad_where(&r, &c1, &pe, &zero.t);
+  gd_tensor_release(&p);
+  if (!rc) rc = gd_ad_where(&p, &c0, &q, &r);
+  if (!rc) rc = bin(out, GD_BIN_MUL, ge, &p);
+  gd_tensor_release(&z); gd_tensor_release(&k); gd_tensor_release(&ke); gd_tensor_release(&c0);
+  gd_tensor_release(&c1); gd_tensor_release(&xs); gd_tensor_release(&p); gd_tensor_release(&pe);
+  gd_tensor_release(&q); gd_tensor_release(&r);
+  return rc;
+}
+
 static int bw_reduce(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
   if (!need[0]) return GD_OK;
   const gd_tensor *x = &n->in[0], *y = &n->out;
@@ -332,24 +403,9 @@ static int bw_reduce(const gd_node *n, const gd_tensor *g, const int *need, gd_t
     case GD_OP_MEAN:
       if (!rc) rc = binv(&gin[0], GD_BIN_DIV, &ge, cnt);
       break;
-    case GD_OP_VAR: case GD_OP_STD: {    /* var: 2(x − m)/(N − ddof) · g */
-      double den = cnt - n->dp[0];
-      if (!rc) rc = gd_ad_reduce(&t, NULL, GD_RED_MEAN, x, dim, 1, 0);
-      if (!rc) rc = bin(&u, GD_BIN_SUB, x, &t);                  /* x − m (broadcast) */
-      if (!rc && n->op == GD_OP_VAR) {
-        rc = binv(&v, GD_BIN_MUL, &u, 2.0 / den);
-      } else if (!rc) {                                           /* std: (x − m)/(den·y) */
-        rc = expand_back(&w, y, n);
-        if (!rc) rc = bin(&v, GD_BIN_DIV, &u, &w);
-        gd_tensor_release(&w);
-        if (!rc) rc = binv(&w, GD_BIN_DIV, &v, den);
-        gd_tensor_release(&v);
-        v = w;
-        gd_tensor_init(&w);
-      }
-      if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &v);
+    case GD_OP_VAR: case GD_OP_STD:
+      if (!rc) rc = var_std_grad(&gin[0], &ge, n);
       break;
-    }
     case GD_OP_MAX: case GD_OP_MIN: {    /* ties share the gradient evenly */
       if (!rc) rc = expand_back(&t, y, n);
       if (!rc) rc = mask(&u, GD_BIN_EQ, x, &t);
@@ -358,12 +414,9 @@ static int bw_reduce(const gd_node *n, const gd_tensor *g, const int *need, gd_t
       if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &w);
       break;
     }
-    case GD_OP_PROD: {                   /* g·y/x; no zeros assumed (else exact products) */
-      if (!rc) rc = expand_back(&t, y, n);
-      if (!rc) rc = bin(&u, GD_BIN_DIV, &t, x);
-      if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &u);
+    case GD_OP_PROD:
+      if (!rc) rc = prod_grad(&gin[0], &ge, n);
       break;
-    }
     case GD_OP_LOGSUMEXP:                /* g·exp(x − y) */
       if (!rc) rc = expand_back(&t, y, n);
       if (!rc) rc = bin(&u, GD_BIN_SUB, x, &t);

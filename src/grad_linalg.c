@@ -9,6 +9,7 @@
 #include "grad.h"
 
 #include "blas.h"
+#include "linalg.h"
 
 #include <float.h>
 #include <string.h>
@@ -211,26 +212,6 @@ static int bw_solve(const gd_node *n, const gd_tensor *g, const int *need, gd_te
   return rc;
 }
 
-/* ---- determinants -------------------------------------------------------- */
-
-/* det: dA = g·det·A⁻ᵀ; slogdet (log|det|): dA = g·A⁻ᵀ. */
-static int bw_det(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
-  if (!need[0]) return GD_OK;
-  const gd_tensor *A = &n->in[0];
-  gd_tensor t[NT];
-  tinit(t);
-  int rc = GD_OK;
-  if (n->op == GD_OP_DET) rc = bin(&t[0], GD_BIN_MUL, g, &n->out);
-  else gd_tensor_share(&t[0], g);
-  if (!rc) rc = as_scale(&t[1], &t[0]);
-  if (!rc) rc = gd_ad_inv(&t[2], A);
-  if (!rc) rc = gd_ad_mT(&t[3], &t[2]);
-  if (!rc) rc = bin(&t[4], GD_BIN_MUL, &t[1], &t[3]);
-  if (!rc) rc = reduce_to(&gin[0], &t[4], A->ndim, A->shape);
-  trel(t);
-  return rc;
-}
-
 /* ---- cholesky --------------------------------------------------------------- */
 
 /* A = L·Lᵀ (Murray 2016; PyTorch's rule): S = sym(Φ(Lᵀ·G)) with Φ the
@@ -344,9 +325,325 @@ static int bw_lstsq(const gd_node *n, const gd_tensor *g, const int *need, gd_te
   return rc;
 }
 
+/* ---- decompositions ------------------------------------------------------------
+ * One node holds all results (n->out and n->co[]); g and n->cog[] are their
+ * gradients, any of them absent (no st / NULL), and a term whose gradient is
+ * absent is skipped (as torch, so that equal eigenvalues do not spoil a
+ * gradient that reads only the values). */
+
+/* out = (k, k) constant: 1 where lo ≤ j − i ≤ hi (row i, column j), else 0. */
+static int band(gd_tensor *out, int64_t k, int64_t lo, int64_t hi) {
+  int64_t s[2] = {k, k};
+  int rc = gd_ad_full(out, 2, s, 0.0);
+  double *d = rc ? NULL : gd_data(out);
+  for (int64_t i = 0; d && i < k; i++)
+    for (int64_t j = 0; j < k; j++) d[i * k + j] = (j - i >= lo && j - i <= hi) ? 1.0 : 0.0;
+  return rc;
+}
+
+/* eye = I and off = 1 − I, (k, k) constants. */
+static int eye_and_off(gd_tensor *eye, gd_tensor *off, int64_t k) {
+  int rc = band(eye, k, 0, 0);
+  if (!rc) rc = band(off, k, -k, k);
+  for (int64_t i = 0; !rc && i < k; i++) gd_data(off)[i * k + i] = 0.0;
+  return rc;
+}
+
+/* out = x (batch + (k)) as a row batch + (1, k) (col = 0) or a column (k, 1). */
+static int as_rowcol(gd_tensor *out, const gd_tensor *x, int col) {
+  int64_t s[GD_MAXDIM];
+  if (x->ndim + 1 > GD_MAXDIM) return gd_seterr(GD_EARG, "too many dims");
+  memcpy(s, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+  s[x->ndim] = s[x->ndim - 1];
+  s[x->ndim - 1 + col] = 1;
+  return reshape(out, x, x->ndim + 1, s);
+}
+
+/* acc += t (acc empty: acc = t); releases t. */
+static int accumulate(gd_tensor *acc, gd_tensor *t) {
+  int rc = GD_OK;
+  if (!acc->st) {
+    gd_tensor_share(acc, t);
+  } else {
+    gd_tensor sum;
+    gd_tensor_init(&sum);
+    rc = bin(&sum, GD_BIN_ADD, acc, t);
+    gd_tensor_release(acc);
+    *acc = sum;
+  }
+  gd_tensor_release(t);
+  return rc;
+}
+
+/* out = 1/E off the diagonal, 0 on it, for E_ij = x_j − x_i (x: batch + (k)). */
+static int gap_inverse(gd_tensor *out, const gd_tensor *x) {
+  int64_t k = x->shape[x->ndim - 1];
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *r = &t[0], *c = &t[1], *e = &t[2], *eye = &t[3], *off = &t[4], *e1 = &t[5];
+  int rc = as_rowcol(r, x, 0);
+  if (!rc) rc = as_rowcol(c, x, 1);
+  if (!rc) rc = bin(e, GD_BIN_SUB, r, c);
+  if (!rc) rc = eye_and_off(eye, off, k);
+  if (!rc) rc = bin(e1, GD_BIN_ADD, e, eye);            /* diagonal 1: no 0/0 */
+  if (!rc) rc = bin(out, GD_BIN_DIV, off, e1);
+  trel(t);
+  return rc;
+}
+
+/* A = V·diag(w)·Vᵀ (symmetric): dA = V·(diag(gw) + F∘(Vᵀ·gV))·Vᵀ with
+ * F_ij = 1/(w_j − w_i) off the diagonal (distinct eigenvalues). */
+static int bw_eigh(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *w = &n->out, *V = &n->co[0], *gV = n->cog[0];
+  int64_t k = w->shape[w->ndim - 1];
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *inner = &t[0], *a = &t[1], *b = &t[2], *c = &t[3], *vt = &t[4];
+  int rc = gd_ad_mT(vt, V);
+  if (!rc && g->st) {                                   /* diag(gw) */
+    rc = as_rowcol(a, g, 0);
+    if (!rc) rc = band(b, k, 0, 0);
+    if (!rc) rc = bin(c, GD_BIN_MUL, a, b);
+    if (!rc) rc = accumulate(inner, c);
+    gd_tensor_release(a);
+    gd_tensor_release(b);
+  }
+  if (!rc && gV) {                                      /* F∘(Vᵀ·gV) */
+    rc = mm(a, vt, gV);
+    if (!rc) rc = gap_inverse(b, w);
+    if (!rc) rc = bin(c, GD_BIN_MUL, a, b);
+    if (!rc) rc = accumulate(inner, c);
+    gd_tensor_release(a);
+  }
+  if (!rc) rc = mm(a, V, inner);
+  if (!rc) rc = mm(&t[5], a, vt);
+  if (!rc) rc = reduce_to(&gin[0], &t[5], n->in[0].ndim, n->in[0].shape);
+  trel(t);
+  return rc;
+}
+
+/* acc += (X − Xᵀ)∘F scaled by S on the right (right = 1) or the left. */
+static int svd_skew_term(gd_tensor *acc, const gd_tensor *x, const gd_tensor *f,
+                         const gd_tensor *s, int right) {
+  gd_tensor t[NT];
+  tinit(t);
+  int rc = gd_ad_mT(&t[0], x);
+  if (!rc) rc = bin(&t[1], GD_BIN_SUB, x, &t[0]);
+  if (!rc) rc = bin(&t[2], GD_BIN_MUL, &t[1], f);
+  if (!rc) rc = as_rowcol(&t[3], s, !right);
+  if (!rc) rc = bin(&t[4], GD_BIN_MUL, &t[2], &t[3]);
+  if (!rc) rc = accumulate(acc, &t[4]);
+  trel(t);
+  return rc;
+}
+
+/* A = U·diag(S)·Vt, reduced, distinct nonzero S (Townsend 2016; torch):
+ * dA = U·[(sk(Uᵀ·gU)∘F)·S + S·(sk(Vt·gVtᵀ)∘F) + diag(gS)]·Vt
+ *      + (gU − U·Uᵀ·gU)·S⁻¹·Vt  (m > k)  + U·S⁻¹·(gVt − gVt·Vtᵀ·Vt)  (n > k),
+ * sk(X) = X − Xᵀ, F_ij = 1/(S_j² − S_i²) off the diagonal. */
+static int bw_svd(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *U = &n->out, *S = &n->co[0], *Vt = &n->co[1];
+  const gd_tensor *gS = n->cog[0], *gVt = n->cog[1];
+  int64_t m = U->shape[U->ndim - 2], k = S->shape[S->ndim - 1], nc = Vt->shape[Vt->ndim - 1];
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *inner = &t[0], *f = &t[1], *s2 = &t[2], *a = &t[3], *b = &t[4], *c = &t[5],
+            *extra = &t[6], *srow = &t[7], *ut = &t[8];
+  int rc = as_rowcol(srow, S, 0);
+  if (!rc) rc = gd_ad_mT(ut, U);
+  if (!rc && (g->st || gVt)) {
+    rc = bin(s2, GD_BIN_MUL, S, S);
+    if (!rc) rc = gap_inverse(f, s2);
+  }
+  if (!rc && g->st) {
+    rc = mm(a, ut, g);                                  /* Uᵀ·gU */
+    if (!rc) rc = svd_skew_term(inner, a, f, S, 1);
+    if (!rc && m > k) {                                 /* (gU − U·(Uᵀ·gU))/S·Vt */
+      rc = mm(b, U, a);
+      if (!rc) rc = bin(c, GD_BIN_SUB, g, b);
+      gd_tensor_release(b);
+      if (!rc) rc = bin(b, GD_BIN_DIV, c, srow);
+      if (!rc) rc = mm(&t[9], b, Vt);
+      if (!rc) rc = accumulate(extra, &t[9]);
+      gd_tensor_release(b);
+      gd_tensor_release(c);
+    }
+    gd_tensor_release(a);
+  }
+  if (!rc && gVt) {
+    rc = gd_ad_mT(b, gVt);
+    if (!rc) rc = mm(a, Vt, b);                         /* Vt·gVtᵀ = Vᵀ·gV */
+    if (!rc) rc = svd_skew_term(inner, a, f, S, 0);
+    gd_tensor_release(a);
+    gd_tensor_release(b);
+    if (!rc && nc > k) {                                /* U/S·(gVt − (gVt·Vtᵀ)·Vt) */
+      rc = gd_ad_mT(c, Vt);
+      if (!rc) rc = mm(a, gVt, c);
+      gd_tensor_release(c);
+      if (!rc) rc = mm(b, a, Vt);
+      gd_tensor_release(a);
+      if (!rc) rc = bin(c, GD_BIN_SUB, gVt, b);
+      gd_tensor_release(b);
+      if (!rc) rc = bin(a, GD_BIN_DIV, U, srow);
+      if (!rc) rc = mm(&t[9], a, c);
+      if (!rc) rc = accumulate(extra, &t[9]);
+      gd_tensor_release(a);
+      gd_tensor_release(c);
+    }
+  }
+  if (!rc && gS) {                                      /* diag(gS) */
+    rc = as_rowcol(a, gS, 0);
+    if (!rc) rc = band(b, k, 0, 0);
+    if (!rc) rc = bin(c, GD_BIN_MUL, a, b);
+    if (!rc) rc = accumulate(inner, c);
+    gd_tensor_release(a);
+    gd_tensor_release(b);
+  }
+  if (!rc && inner->st) {
+    rc = mm(a, U, inner);
+    if (!rc) rc = mm(b, a, Vt);
+    if (!rc) rc = accumulate(extra, b);
+  }
+  if (!rc) rc = reduce_to(&gin[0], extra, n->in[0].ndim, n->in[0].shape);
+  trel(t);
+  return rc;
+}
+
+/* A = Q·R, m ≥ n (Walter & Lehmann; torch): with M = gR·Rᵀ − Qᵀ·gQ and N its
+ * upper triangle mirrored below, dA = (gQ + Q·N)·R⁻ᵀ (R⁻ᵀ by a solve). */
+static int bw_qr(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *Q = &n->out, *R = &n->co[0], *gR = n->cog[0];
+  int64_t m = Q->shape[Q->ndim - 2], k = Q->shape[Q->ndim - 1];
+  const gd_tensor *A = &n->in[0];
+  if (A->shape[A->ndim - 1] > m)
+    return gd_seterr(GD_EARG, "no gradient rule for qr of a wide matrix (%lld rows < %lld columns)",
+                     (long long)m, (long long)A->shape[A->ndim - 1]);
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *M = &t[0], *a = &t[1], *b = &t[2], *up = &t[3], *sup = &t[4], *N = &t[5],
+            *y = &t[6];
+  int rc = GD_OK;
+  if (gR) {                                             /* gR·Rᵀ */
+    rc = gd_ad_mT(a, R);
+    if (!rc) rc = mm(b, gR, a);
+    if (!rc) rc = accumulate(M, b);
+    gd_tensor_release(a);
+  }
+  if (!rc && g->st) {                                   /* − Qᵀ·gQ */
+    rc = gd_ad_mT(a, Q);
+    if (!rc) rc = mm(b, a, g);
+    if (!rc) rc = gd_ad_unary(&t[7], GD_UN_NEG, b);
+    if (!rc) rc = accumulate(M, &t[7]);
+    gd_tensor_release(a);
+    gd_tensor_release(b);
+  }
+  if (!rc) rc = band(up, k, 0, k);
+  if (!rc) rc = band(sup, k, 1, k);
+  if (!rc) rc = bin(N, GD_BIN_MUL, M, up);
+  if (!rc) rc = bin(a, GD_BIN_MUL, M, sup);
+  if (!rc) rc = gd_ad_mT(b, a);
+  if (!rc) rc = accumulate(N, b);                       /* triu(M) + triu(M, 1)ᵀ */
+  gd_tensor_release(a);
+  if (!rc) rc = mm(a, Q, N);
+  if (!rc && g->st) rc = bin(y, GD_BIN_ADD, g, a);
+  else if (!rc) gd_tensor_share(y, a);
+  gd_tensor_release(a);
+  gd_tensor_release(b);
+  if (!rc) rc = gd_ad_mT(a, y);                         /* (R⁻¹·Yᵀ)ᵀ = Y·R⁻ᵀ */
+  if (!rc) rc = gd_ad_solve(b, R, a);
+  gd_tensor_release(M);
+  if (!rc) rc = gd_ad_mT(M, b);
+  if (!rc) rc = reduce_to(&gin[0], M, A->ndim, A->shape);
+  trel(t);
+  return rc;
+}
+
+/* ---- determinants -------------------------------------------------------- */
+
+/* 1 when some matrix of the batch A has |det| ≤ 1e-10 of Hadamard's bound
+ * Π‖row‖ (so det·A⁻ᵀ would lose the digits of the adjugate): not recorded. */
+static int near_singular(const gd_tensor *A, const gd_tensor *det, int *out) {
+  gd_tensor t[NT];
+  tinit(t);
+  int rc = gd_reduce(&t[0], NULL, GD_RED_NORM, A, A->ndim - 1, 0, 0);
+  if (!rc) rc = gd_reduce(&t[1], NULL, GD_RED_PROD, &t[0], t[0].ndim - 1, 0, 0);
+  if (!rc) rc = gd_contiguous(&t[2], det);
+  *out = 0;
+  for (size_t i = 0; !rc && i < t[1].numel; i++) {
+    double d = gd_data(&t[2])[i], h = gd_data(&t[1])[i];
+    if (!(d > 1e-10 * h || d < -1e-10 * h)) *out = 1;
+  }
+  trel(t);
+  return rc;
+}
+
+/* The cofactor matrix adj(A)ᵀ = ∂det/∂A without an inverse, for any A: with
+ * A = U·diag(S)·Vt, adj(A)ᵀ = det(U)·det(Vt)·U·diag(π)·Vt, π_i = Π_{j≠i} S_j
+ * (a product of the others, never a quotient; torch's singular case). */
+static int cofactors(gd_tensor *out, const gd_tensor *A) {
+  int64_t k = A->shape[A->ndim - 1];
+  gd_tensor t[NT];
+  tinit(t);
+  gd_tensor *U = &t[0], *S = &t[1], *Vt = &t[2], *r = &t[3], *eye = &t[4], *off = &t[5],
+            *p = &t[6], *sg = &t[7];
+  int rc = gd_ad_svd(U, S, Vt, A);
+  if (!rc) rc = eye_and_off(eye, off, k);
+  if (!rc) rc = as_rowcol(r, S, 0);                     /* row i: S with S_i replaced by 1 */
+  if (!rc) rc = bin(p, GD_BIN_MUL, r, off);
+  gd_tensor_release(r);
+  if (!rc) rc = bin(r, GD_BIN_ADD, p, eye);
+  gd_tensor_release(p);
+  if (!rc) rc = gd_ad_reduce(p, NULL, GD_RED_PROD, r, r->ndim - 1, 0, 0);   /* π */
+  gd_tensor_release(r);
+  if (!rc) rc = gd_det(r, U);                           /* ±1: constants */
+  if (!rc) rc = gd_det(off, Vt);
+  if (!rc) rc = gd_binary(sg, GD_BIN_MUL, r, off);
+  gd_tensor_release(r);
+  gd_tensor_release(off);
+  if (!rc) rc = as_rowcol(r, p, 0);
+  if (!rc) rc = bin(off, GD_BIN_MUL, U, r);             /* U·diag(π) */
+  gd_tensor_release(r);
+  if (!rc) rc = mm(r, off, Vt);
+  gd_tensor_release(off);
+  if (!rc) rc = as_scale(off, sg);
+  if (!rc) rc = bin(out, GD_BIN_MUL, r, off);
+  trel(t);
+  return rc;
+}
+
+/* det: dA = g·adj(A)ᵀ, which is g·det·A⁻ᵀ when A is well away from singular
+ * and the SVD cofactors (cofactors above) when not; slogdet (log|det|):
+ * dA = g·A⁻ᵀ. */
+static int bw_det(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *A = &n->in[0];
+  gd_tensor t[NT];
+  tinit(t);
+  int rc = GD_OK, singular = 0;
+  if (n->op == GD_OP_DET) rc = near_singular(A, &n->out, &singular);
+  if (!rc && singular) {
+    rc = as_scale(&t[1], g);
+    if (!rc) rc = cofactors(&t[3], A);
+  } else if (!rc) {
+    if (n->op == GD_OP_DET) rc = bin(&t[0], GD_BIN_MUL, g, &n->out);
+    else gd_tensor_share(&t[0], g);
+    if (!rc) rc = as_scale(&t[1], &t[0]);
+    if (!rc) rc = gd_ad_inv(&t[2], A);
+    if (!rc) rc = gd_ad_mT(&t[3], &t[2]);
+  }
+  if (!rc) rc = bin(&t[4], GD_BIN_MUL, &t[1], &t[3]);
+  if (!rc) rc = reduce_to(&gin[0], &t[4], A->ndim, A->shape);
+  trel(t);
+  return rc;
+}
+
 const gd_backward_fn gd_bw_linalg[GD_OP_COUNT + 1] = {
   [GD_OP_MATMUL] = bw_matmul, [GD_OP_OUTER] = bw_outer, [GD_OP_INV] = bw_inv,
   [GD_OP_SOLVE] = bw_solve, [GD_OP_DET] = bw_det, [GD_OP_SLOGDET] = bw_det,
   [GD_OP_CHOLESKY] = bw_cholesky, [GD_OP_LSTSQ] = bw_lstsq, [GD_OP_PINV] = bw_pinv,
+  [GD_OP_EIGH] = bw_eigh, [GD_OP_SVD] = bw_svd, [GD_OP_QR] = bw_qr,
   [GD_OP_COUNT] = NULL,
 };

@@ -365,7 +365,8 @@ static double reduce_line(const redctx *c, const double *x, double *pos) {
     case GD_RED_MEAN: return gd_sum_line(x, n, s) / (double)n;
     case GD_RED_VAR: case GD_RED_STD: {
       double m = gd_sum_line(x, n, s) / (double)n;
-      double v = sumsq_line(x, n, s, m) / ((double)n - c->ddof);
+      double den = (double)n - c->ddof;      /* as numpy: max(n − ddof, 0), so inf or NaN */
+      double v = sumsq_line(x, n, s, m) / (den > 0 ? den : 0.0);
       return c->op == GD_RED_STD ? sqrt(v) : v;
     }
     case GD_RED_PROD: {

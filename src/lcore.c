@@ -237,14 +237,21 @@ void gdl_gcstep(lua_State *L) {
   }
 }
 
+/* What to add to a "number expected" error: a hint when arg is a one-element
+ * tensor (v[i] inside a tape is one), else "". */
+static const char *item_hint(lua_State *L, int arg) {
+  gd_tensor *t = lua_type(L, arg) == LUA_TUSERDATA ? gdl_test(L, arg) : NULL;
+  return t && t->st && t->numel == 1 ? " (a one-element tensor: use :item() for its number)" : "";
+}
+
 int64_t gdl_checkint(lua_State *L, int arg, const char *fname, const char *what) {
   int isnum;
   lua_Integer v = lua_tointegerx(L, arg, &isnum);
   if (!isnum) {
     if (lua_type(L, arg) == LUA_TNUMBER)
       luaL_error(L, "%s: argument %d (%s): number has no integer representation", fname, arg, what);
-    luaL_error(L, "%s: argument %d (%s): integer expected, got %s", fname, arg, what,
-               luaL_typename(L, arg));
+    luaL_error(L, "%s: argument %d (%s): integer expected, got %s%s", fname, arg, what,
+               luaL_typename(L, arg), item_hint(L, arg));
   }
   return (int64_t)v;
 }
@@ -253,8 +260,8 @@ double gdl_checknumber(lua_State *L, int arg, const char *fname, const char *wha
   int isnum;
   double v = lua_tonumberx(L, arg, &isnum);
   if (!isnum || lua_type(L, arg) != LUA_TNUMBER)
-    luaL_error(L, "%s: argument %d (%s): number expected, got %s", fname, arg, what,
-               gdl_typename(L, arg));
+    luaL_error(L, "%s: argument %d (%s): number expected, got %s%s", fname, arg, what,
+               gdl_typename(L, arg), item_hint(L, arg));
   return v;
 }
 

@@ -6,8 +6,7 @@
  * several results (slogdet, eigh, svd, qr) return several tensors; slogdet's
  * sign and log|det| are tensors (0-d for one matrix) so that the tape can
  * differentiate them.  The differentiable ones record on the active tapes
- * (adops_linalg.c); eigh, svd and qr are not recorded (their results have
- * id 0: constants to the tapes).
+ * (adops_linalg.c), eigh, svd and qr included (one node for all results).
  */
 #include "lgd.h"
 
@@ -92,7 +91,7 @@ static int l_eigh(lua_State *L) {
   gdl_scalar sa;
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.eigh");
   gd_tensor *w = gdl_new(L), *V = gdl_new(L);
-  if (gd_eigh(w, V, A)) gdl_fail(L, "gd.eigh");
+  if (gd_ad_eigh(w, V, A)) gdl_fail(L, "gd.eigh");
   return 2;
 }
 
@@ -100,7 +99,7 @@ static int l_svd(lua_State *L) {
   gdl_scalar sa;
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.svd");
   gd_tensor *U = gdl_new(L), *S = gdl_new(L), *Vt = gdl_new(L);
-  if (gd_svd(U, S, Vt, A)) gdl_fail(L, "gd.svd");
+  if (gd_ad_svd(U, S, Vt, A)) gdl_fail(L, "gd.svd");
   return 3;
 }
 
@@ -108,7 +107,7 @@ static int l_qr(lua_State *L) {
   gdl_scalar sa;
   gd_tensor *A = gdl_operand(L, 1, &sa, "gd.qr");
   gd_tensor *Q = gdl_new(L), *R = gdl_new(L);
-  if (gd_qr(Q, R, A)) gdl_fail(L, "gd.qr");
+  if (gd_ad_qr(Q, R, A)) gdl_fail(L, "gd.qr");
   return 2;
 }
 

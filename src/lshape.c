@@ -268,7 +268,7 @@ static int l_at(lua_State *L) {
 
 static int l_set(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.set");
-  double v = luaL_checknumber(L, 2);
+  double v = gdl_checknumber(L, 2, "gd.set", "v");
   *element(L, x, 3, "gd.set") = v;
   gd_touch(x);
   lua_settop(L, 1);
@@ -356,12 +356,21 @@ static const double *keyed_element(lua_State *L, gd_tensor *x, int k, const char
   return gd_data(x) + off;
 }
 
+/* x[i] of a 1-D x is a Lua number, except when an active tape tracks x: then
+ * it is a recorded 0-d tensor, so that code such as (1 - v[1])^2
+ * differentiates (DESIGN.md section 3).  x[{i, j, ...}] stays a number. */
 int gdl_getitem(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.Tensor index");
+  const gd_tensor *xs[1] = {x};
   if (lua_type(L, 2) == LUA_TNUMBER && x->ndim == 1) {
     int64_t i = checkindex(L, 2, gdl_checkint(L, 2, "gd.Tensor index", "index"), x->shape[0], 0,
                            "gd.Tensor index");
-    lua_pushnumber(L, gd_data(x)[i * x->stride[0]]);
+    if (!x->id || !gd_ad_tracking(1, xs)) {   /* id 0: no tape knows x (the hot path) */
+      lua_pushnumber(L, gd_data(x)[i * x->stride[0]]);
+      return 1;
+    }
+    gd_tensor *r = gdl_new(L);
+    if (gd_ad_select(r, x, 0, i)) gdl_fail(L, "gd.Tensor index");
     return 1;
   }
   if (lua_type(L, 2) != LUA_TNUMBER && !lua_istable(L, 2)) {

@@ -130,7 +130,7 @@ static int f_ones(lua_State *L) {
 
 static int f_full(lua_State *L) {
   int64_t shape[GD_MAXDIM];
-  double v = luaL_checknumber(L, 2);
+  double v = gdl_checknumber(L, 2, "gd.full", "v");
   lua_settop(L, 1);
   int nd = lua_isnumber(L, 1) && !lua_istable(L, 1) ? (int)1 : 0;
   if (nd) {
@@ -166,11 +166,11 @@ static int f_eye(lua_State *L) {
 static int f_arange(lua_State *L) {
   double start = 0, stop, step = 1;
   int n = lua_gettop(L);
-  if (n <= 1) stop = luaL_checknumber(L, 1);
+  if (n <= 1) stop = gdl_checknumber(L, 1, "gd.arange", "stop");
   else {
-    start = luaL_checknumber(L, 1);
-    stop = luaL_checknumber(L, 2);
-    if (n >= 3) step = luaL_checknumber(L, 3);
+    start = gdl_checknumber(L, 1, "gd.arange", "start");
+    stop = gdl_checknumber(L, 2, "gd.arange", "stop");
+    if (n >= 3) step = gdl_checknumber(L, 3, "gd.arange", "step");
   }
   if (step == 0 || step != step) luaL_error(L, "gd.arange: step must be nonzero");
   double cnt = ceil((stop - start) / step);
@@ -185,7 +185,7 @@ static int f_arange(lua_State *L) {
 }
 
 static int f_linspace(lua_State *L) {
-  double a = luaL_checknumber(L, 1), b = luaL_checknumber(L, 2);
+  double a = gdl_checknumber(L, 1, "gd.linspace", "a"), b = gdl_checknumber(L, 2, "gd.linspace", "b");
   int64_t n = lua_isnoneornil(L, 3) ? 50 : gdl_checkint(L, 3, "gd.linspace", "n");
   if (n < 0) luaL_error(L, "gd.linspace: negative count %d", (int)n);
   int64_t shape[1] = {n};
@@ -295,13 +295,7 @@ static int f_clip(lua_State *L) {
   gd_tensor *lo = lua_isnil(L, 2) ? NULL : gdl_operand(L, 2, &slo, "gd.clip");
   gd_tensor *hi = lua_isnoneornil(L, 3) ? NULL : gdl_operand(L, 3, &shi, "gd.clip");
   gd_tensor *r = gdl_new(L);
-  if (lo && gd_ad_binary(r, GD_BIN_MAX, x, lo)) gdl_fail(L, "gd.clip");
-  if (hi) {
-    gd_tensor *t = gdl_new(L);
-    if (gd_ad_binary(t, GD_BIN_MIN, lo ? r : x, hi)) gdl_fail(L, "gd.clip");
-  } else if (!lo && gd_ad_unary(r, GD_UN_COPY, x)) {
-    gdl_fail(L, "gd.clip");
-  }
+  if (gd_ad_clip(r, x, lo, hi)) gdl_fail(L, "gd.clip");
   return 1;
 }
 

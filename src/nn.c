@@ -89,8 +89,7 @@ static int clip_prob(gd_tensor *out, const gd_tensor *p) {
   gd_tensor_init(&t);
   int rc = konst(&lo, GD_NN_EPS);
   if (!rc) rc = konst(&hi, 1 - GD_NN_EPS);
-  if (!rc) rc = gd_ad_binary(&t, GD_BIN_MAX, p, &lo);
-  if (!rc) rc = gd_ad_binary(out, GD_BIN_MIN, &t, &hi);
+  if (!rc) rc = gd_ad_clip(out, p, &lo, &hi);
   return drop(rc, &lo, &hi, &t, NULL);
 }
 
@@ -99,16 +98,11 @@ static int loss_bce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int 
   gd_tensor_init(&a); gd_tensor_init(&b); gd_tensor_init(&c);
   gd_tensor_init(&e); gd_tensor_init(&one);
   int rc;
-  if (logits) {       /* relu(p) − p·y + log1p(exp(−|p|)) */
-    rc = gd_ad_unary(&a, GD_UN_ABS, p);
-    if (!rc) rc = gd_ad_unary(&b, GD_UN_NEG, &a);
-    if (!rc) { gd_tensor_release(&a); rc = gd_ad_unary(&a, GD_UN_EXP, &b); }
-    if (!rc) { gd_tensor_release(&b); rc = gd_ad_unary(&b, GD_UN_LOG1P, &a); }
-    if (!rc) { gd_tensor_release(&a); rc = gd_ad_unary(&a, GD_UN_RELU, p); }
-    if (!rc) rc = gd_ad_binary(&c, GD_BIN_ADD, &a, &b);
-    if (!rc) { gd_tensor_release(&a); rc = gd_ad_binary(&a, GD_BIN_MUL, p, y); }
-    if (!rc) { gd_tensor_release(&b); rc = gd_ad_binary(&b, GD_BIN_SUB, &c, &a); }
-    if (!rc) rc = gd_ad_reduce(out, NULL, GD_RED_MEAN, &b, -1, 0, 0);
+  if (logits) {       /* softplus(z) − z·y: softplus is stable and its rule σ(z) gives σ(z) − y */
+    rc = gd_ad_unary(&a, GD_UN_SOFTPLUS, p);
+    if (!rc) rc = gd_ad_binary(&b, GD_BIN_MUL, p, y);
+    if (!rc) rc = gd_ad_binary(&c, GD_BIN_SUB, &a, &b);
+    if (!rc) rc = gd_ad_reduce(out, NULL, GD_RED_MEAN, &c, -1, 0, 0);
     return drop(rc, &a, &b, &c, NULL);
   }
   /* −(y log p̃ + (1 − y) log(1 − p̃)) = −(log(1 − p̃) + y (log p̃ − log(1 − p̃))) */

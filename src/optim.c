@@ -231,7 +231,8 @@ KERNEL(rmsprop, (size_t n, double *restrict w, const double *restrict g, double 
                  double mu), (n, w, g, h, m, b, lr, rho, eps, mu))
 
 /* m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  (amsgrad: v̄ ← max(v̄, v), read for v)
- * w ← (w − lr·m̂/(√v̂ + ε))·keep, m̂ = m·ib1, v̂ = v·ib2 (ib = 1/(1−βᵗ); keep = 1 − lr·λ). */
+ * w ← w·keep − lr·m̂/(√v̂ + ε), m̂ = m·ib1, v̂ = v·ib2 (ib = 1/(1−βᵗ); keep = 1 − lr·λ:
+ * AdamW's decoupled decay comes first, then the Adam step, as PyTorch and Keras). */
 INLINE void adam_loop(size_t n, double *restrict w, const double *restrict g, double *restrict m,
                       double *restrict v, double *restrict vmax, double lr, double b1, double b2,
                       double eps, double ib1, double ib2, double keep, const int ams) {
@@ -247,7 +248,7 @@ INLINE void adam_loop(size_t n, double *restrict w, const double *restrict g, do
       vmax[i] = vi;
     }
     double d = sqrt(vi * ib2) + eps;
-    w[i] = (w[i] - lr * safe_div(mi * ib1, d)) * keep;
+    w[i] = w[i] * keep - lr * safe_div(mi * ib1, d);
   }
 }
 /* vmax is NULL without amsgrad. */

@@ -11,7 +11,7 @@
  *            u = lr·g/d;  w ← w − u  (momentum: b ← μb + u;  w ← w − b)
  *   Adam     m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²  (amsgrad: v̄ ← max(v̄, v), used for v)
  *            w ← w − lr·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ)
- *   AdamW    Adam, then w ← w − lr·λ·w
+ *   AdamW    w ← w − lr·λ·w, then Adam (PyTorch, Keras)
  * No Lua here; the bindings are in loptim.c.  Legend: n = numel of w.
  */
 #ifndef GD_OPTIM_H

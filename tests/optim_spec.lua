@@ -72,10 +72,10 @@ function ref.Adam(w, g, s, hp, t)
     w[i] = w[i] - hp.lr * div(mhat, math.sqrt(vhat) + eps)
   end
 end
-function ref.AdamW(w, g, s, hp, t)
-  ref.Adam(w, g, s, hp, t)
+function ref.AdamW(w, g, s, hp, t)   -- decay first, then Adam (torch.optim.AdamW)
   local wd = hp.weight_decay or 0.004
   for i = 1, #w do w[i] = w[i] - hp.lr * wd * w[i] end
+  ref.Adam(w, g, s, hp, t)
 end
 
 local settings = {

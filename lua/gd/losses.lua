@@ -14,7 +14,8 @@ end
 function M.mse(y, p) return nn.loss("mse", y, p) end
 M.mean_squared_error = M.mse
 
---- binary_crossentropy(y, p, {from_logits = false}): −mean(y log p + (1−y) log(1−p)), p clipped to [1e-7, 1−1e-7]
+--- binary_crossentropy(y, p, {from_logits = false}): −mean(y log p + (1−y) log(1−p)), p clipped to [1e-7, 1−1e-7];
+--- from logits z: mean(softplus(z) − z·y), whose gradient is the stable (σ(z) − y)/N
 function M.binary_crossentropy(y, p, o) return nn.loss("binary_crossentropy", y, p, opt_logits(o)) end
 
 --- categorical_crossentropy(y, p, {from_logits = false}): −mean over rows of Σ_k y log p (rows of p normalized, clipped)
@@ -57,7 +58,7 @@ for k, f in pairs(M) do
   end
 end
 gd.doc(M.mse, "gd.losses.mse(y, p): mean((y − p)²)")
-gd.doc(M.binary_crossentropy, "gd.losses.binary_crossentropy(y, p, {from_logits = false}): −mean(y log p + (1−y) log(1−p)), p clipped to [1e-7, 1−1e-7]")
+gd.doc(M.binary_crossentropy, "gd.losses.binary_crossentropy(y, p, {from_logits = false}): −mean(y log p + (1−y) log(1−p)), p clipped to [1e-7, 1−1e-7]; from logits z: mean(softplus(z) − z·y), gradient (σ(z) − y)/N")
 gd.doc(M.categorical_crossentropy, "gd.losses.categorical_crossentropy(y, p, {from_logits = false}): −mean over rows of Σ y log p")
 gd.doc(M.gaussian_nll, "gd.losses.gaussian_nll(y, mu, sigma): mean(log σ + (y − μ)²/(2σ²)) + log(2π)/2")
 return M

@@ -85,7 +85,14 @@ return {
     { f = function(x) return x:min() end, inputs = { pos23 } },
     { name = "dim 1", f = function(x) return (x:min(1)) end, inputs = { pos23 } },
   },
-  prod = red("prod"),
+  prod = (function()   -- the generic cases, and exact zeros (one, two per slice)
+    local l = red("prod")
+    local z = {{0.0, 1.5, -0.7}, {0.0, 0.0, 1.2}}
+    l[#l + 1] = { name = "zeros, all", f = function(x) return x:prod() end, inputs = { {0.0, 1.5, -0.7, 2.0} } }
+    l[#l + 1] = { name = "zeros, dim 2", f = function(x) return x:prod(2) * gd.tensor{1, -2} end, inputs = { z } }
+    l[#l + 1] = { name = "zeros, dim 1 keepdim", f = function(x) return x:prod(1, true) * gd.tensor{{1, 2, 3}} end, inputs = { z } }
+    return l
+  end)(),
   logsumexp = red("logsumexp"),
   norm = red("norm"),
   sum_to = { { name = "through broadcasting", f = function(a, b) return (a * b):sum() end, inputs = { col2, b3 } } },

@@ -21,6 +21,7 @@ local W22 = gd.tensor{{1, -2}, {0.5, 3}}
 local W33 = gd.tensor{{1, -2, 0.3}, {0.5, 3, -1}, {2, 0.7, -0.4}}
 
 local function mm(a, b) return gd.matmul(a, b) end
+local function sym(b) return (b + b:transpose(-1, -2)) / 2 end
 
 local function logabs(a)
   local _, l = gd.slogdet(a)
@@ -64,6 +65,10 @@ return {
   },
   det = {
     { f = function(a) return gd.det(a) end, inputs = { sq3 } },
+    { name = "singular 2×2 (adjugate)", f = function(a) return gd.det(a) end, inputs = { {{1, 2}, {2, 4}} } },
+    { name = "singular 3×3", f = function(a) return gd.det(a) end, inputs = { {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}} } },
+    { name = "batch, one singular", f = function(a) return gd.det(a) * gd.tensor{1, -2} end,
+      inputs = { {{{1, 2}, {2, 4}}, {{1.2, -0.7}, {0.3, 0.9}}} } },
     { name = "negative det", f = function(a) return a:det() end, inputs = { neg3 } },
     { name = "batched", f = function(a) return gd.det(a) * gd.tensor{1, -2} end, inputs = { sq223 } },
   },
@@ -71,6 +76,35 @@ return {
     { f = logabs, inputs = { sq3 } },
     { name = "negative det", f = logabs, inputs = { neg3 } },
     { name = "batched", f = function(a) return logabs(a) * gd.tensor{1, -2} end, inputs = { sq223 } },
+  },
+  -- decompositions: functions invariant to the signs of eigen/singular vectors
+  -- (squares of their entries, weighted), distinct eigen/singular values; eigh
+  -- of B symmetrized inside f
+  eigh = {
+    { name = "eigenvalues", f = function(b) return (gd.eigh(sym(b))) * gd.tensor{1, 2, -1} end, inputs = { sq3 } },
+    { name = "eigenvectors", f = function(b) local _, V = gd.eigh(sym(b)); return V ^ 2 * W33 end, inputs = { sq3 } },
+    { name = "both, uᵀ A u", f = function(b)
+        local w, V = gd.eigh(sym(b))
+        local v1 = V:select(2, 1)
+        return gd.dot(v1, gd.matmul(gd.tensor(W33), v1)) + w:sum() end, inputs = { sq3 } },
+    { name = "batched", f = function(b)
+        local w, V = gd.eigh(sym(b)); return (V ^ 2 * W22):sum() + (w * gd.tensor{1, 3}):sum() end, inputs = { sq223 } },
+  },
+  svd = {
+    { name = "singular values, tall", f = function(a) local _, S = gd.svd(a); return S * gd.tensor{1, -3} end, inputs = { tall42 } },
+    { name = "U, tall", f = function(a) local U = gd.svd(a); return U ^ 2 * gd.tensor(r42) end, inputs = { tall42 } },
+    { name = "Vt, tall", f = function(a) local _, _, Vt = gd.svd(a); return Vt ^ 2 * W22 end, inputs = { tall42 } },
+    { name = "all three, wide", f = function(a)
+        local U, S, Vt = gd.svd(a)
+        return (U ^ 2 * W22):sum() + (Vt ^ 2 * gd.tensor(a23)):sum() + (S * gd.tensor{2, -1}):sum() end, inputs = { a23 } },
+    { name = "U·S·Vt, square", f = function(a) local U, S, Vt = gd.svd(a); return gd.matmul(U * S, Vt) * W33 end, inputs = { sq3 } },
+    { name = "batched", f = function(a) local U, S = gd.svd(a); return (U ^ 2 * W22):sum() + S:sum() end, inputs = { a223 } },
+  },
+  qr = {
+    { name = "Q, tall", f = function(a) return (gd.qr(a)) * gd.tensor(r42) end, inputs = { tall42 } },
+    { name = "R, tall", f = function(a) local _, R = gd.qr(a); return R * W22 end, inputs = { tall42 } },
+    { name = "Q and R, square", f = function(a) local Q, R = gd.qr(a); return (Q * W33):sum() + (R * W33.T):sum() end, inputs = { sq3 } },
+    { name = "batched", f = function(a) local Q, R = gd.qr(a); return (Q * W22):sum() + (R ^ 2):sum() end, inputs = { sq223 } },
   },
   cholesky = {
     { name = "of M·Mᵀ + 3I", f = function(m) return gd.cholesky(m:matmul(m.T) + 3 * gd.eye(3)) end, inputs = { m3 } },
