@@ -47,6 +47,11 @@ function M.show(v)
   elseif type(v) == "string" then
     return string.format("%q", v)
   end
+  local mt = getmetatable(v)
+  local name = type(mt) == "table" and rawget(mt, "__name")
+  if name == "gd.Tensor" or name == "gd.Variable" then
+    return name .. " (use :item() for its number)"
+  end
   return type(v)
 end
 
