@@ -165,6 +165,19 @@ static int tape_close(lua_State *L) {
   return 0;
 }
 
+void gdl_tape_start(lua_State *L, gd_tape *t, const char *fname) {
+  /* A full collection finalizes unreachable tapes (tape_gc stops them).  It
+   * runs when the stack reaches twice the depth left after the last one
+   * (at least 8), so nesting that deep on purpose costs few collections. */
+  static int limit = 8;
+  if (gd_ad_depth() >= limit) {
+    lua_gc(L, LUA_GCCOLLECT);
+    int depth = gd_ad_depth();
+    limit = depth >= 4 ? 2 * depth : 8;
+  }
+  if (gd_tape_start(t)) gdl_fail(L, fname);
+}
+
 static int tape_new(lua_State *L) {
   const char *fname = "gd.GradientTape";
   int persistent = 0, fn = 0;
@@ -186,7 +199,7 @@ static int tape_new(lua_State *L) {
   lua_setmetatable(L, -2);
   lt->t = gd_tape_new(persistent);
   if (!lt->t) luaL_error(L, "%s: out of memory", fname);
-  if (gd_tape_start(lt->t)) gdl_fail(L, fname);
+  gdl_tape_start(L, lt->t, fname);
   if (!fn) return 1;
   int tape = lua_gettop(L);                   /* gd.GradientTape(function(tape) ... end) */
   lua_pushvalue(L, fn);
