@@ -321,9 +321,14 @@ void gdl_register(lua_State *L, const gdl_reg *r, int t, int m, int d) {
   }
 }
 
+#define GDL_POOL "gd.pool"
+
 /* Finalizer of the module's sentinel: return pooled buffers to the system. */
 static int pool_release(lua_State *L) {
-  (void)L;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &pool_key);
+  int self = lua_type(L, 1) == LUA_TUSERDATA && lua_rawequal(L, 1, -1);
+  lua_pop(L, 1);
+  if (!self) return luaL_typeerror(L, 1, GDL_POOL);
   gd_pool_trim();
   return 0;
 }
@@ -339,6 +344,8 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   lua_settop(L, 0);
   lua_newuserdatauv(L, 1, 0);              /* sentinel: trims the pool when the state closes */
   lua_newtable(L);
+  lua_pushstring(L, GDL_POOL);
+  lua_setfield(L, -2, "__name");
   lua_pushcfunction(L, pool_release);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);

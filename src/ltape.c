@@ -84,15 +84,16 @@ static int var_assign_add(lua_State *L) { return var_update(L, GD_BIN_ADD, "gd.V
 static int var_assign_sub(lua_State *L) { return var_update(L, GD_BIN_SUB, "gd.Variable:assign_sub"); }
 
 static int var_index(lua_State *L) {
+  gd_tensor *t = gdl_testudata(L, 1, GDL_VARIABLE, &variable_mt);
+  if (!t) return luaL_typeerror(L, 1, GDL_VARIABLE);
   if (lua_type(L, 2) == LUA_TSTRING) {
     const char *k = lua_tostring(L, 2);
-    gd_tensor *t = lua_touserdata(L, 1);
     if (strcmp(k, "name") == 0) {
       lua_getiuservalue(L, 1, 1);
       return 1;
     }
     if (strcmp(k, "trainable") == 0) {
-      lua_pushboolean(L, t && (t->flags & GD_T_TRAINABLE));
+      lua_pushboolean(L, (t->flags & GD_T_TRAINABLE) != 0);
       return 1;
     }
     lua_pushvalue(L, 2);

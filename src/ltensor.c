@@ -383,10 +383,12 @@ RED(argmin, GD_RED_ARGMIN)
 
 /* ---- metamethods --------------------------------------------------------- */
 
+/* __gc and __close: idempotent (a closed tensor is empty). */
 static int m_gc(lua_State *L) {
-  gd_tensor *t = lua_touserdata(L, 1);
-  if (t && gdl_is_small(t)) t->st = NULL;   /* inline data: nothing to free */
-  else if (t) gd_tensor_release(t);
+  gd_tensor *t = gdl_test(L, 1);
+  if (!t) return luaL_typeerror(L, 1, GDL_TENSOR);
+  if (gdl_is_small(t)) t->st = NULL;        /* inline data: nothing to free */
+  else gd_tensor_release(t);
   return 0;
 }
 
@@ -398,12 +400,13 @@ static int m_len(lua_State *L) {
 }
 
 static int m_index(lua_State *L) {
+  gd_tensor *x = gdl_test(L, 1);
+  if (!x) return luaL_typeerror(L, 1, GDL_TENSOR);
   if (lua_type(L, 2) == LUA_TSTRING) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     const char *k = lua_tostring(L, 2);
-    gd_tensor *x = lua_touserdata(L, 1);
-    if (!x || !x->st) return 1;
+    if (!x->st) return 1;
     if (strcmp(k, "shape") == 0) { gdl_pushshape(L, x->ndim, x->shape); return 1; }
     if (strcmp(k, "ndim") == 0) { lua_pushinteger(L, x->ndim); return 1; }
     if (strcmp(k, "T") == 0) {
