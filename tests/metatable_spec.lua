@@ -45,19 +45,18 @@ end
 local ARITH = { __add = 1, __sub = 1, __mul = 1, __div = 1, __pow = 1, __mod = 1,
                 __unm = 1, __idiv = 1 }
 
--- Wrong selves of every kind; gd objects of other types are added per metatable.
+-- Wrong selves of every kind (those of mt's own type are left out).
 local function wrong_selves(mt)
+  local tape = gd.GradientTape()
+  tape:stop()
   local selves = {
     { "nil", nil }, { "a boolean", true }, { "a string", "shape" },
     { "a function", print }, { "a coroutine", coroutine.create(print) },
     { "io.stdout", io.stdout }, { "an optimizer", gd.optim.SGD(0.1) },
-    { "a generator", gd.Generator(1) }, { "a tape", gd.GradientTape() },
-    { "a layer", gd.nn.Dense(2) },
+    { "a generator", gd.Generator(1) }, { "a tape", tape },
+    { "a layer", gd.nn.Dense(2) }, { "a number", 1 }, { "a table", {} },
   }
-  selves[9][2]:stop()
-  selves[#selves + 1] = { "a number", 1 }
-  selves[#selves + 1] = { "a table", {} }
-  if not is_tensor_mt(mt) then
+  if not is_tensor_mt(mt) then   -- (tensors of other kinds are legit for tensor metatables)
     selves[#selves + 1] = { "a tensor", gd.ones(100) }
     selves[#selves + 1] = { "a small tensor", gd.ones(2) + 0 }
     selves[#selves + 1] = { "a variable", gd.Variable(2) }
