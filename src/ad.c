@@ -192,6 +192,7 @@ uint64_t gd_ad_newid(void) { return next_id++; }
 void gd_ad_pause(void) { paused++; }
 void gd_ad_resume(void) { if (paused > 0) paused--; }
 int gd_ad_active(void) { return paused ? 0 : nactive; }
+int gd_ad_depth(void) { return nactive; }
 
 static gd_tape *spare_tapes[8];           /* freed tapes, for the next gd_tape_new */
 static int nspare_tapes;

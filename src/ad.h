@@ -118,5 +118,7 @@ void gd_ad_pause(void);
 void gd_ad_resume(void);
 /* Number of active, recording tapes. */
 int gd_ad_active(void);
+/* Number of tapes on the active stack (paused or not). */
+int gd_ad_depth(void);
 
 #endif

@@ -1,60 +1,209 @@
 /* gdlua_alloc.c: the gdlua executable's allocator for its Lua state.
  *
  * Lua tells the allocator the size of every block it frees, so small blocks
- * need no header: free lists per 16-byte size class, carved from 64 KiB
- * chunks.  A loop of tensor ops allocates and collects one small userdata
- * per op; glibc's malloc spends ~250 instructions on such a pair once the
- * collector frees in bulk, a free list ~20.  Blocks over 512 bytes go to
- * malloc.  Not used by `require "gd"` from lua5.4 (that state is lua5.4's).
+ * (up to 512 bytes) need no header: they are carved from 64 KiB chunks, each
+ * chunk serving one 16-byte size class with its own free list.  A loop of
+ * tensor ops allocates and collects one small userdata per op; glibc's malloc
+ * spends ~250 instructions on such a pair once the collector frees in bulk,
+ * a free list ~20.  Blocks over 512 bytes go to malloc.
+ *
+ * Freed memory must serve other sizes later (a program that fills and drops
+ * tables of strings of ever new lengths must not grow without bound), so a
+ * chunk counts its live blocks: when the last one is freed the chunk goes
+ * back to a common pool of empty chunks, reused by any class; once that
+ * pool holds more than 16 MiB and more chunks than are in use, empty
+ * chunks give their pages back to the system (MADV_DONTNEED) and keep only
+ * their address range.  Chunks are aligned to
+ * their size, so a block's chunk is its address with the low bits cleared.
+ * Not used by `require "gd"` from lua5.4 (that state is lua5.4's).
  */
+#define _DEFAULT_SOURCE 1   /* MAP_ANONYMOUS, madvise */
 #include "gdlua_alloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <lua.h>
 
 #define SMALL_MAX 512
 #define CLASS_SIZE 16
 #define NCLASSES (SMALL_MAX / CLASS_SIZE)
-#define CHUNK (64 * 1024)
+#define CHUNK ((size_t)64 * 1024)
+#define REGION_CHUNKS 32               /* chunks mapped at a time (2 MiB) */
+#define EMPTY_KEEP 256                 /* empty chunks always kept with their pages (16 MiB) */
 
 typedef struct freeblock { struct freeblock *next; } freeblock;
-typedef struct chunk { struct chunk *next; } chunk;
 
-static freeblock *freelist[NCLASSES];
-static chunk *chunks;
-static char *carve, *carve_end;     /* unused tail of the newest chunk */
+/* The header at the start of every chunk; blocks follow it. */
+typedef struct chunk {
+  freeblock *free;                     /* freed blocks of this chunk */
+  char *carve, *end;                   /* the never-used tail */
+  struct chunk *prev, *next;           /* its class's list, or an empty list */
+  unsigned live;                       /* blocks in use */
+  unsigned cls;                        /* size class */
+  int listed;                          /* on its class's list (it has room) */
+} chunk;
+#define HEADER 64                      /* header bytes, a multiple of 16 */
+_Static_assert(sizeof(chunk) <= HEADER, "chunk header fits");
+
+/* avail[c]: chunks of class c, the first one serving.  A chunk that fills
+ * up stays listed until an allocation finds it full; a free into an
+ * unlisted chunk links it again. */
+static chunk *avail[NCLASSES];
+static chunk *empty, *decommitted;     /* empty chunks: with pages, without */
+static size_t nempty, nused;          /* empty chunks with pages; chunks serving a class */
+static char *fresh, *fresh_end;        /* unused chunks of the newest region */
+static void **regions;                 /* every mapping, for gdlua_alloc_release */
+static size_t nregions, regions_cap;
 
 static size_t class_of(size_t n) { return (n + CLASS_SIZE - 1) / CLASS_SIZE - 1; }
+static chunk *chunk_of(void *p) { return (chunk *)((uintptr_t)p & ~(uintptr_t)(CHUNK - 1)); }
 
-static void *small_alloc(size_t n) {
-  size_t c = class_of(n);
-  freeblock *b = freelist[c];
+static void unlink_chunk(chunk *k) {
+  if (k->prev) k->prev->next = k->next;
+  else avail[k->cls] = k->next;
+  if (k->next) k->next->prev = k->prev;
+  k->prev = k->next = NULL;
+  k->listed = 0;
+}
+
+static void link_chunk(chunk *k) {     /* at the front: it serves next */
+  k->prev = NULL;
+  k->next = avail[k->cls];
+  if (k->next) k->next->prev = k;
+  avail[k->cls] = k;
+  k->listed = 1;
+}
+
+/* Map a new region of REGION_CHUNKS chunks, aligned to CHUNK. */
+static int map_region(void) {
+  if (nregions == regions_cap) {
+    size_t ncap = regions_cap ? 2 * regions_cap : 16;
+    void **r = realloc(regions, ncap * sizeof *r);
+    if (!r) return 0;
+    regions = r;
+    regions_cap = ncap;
+  }
+  size_t len = REGION_CHUNKS * CHUNK;
+  char *p = mmap(NULL, len + CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 0;
+  char *a = (char *)(((uintptr_t)p + CHUNK - 1) & ~(uintptr_t)(CHUNK - 1));
+  if (a > p) munmap(p, (size_t)(a - p));
+  if (a + len < p + len + CHUNK) munmap(a + len, (size_t)(p + len + CHUNK - (a + len)));
+  regions[nregions++] = a;
+  fresh = a;
+  fresh_end = a + len;
+  return 1;
+}
+
+/* An empty chunk for class c: a kept one, a decommitted one, or a new one. */
+static chunk *take_chunk(size_t c) {
+  chunk *k;
+  if (empty) {
+    k = empty;
+    empty = k->next;
+    nempty--;
+  } else if (decommitted) {
+    k = decommitted;
+    decommitted = k->next;
+  } else {
+    if (fresh == fresh_end && !map_region()) return NULL;
+    k = (chunk *)fresh;
+    fresh += CHUNK;
+  }
+  k->free = NULL;
+  k->carve = (char *)k + HEADER;
+  k->end = (char *)k + HEADER + (CHUNK - HEADER) / ((c + 1) * CLASS_SIZE) * ((c + 1) * CLASS_SIZE);
+  k->live = 0;
+  k->cls = (unsigned)c;
+  link_chunk(k);
+  nused++;
+  return k;
+}
+
+/* k has no live block left: give it to the common pool, with its pages
+ * while the pool is small or smaller than the chunks in use (freeing is
+ * usually followed by allocating again, and madvise costs ~100 µs on a
+ * busy machine), else only with its address range. */
+static void give_back(chunk *k) {
+  unlink_chunk(k);
+  nused--;
+  if (nempty < EMPTY_KEEP || nempty < nused) {
+    k->next = empty;
+    empty = k;
+    nempty++;
+    return;
+  }
+  static size_t page;
+  if (!page) page = (size_t)sysconf(_SC_PAGESIZE);
+  if (page < CHUNK) madvise((char *)k + page, CHUNK - page, MADV_DONTNEED);  /* keep the header */
+  k->next = decommitted;
+  decommitted = k;
+}
+
+static int has_room(const chunk *k) {
+  return k->free || (size_t)(k->end - k->carve) >= (k->cls + 1) * CLASS_SIZE;
+}
+
+/* The slow path of small_alloc: the serving chunk of class c is full or absent. */
+static void *small_alloc_slow(size_t c) {
+  chunk *k;
+  while ((k = avail[c]) && !has_room(k)) unlink_chunk(k);   /* full: off until a block comes back */
+  if (!k && !(k = take_chunk(c))) return NULL;
+  freeblock *b = k->free;
+  k->live++;
   if (b) {
-    freelist[c] = b->next;
+    k->free = b->next;
     return b;
   }
-  size_t sz = (c + 1) * CLASS_SIZE;
-  if (carve == NULL || (size_t)(carve_end - carve) < sz) {
-    chunk *k = malloc(CHUNK);
-    if (!k) return NULL;
-    k->next = chunks;
-    chunks = k;
-    carve = (char *)k + CLASS_SIZE;  /* keep 16-byte alignment after the link */
-    carve_end = (char *)k + CHUNK;
-  }
-  void *p = carve;
-  carve += sz;
+  void *p = k->carve;
+  k->carve += (c + 1) * CLASS_SIZE;
   return p;
 }
 
-static void small_free(void *p, size_t n) {
-  freeblock *b = p;
+static inline void *small_alloc(size_t n) {
   size_t c = class_of(n);
-  b->next = freelist[c];
-  freelist[c] = b;
+  chunk *k = avail[c];
+  if (k) {
+    freeblock *b = k->free;
+    if (b) {
+      k->free = b->next;
+      k->live++;
+      return b;
+    }
+    size_t sz = (c + 1) * CLASS_SIZE;
+    if ((size_t)(k->end - k->carve) >= sz) {
+      void *p = k->carve;
+      k->carve += sz;
+      k->live++;
+      return p;
+    }
+  }
+  return small_alloc_slow(c);
+}
+
+/* The slow path of small_free: k was full, or has no live block left. */
+static void small_free_slow(chunk *k) {
+  if (!k->listed) link_chunk(k);
+  if (k->live) return;
+  if (avail[k->cls] == k && !k->next) {  /* its class's only chunk: keep it, as new */
+    k->free = NULL;
+    k->carve = (char *)k + HEADER;
+    return;
+  }
+  give_back(k);
+}
+
+static inline void small_free(void *p) {
+  chunk *k = chunk_of(p);
+  freeblock *b = p;
+  b->next = k->free;
+  k->free = b;
+  if (--k->live == 0 || !k->listed) small_free_slow(k);
 }
 
 void *gdlua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
@@ -62,7 +211,7 @@ void *gdlua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (ptr == NULL) osize = 0;       /* then osize only says the object's type */
   if (nsize == 0) {
     if (ptr) {
-      if (osize <= SMALL_MAX) small_free(ptr, osize);
+      if (osize <= SMALL_MAX) small_free(ptr);
       else free(ptr);
     }
     return NULL;
@@ -72,7 +221,7 @@ void *gdlua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     void *q = small_alloc(nsize);
     if (q && ptr) {
       memcpy(q, ptr, osize < nsize ? osize : nsize);
-      small_free(ptr, osize);
+      small_free(ptr);
     }
     return q;
   }
@@ -81,20 +230,21 @@ void *gdlua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   void *q = nsize <= SMALL_MAX ? small_alloc(nsize) : malloc(nsize);
   if (q && ptr) {
     memcpy(q, ptr, osize < nsize ? osize : nsize);
-    if (osize <= SMALL_MAX) small_free(ptr, osize);
+    if (osize <= SMALL_MAX) small_free(ptr);
     else free(ptr);
   }
   return q;
 }
 
 void gdlua_alloc_release(void) {
-  while (chunks) {
-    chunk *k = chunks;
-    chunks = k->next;
-    free(k);
-  }
-  memset(freelist, 0, sizeof freelist);
-  carve = carve_end = NULL;
+  for (size_t i = 0; i < nregions; i++) munmap(regions[i], REGION_CHUNKS * CHUNK);
+  free(regions);
+  regions = NULL;
+  nregions = regions_cap = 0;
+  memset(avail, 0, sizeof avail);
+  empty = decommitted = NULL;
+  nempty = nused = 0;
+  fresh = fresh_end = NULL;
 }
 
 /* ---- the state: panic and warning handlers ------------------------------ */
@@ -136,7 +286,8 @@ static void warn_on(void *ud, const char *msg, int tocont) {
 }
 
 /* The system allocator, for sanitizer builds and GDLUA_SYSTEM_ALLOC=1 runs
- * under valgrind: free lists would hide use-after-free of Lua objects. */
+ * under valgrind: free lists would hide use-after-free of Lua objects.
+ * GDLUA_SYSTEM_ALLOC=0 selects gdlua_alloc in a sanitizer build too. */
 static void *system_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   (void)ud;
   (void)osize;
@@ -155,7 +306,7 @@ static void *system_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 lua_State *gdlua_newstate(void) {
   const char *sys = getenv("GDLUA_SYSTEM_ALLOC");
-  int plain = SANITIZED || (sys && *sys && strcmp(sys, "0") != 0);
+  int plain = sys && *sys ? strcmp(sys, "0") != 0 : SANITIZED;   /* "0" picks ours, even then */
   lua_State *L = lua_newstate(plain ? system_alloc : gdlua_alloc, NULL);
   if (L) {
     lua_atpanic(L, panic);

@@ -273,8 +273,8 @@ int gdl_checkdim(lua_State *L, int arg, int ndim, const char *fname) {
   int64_t d = gdl_checkint(L, arg, fname, "dim");
   if (d < 0) d += ndim + 1;
   if (d < 1 || d > ndim)     /* a 0-d tensor has no dims (as numpy) */
-    luaL_error(L, "%s: argument %d: dim %d out of range for a %d-d tensor", fname, arg,
-               (int)gdl_checkint(L, arg, fname, "dim"), ndim);
+    luaL_error(L, "%s: argument %d: dim %I out of range for a %d-d tensor", fname, arg,
+               (lua_Integer)gdl_checkint(L, arg, fname, "dim"), ndim);
   return (int)(d - 1);
 }
 
@@ -286,7 +286,7 @@ int gdl_checkshape(lua_State *L, int arg, int64_t *shape, const char *fname) {
   int n;
   if (lua_istable(L, arg)) {
     lua_Unsigned len = lua_rawlen(L, arg);
-    if (len > GD_MAXDIM) luaL_error(L, "%s: shape has %d dims (at most %d)", fname, (int)len, GD_MAXDIM);
+    if (len > GD_MAXDIM) luaL_error(L, "%s: shape has %I dims (at most %d)", fname, (lua_Integer)len, GD_MAXDIM);
     n = (int)len;
     for (int i = 0; i < n; i++) {
       lua_rawgeti(L, arg, i + 1);
@@ -304,7 +304,7 @@ int gdl_checkshape(lua_State *L, int arg, int64_t *shape, const char *fname) {
   }
   for (int i = 0; i < n; i++)
     if (shape[i] < 0)
-      luaL_error(L, "%s: negative size %d in dim %d", fname, (int)shape[i], i + 1);
+      luaL_error(L, "%s: negative size %I in dim %d", fname, (lua_Integer)shape[i], i + 1);
   size_t numel;
   if (gd_shape_check(n, shape, &numel)) gdl_fail(L, fname);
   return n;
@@ -328,9 +328,14 @@ void gdl_register(lua_State *L, const gdl_reg *r, int t, int m, int d) {
   }
 }
 
+#define GDL_POOL "gd.pool"
+
 /* Finalizer of the module's sentinel: return pooled buffers to the system. */
 static int pool_release(lua_State *L) {
-  (void)L;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &pool_key);
+  int self = lua_type(L, 1) == LUA_TUSERDATA && lua_rawequal(L, 1, -1);
+  lua_pop(L, 1);
+  if (!self) return luaL_typeerror(L, 1, GDL_POOL);
   gd_pool_trim();
   return 0;
 }
@@ -346,6 +351,8 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   lua_settop(L, 0);
   lua_newuserdatauv(L, 1, 0);              /* sentinel: trims the pool when the state closes */
   lua_newtable(L);
+  lua_pushstring(L, GDL_POOL);
+  lua_setfield(L, -2, "__name");
   lua_pushcfunction(L, pool_release);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);

@@ -97,6 +97,12 @@ int gdl_getitem(lua_State *L);
 /* __newindex: x[i] = v, x[{...}] = v. */
 int gdl_setitem(lua_State *L);
 
+/* Start recording on t (gd_tape_start), first collecting garbage when many
+ * tapes are open: a tape left open by an error stays on the active stack
+ * until its finalizer runs, and must not block new ones.  Raises on error. */
+struct gd_tape;
+void gdl_tape_start(lua_State *L, struct gd_tape *t, const char *fname);
+
 /* Push the numpy-style text of the tensor at i as "prefix(...)". */
 int gdl_tostring(lua_State *L, int i, const char *prefix);
 

@@ -451,7 +451,7 @@ static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int 
   if (!tp->t) luaL_error(L, "%s: out of memory", fname);
   for (int i = 0; i < nv; i++)
     if (gd_tape_watch(tp->t, (gd_tensor *)src[i])) gdl_fail(L, fname);
-  if (gd_tape_start(tp->t)) gdl_fail(L, fname);
+  gdl_tape_start(L, tp->t, fname);
   forward_all(L, layers, xi, fname);                  /* predictions */
   int pi = lua_gettop(L);
   eval_loss(L, spec, yi, pi, fname);

@@ -17,8 +17,8 @@
 static int64_t checkindex(lua_State *L, int arg, int64_t v, int64_t n, int dim, const char *fname) {
   int64_t i = v < 0 ? v + n : v - 1;
   if (v == 0 || i < 0 || i >= n)
-    luaL_error(L, "%s: argument %d: index %d out of range for dim %d of size %d", fname, arg,
-               (int)v, dim + 1, (int)n);
+    luaL_error(L, "%s: argument %d: index %I out of range for dim %d of size %I", fname, arg,
+               (lua_Integer)v, dim + 1, (lua_Integer)n);
   return i;
 }
 
@@ -196,9 +196,9 @@ static int l_narrow(lua_State *L) {
   int64_t len = gdl_checkint(L, 4, "gd.narrow", "length");
   int64_t n = x->shape[dim];
   int64_t s0 = start < 0 ? start + n : start - 1;
-  if (start == 0 || s0 < 0 || len < 0 || s0 + len > n)
-    luaL_error(L, "gd.narrow: start %d, length %d out of range for dim %d of size %d",
-               (int)start, (int)len, dim + 1, (int)n);
+  if (start == 0 || s0 < 0 || s0 > n || len < 0 || len > n - s0)
+    luaL_error(L, "gd.narrow: start %I, length %I out of range for dim %d of size %I",
+               (lua_Integer)start, (lua_Integer)len, dim + 1, (lua_Integer)n);
   gd_tensor *r = gdl_new_view(L, 1, x);
   if (gd_ad_slice(r, x, dim, s0, len, 1)) gdl_fail(L, "gd.narrow");
   gdl_view_done(L, -1);
@@ -316,8 +316,8 @@ static gd_tensor *keyed_view(lua_State *L, gd_tensor *x, int k, const char *fnam
       if (step <= 0) luaL_error(L, "%s: range step must be positive", fname);
       int64_t a0 = a < 0 ? a + size : a - 1, b0 = b < 0 ? b + size : b - 1;
       if (a == 0 || b == 0 || a0 < 0 || a0 > size || b0 >= size || b0 < -1)
-        luaL_error(L, "%s: range {%d, %d} out of bounds for dim %d of size %d", fname, (int)a,
-                   (int)b, dim + 1, (int)size);
+        luaL_error(L, "%s: range {%I, %I} out of bounds for dim %d of size %I", fname,
+                   (lua_Integer)a, (lua_Integer)b, dim + 1, (lua_Integer)size);
       int64_t cnt = b0 >= a0 ? (b0 - a0) / step + 1 : 0;
       rc = record ? gd_ad_slice(&next, src, dim, cnt ? a0 : 0, cnt, step)
                   : gd_slice(&next, src, dim, cnt ? a0 : 0, cnt, step);

@@ -84,15 +84,16 @@ static int var_assign_add(lua_State *L) { return var_update(L, GD_BIN_ADD, "gd.V
 static int var_assign_sub(lua_State *L) { return var_update(L, GD_BIN_SUB, "gd.Variable:assign_sub"); }
 
 static int var_index(lua_State *L) {
+  gd_tensor *t = gdl_testudata(L, 1, GDL_VARIABLE, &variable_mt);
+  if (!t) return luaL_typeerror(L, 1, GDL_VARIABLE);
   if (lua_type(L, 2) == LUA_TSTRING) {
     const char *k = lua_tostring(L, 2);
-    gd_tensor *t = lua_touserdata(L, 1);
     if (strcmp(k, "name") == 0) {
       lua_getiuservalue(L, 1, 1);
       return 1;
     }
     if (strcmp(k, "trainable") == 0) {
-      lua_pushboolean(L, t && (t->flags & GD_T_TRAINABLE));
+      lua_pushboolean(L, (t->flags & GD_T_TRAINABLE) != 0);
       return 1;
     }
     lua_pushvalue(L, 2);
@@ -165,6 +166,19 @@ static int tape_close(lua_State *L) {
   return 0;
 }
 
+void gdl_tape_start(lua_State *L, gd_tape *t, const char *fname) {
+  /* A full collection finalizes unreachable tapes (tape_gc stops them).  It
+   * runs when the stack reaches twice the depth left after the last one
+   * (at least 8), so nesting that deep on purpose costs few collections. */
+  static int limit = 8;
+  if (gd_ad_depth() >= limit) {
+    lua_gc(L, LUA_GCCOLLECT);
+    int depth = gd_ad_depth();
+    limit = depth >= 4 ? 2 * depth : 8;
+  }
+  if (gd_tape_start(t)) gdl_fail(L, fname);
+}
+
 static int tape_new(lua_State *L) {
   const char *fname = "gd.GradientTape";
   int persistent = 0, fn = 0;
@@ -186,7 +200,7 @@ static int tape_new(lua_State *L) {
   lua_setmetatable(L, -2);
   lt->t = gd_tape_new(persistent);
   if (!lt->t) luaL_error(L, "%s: out of memory", fname);
-  if (gd_tape_start(lt->t)) gdl_fail(L, fname);
+  gdl_tape_start(L, lt->t, fname);
   if (!fn) return 1;
   int tape = lua_gettop(L);                   /* gd.GradientTape(function(tape) ... end) */
   lua_pushvalue(L, fn);

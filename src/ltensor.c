@@ -72,8 +72,8 @@ static void table_fill(lua_State *L, int i, int d, int nd, const int64_t *shape,
     luaL_error(L, "%s: ragged nested table: a %s at depth %d where a table of %d is expected",
                fname, luaL_typename(L, i), d + 1, (int)shape[d]);
   if ((int64_t)lua_rawlen(L, i) != shape[d])
-    luaL_error(L, "%s: ragged nested table: %d elements at depth %d, expected %d", fname,
-               (int)lua_rawlen(L, i), d + 1, (int)shape[d]);
+    luaL_error(L, "%s: ragged nested table: %I elements at depth %d, expected %I", fname,
+               (lua_Integer)lua_rawlen(L, i), d + 1, (lua_Integer)shape[d]);
   luaL_checkstack(L, 4, fname);
   for (int64_t k = 1; k <= shape[d]; k++) {
     lua_rawgeti(L, i, k);
@@ -135,7 +135,7 @@ static int f_full(lua_State *L) {
   int nd = lua_isnumber(L, 1) && !lua_istable(L, 1) ? (int)1 : 0;
   if (nd) {
     shape[0] = gdl_checkint(L, 1, "gd.full", "size");
-    if (shape[0] < 0) luaL_error(L, "gd.full: negative size %d", (int)shape[0]);
+    if (shape[0] < 0) luaL_error(L, "gd.full: negative size %I", (lua_Integer)shape[0]);
   } else {
     luaL_argexpected(L, lua_istable(L, 1), 1, "shape table");
     nd = gdl_checkshape(L, 1, shape, "gd.full");
@@ -155,7 +155,7 @@ static int f_ones_like(lua_State *L) { return like(L, 1.0, "gd.ones_like"); }
 static int f_eye(lua_State *L) {
   int64_t n = gdl_checkint(L, 1, "gd.eye", "n");
   int64_t m = lua_isnoneornil(L, 2) ? n : gdl_checkint(L, 2, "gd.eye", "m");
-  if (n < 0 || m < 0) luaL_error(L, "gd.eye: negative size (%d, %d)", (int)n, (int)m);
+  if (n < 0 || m < 0) luaL_error(L, "gd.eye: negative size (%I, %I)", (lua_Integer)n, (lua_Integer)m);
   int64_t shape[2] = {n, m};
   gd_tensor *t = new_filled(L, 2, shape, 0.0, "gd.eye");
   double *d = gd_data(t);
@@ -163,19 +163,28 @@ static int f_eye(lua_State *L) {
   return 1;
 }
 
+/* A finite number argument (arange's bounds and step). */
+static double checkfinite(lua_State *L, int arg, const char *fname, const char *what) {
+  double v = gdl_checknumber(L, arg, fname, what);
+  if (!isfinite(v)) luaL_error(L, "%s: argument %d (%s): finite number expected, got %f", fname, arg, what, v);
+  return v;
+}
+
 static int f_arange(lua_State *L) {
+  const char *fname = "gd.arange";
   double start = 0, stop, step = 1;
   int n = lua_gettop(L);
-  if (n <= 1) stop = gdl_checknumber(L, 1, "gd.arange", "stop");
+  if (n <= 1) stop = checkfinite(L, 1, fname, "stop");
   else {
-    start = gdl_checknumber(L, 1, "gd.arange", "start");
-    stop = gdl_checknumber(L, 2, "gd.arange", "stop");
-    if (n >= 3) step = gdl_checknumber(L, 3, "gd.arange", "step");
+    start = checkfinite(L, 1, fname, "start");
+    stop = checkfinite(L, 2, fname, "stop");
+    if (n >= 3) step = checkfinite(L, 3, fname, "step");
   }
-  if (step == 0 || step != step) luaL_error(L, "gd.arange: step must be nonzero");
-  double cnt = ceil((stop - start) / step);
-  if (!(cnt >= 0)) cnt = 0;          /* also NaN */
-  if (cnt > 1e15) luaL_error(L, "gd.arange: too many elements (%f)", cnt);
+  if (step == 0) luaL_error(L, "%s: argument 3 (step) must be nonzero", fname);
+  double cnt = ceil((stop - start) / step);   /* stop - start may overflow to ±inf */
+  if (!(cnt >= 0)) cnt = 0;
+  if (cnt > 1e15)
+    luaL_error(L, "%s: too many elements (%f) from %f to %f by %f", fname, cnt, start, stop, step);
   int64_t shape[1] = {(int64_t)cnt};
   gd_tensor *t = gdl_new(L);
   if (gd_tensor_alloc(t, 1, shape)) gdl_fail(L, "gd.arange");
@@ -187,7 +196,7 @@ static int f_arange(lua_State *L) {
 static int f_linspace(lua_State *L) {
   double a = gdl_checknumber(L, 1, "gd.linspace", "a"), b = gdl_checknumber(L, 2, "gd.linspace", "b");
   int64_t n = lua_isnoneornil(L, 3) ? 50 : gdl_checkint(L, 3, "gd.linspace", "n");
-  if (n < 0) luaL_error(L, "gd.linspace: negative count %d", (int)n);
+  if (n < 0) luaL_error(L, "gd.linspace: negative count %I", (lua_Integer)n);
   int64_t shape[1] = {n};
   gd_tensor *t = gdl_new(L);
   if (gd_tensor_alloc(t, 1, shape)) gdl_fail(L, "gd.linspace");
@@ -209,8 +218,8 @@ static int f_item(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.item");
   if (x->numel != 1) {
     char s[128];
-    luaL_error(L, "gd.item: tensor of shape %s has %d elements, expected 1",
-               gd_shape_str(s, sizeof s, x->ndim, x->shape), (int)x->numel);
+    luaL_error(L, "gd.item: tensor of shape %s has %I elements, expected 1",
+               gd_shape_str(s, sizeof s, x->ndim, x->shape), (lua_Integer)x->numel);
   }
   int64_t idx[GD_MAXDIM] = {0};
   lua_pushnumber(L, gd_get(x, idx));
@@ -368,10 +377,12 @@ RED(argmin, GD_RED_ARGMIN)
 
 /* ---- metamethods --------------------------------------------------------- */
 
+/* __gc and __close: idempotent (a closed tensor is empty). */
 static int m_gc(lua_State *L) {
-  gd_tensor *t = lua_touserdata(L, 1);
-  if (t && gdl_is_small(t)) t->st = NULL;   /* inline data: nothing to free */
-  else if (t) gd_tensor_release(t);
+  gd_tensor *t = gdl_test(L, 1);
+  if (!t) return luaL_typeerror(L, 1, GDL_TENSOR);
+  if (gdl_is_small(t)) t->st = NULL;        /* inline data: nothing to free */
+  else gd_tensor_release(t);
   return 0;
 }
 
@@ -383,12 +394,13 @@ static int m_len(lua_State *L) {
 }
 
 static int m_index(lua_State *L) {
+  gd_tensor *x = gdl_test(L, 1);
+  if (!x) return luaL_typeerror(L, 1, GDL_TENSOR);
   if (lua_type(L, 2) == LUA_TSTRING) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     const char *k = lua_tostring(L, 2);
-    gd_tensor *x = lua_touserdata(L, 1);
-    if (!x || !x->st) return 1;
+    if (!x->st) return 1;
     if (strcmp(k, "shape") == 0) { gdl_pushshape(L, x->ndim, x->shape); return 1; }
     if (strcmp(k, "ndim") == 0) { lua_pushinteger(L, x->ndim); return 1; }
     if (strcmp(k, "T") == 0) {

@@ -15,7 +15,7 @@ static int dims_err(const char *what, int dim, int ndim) {
 }
 
 int gd_reshape(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape) {
-  int64_t s[GD_MAXDIM];
+  int64_t s[GD_MAXDIM] = {0};
   int infer = -1;
   size_t known = 1;
   if (nd > GD_MAXDIM) return gd_seterr(GD_EARG, "%d dims (at most %d)", nd, GD_MAXDIM);
@@ -24,12 +24,13 @@ int gd_reshape(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape)
     if (s[i] == -1) {
       if (infer >= 0) return gd_seterr(GD_EARG, "only one -1 allowed in a shape");
       infer = i;
+      s[i] = 1;                      /* for now: the product of the others */
     } else if (s[i] < 0) {
       return gd_seterr(GD_EARG, "negative size %lld", (long long)s[i]);
-    } else {
-      known *= (size_t)s[i];
     }
   }
+  int rc = gd_shape_check(nd, s, &known);   /* rejects products that overflow */
+  if (rc) return rc;
   if (infer >= 0) {
     if (known == 0 || x->numel % known)
       goto bad;
@@ -45,7 +46,7 @@ int gd_reshape(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape)
     return GD_OK;
   }
   {
-    int rc = gd_contiguous(out, x);
+    rc = gd_contiguous(out, x);
     if (rc) return rc;
     out->ndim = nd;
     memcpy(out->shape, s, sizeof(int64_t) * (size_t)nd);
@@ -103,8 +104,9 @@ int gd_expand(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shape) 
       t.stride[i] = 0;
     }
     t.shape[i] = want;
-    t.numel *= (size_t)want;
   }
+  int rc = gd_shape_check(nd, t.shape, &t.numel);   /* rejects products that overflow */
+  if (rc) return rc;
   gd_tensor_view(out, &t);
   return GD_OK;
 bad: {

@@ -172,20 +172,36 @@ size_t gd_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
   return n;
 }
 
+/* The error of a shape whose element count passes the limit (out of line:
+ * gd_shape_check runs on every op). */
+static int shape_too_large(int ndim, const int64_t *shape) {
+  char s[200];
+  return gd_seterr(GD_ENOMEM, "shape %s too large (more than 2^43 elements)",
+                   gd_shape_str(s, sizeof s, ndim, shape));
+}
+
 int gd_shape_check(int ndim, const int64_t *shape, size_t *numel) {
   if (ndim < 0 || ndim > GD_MAXDIM)
     return gd_seterr(GD_EARG, "%d dimensions (at most %d)", ndim, GD_MAXDIM);
-  size_t n = 1;
+  /* The product of the nonzero sizes is bounded too (a dim of 0 does not
+   * make {2^40, 2^40, 0} harmless: its strides would overflow). */
   const size_t limit = ((size_t)1 << 46) / sizeof(double);
+  size_t nz = 1;
+  int zero = 0;
   for (int i = 0; i < ndim; i++) {
-    if (shape[i] < 0)
-      return gd_seterr(GD_EARG, "negative size %lld in dim %d",
-                       (long long)shape[i], i + 1);
-    if (__builtin_mul_overflow(n, (size_t)shape[i], &n) || n > limit)
-      return gd_seterr(GD_ENOMEM, "shape too large");
+    size_t d = (size_t)shape[i];
+    if (d - 1 >= limit) {             /* 0, negative or too large: the rare cases */
+      if (shape[i] < 0)
+        return gd_seterr(GD_EARG, "negative size %lld in dim %d", (long long)shape[i], i + 1);
+      if (d == 0) {
+        zero = 1;
+        continue;
+      }
+      return shape_too_large(ndim, shape);
+    }
+    if (__builtin_mul_overflow(nz, d, &nz) || nz > limit) return shape_too_large(ndim, shape);
   }
-  if (n > limit) return gd_seterr(GD_ENOMEM, "shape too large");
-  *numel = n;
+  *numel = zero ? 0 : nz;
   return GD_OK;
 }
 
@@ -289,7 +305,8 @@ int gd_broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b,
     out[i] = da == 1 ? db : da;
   }
   *nout = n;
-  return GD_OK;
+  size_t numel;
+  return gd_shape_check(n, out, &numel);
 }
 
 void gd_broadcast_strides(const gd_tensor *x, int ndim, const int64_t *shape,
