@@ -156,6 +156,26 @@ static int bernoulli_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
   return 1;
 }
 
+static int gamma_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+  int64_t shape[GD_MAXDIM];
+  int nd;
+  gdl_scalar sp;
+  gd_tensor *alpha = prob_args(L, a, shape, &nd, &sp, fname);
+  gd_tensor *r = gdl_new(L);
+  if (gd_rng_gamma(g, r, nd, shape, alpha)) gdl_fail(L, fname);
+  return 1;
+}
+
+static int poisson_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+  int64_t shape[GD_MAXDIM];
+  int nd;
+  gdl_scalar sp;
+  gd_tensor *lam = prob_args(L, a, shape, &nd, &sp, fname);
+  gd_tensor *r = gdl_new(L);
+  if (gd_rng_poisson(g, r, nd, shape, lam)) gdl_fail(L, fname);
+  return 1;
+}
+
 static int randperm_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
   int64_t n = gdl_checkint(L, a, fname, "n");
   gd_tensor *r = gdl_new(L);
@@ -192,7 +212,7 @@ static int g_seed(lua_State *L) {
     return name##_impl(L, &check_gen(L, fname)->rng, 2, fname);           \
   }
 BOTH(rand) BOTH(randn) BOTH(uniform) BOTH(normal) BOTH(randint)
-BOTH(binomial) BOTH(bernoulli) BOTH(randperm)
+BOTH(binomial) BOTH(bernoulli) BOTH(randperm) BOTH(gamma) BOTH(poisson)
 #undef BOTH
 
 static const gdl_reg funcs[] = {
@@ -205,6 +225,8 @@ static const gdl_reg funcs[] = {
   {"bernoulli", f_bernoulli, "gd.bernoulli(p[, shape]): 1 with probability p else 0; p a number or a tensor"},
   {"randint", f_randint, "gd.randint(lo, hi[, shape]): uniform integers in [lo, hi], both ends included"},
   {"randperm", f_randperm, "gd.randperm(n): random permutation of 1..n as a float tensor"},
+  {"gamma", f_gamma, "gd.gamma(alpha[, shape]): Gamma(alpha, 1) draws (Marsaglia-Tsang); alpha > 0, a number or a tensor"},
+  {"poisson", f_poisson, "gd.poisson(lam[, shape]): Poisson(lam) counts; lam >= 0, a number or a tensor"},
   {"Generator", f_Generator, "gd.Generator([seed]): an independent generator g with g:rand(...), g:randn(...), ..."},
   {NULL, NULL, NULL}
 };
@@ -219,6 +241,8 @@ static const gdl_reg gen_methods[] = {
   {"bernoulli", g_bernoulli, "g:bernoulli(p[, shape]): 0/1 tensor from g, 1 with probability p"},
   {"randint", g_randint, "g:randint(lo, hi[, shape]): uniform integers in [lo, hi] from g"},
   {"randperm", g_randperm, "g:randperm(n): random permutation of 1..n from g"},
+  {"gamma", g_gamma, "g:gamma(alpha[, shape]): Gamma(alpha, 1) draws from g"},
+  {"poisson", g_poisson, "g:poisson(lam[, shape]): Poisson(lam) counts from g"},
   {NULL, NULL, NULL}
 };
 

@@ -41,7 +41,7 @@ require("gd.autodiff")(gd)
 
 -- Submodules load on first use: gd.plot requires "gd.plot", and so on.
 local submodules = { plot = "gd.plot", optim = "gd.optim", nn = "gd.nn", data = "gd.data",
-                     losses = "gd.losses" }
+                     losses = "gd.losses", metrics = "gd.metrics", dist = "gd.dist" }
 setmetatable(gd, {
   __index = function(t, k)
     local name = submodules[k]
