@@ -146,34 +146,29 @@ static int binomial_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
   return 1;
 }
 
-static int bernoulli_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+typedef int (*param_fn)(gd_rng *, gd_tensor *, int, const int64_t *, const gd_tensor *);
+
+/* Draws of f with one parameter tensor at index a (optional shape after it). */
+static int param_draw(lua_State *L, gd_rng *g, int a, param_fn f, const char *fname) {
   int64_t shape[GD_MAXDIM];
   int nd;
   gdl_scalar sp;
   gd_tensor *p = prob_args(L, a, shape, &nd, &sp, fname);
   gd_tensor *r = gdl_new(L);
-  if (gd_rng_bernoulli(g, r, nd, shape, p)) gdl_fail(L, fname);
+  if (f(g, r, nd, shape, p)) gdl_fail(L, fname);
   return 1;
+}
+
+static int bernoulli_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+  return param_draw(L, g, a, gd_rng_bernoulli, fname);
 }
 
 static int gamma_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
-  int64_t shape[GD_MAXDIM];
-  int nd;
-  gdl_scalar sp;
-  gd_tensor *alpha = prob_args(L, a, shape, &nd, &sp, fname);
-  gd_tensor *r = gdl_new(L);
-  if (gd_rng_gamma(g, r, nd, shape, alpha)) gdl_fail(L, fname);
-  return 1;
+  return param_draw(L, g, a, gd_rng_gamma, fname);
 }
 
 static int poisson_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
-  int64_t shape[GD_MAXDIM];
-  int nd;
-  gdl_scalar sp;
-  gd_tensor *lam = prob_args(L, a, shape, &nd, &sp, fname);
-  gd_tensor *r = gdl_new(L);
-  if (gd_rng_poisson(g, r, nd, shape, lam)) gdl_fail(L, fname);
-  return 1;
+  return param_draw(L, g, a, gd_rng_poisson, fname);
 }
 
 static int randperm_impl(lua_State *L, gd_rng *g, int a, const char *fname) {

@@ -232,24 +232,23 @@ end
 
 -- ---- regression -----------------------------------------------------------------------------
 
+-- The mean over the elements of loss(y_i, yhat_i).
+local function mean_loss(fname, y, yhat, loss)
+  local a, b = pair(fname, y, yhat)
+  nonempty(fname, a)
+  local s = 0
+  for i = 1, #a do s = s + loss(a[i], b[i]) end
+  return s / #a
+end
+
 --- gd.metrics.mse(y, yhat): mean((y − yhat)²)
 function M.mse(y, yhat)
-  local f = "gd.metrics.mse"
-  local a, b = pair(f, y, yhat)
-  nonempty(f, a)
-  local s = 0
-  for i = 1, #a do s = s + (a[i] - b[i]) ^ 2 end
-  return s / #a
+  return mean_loss("gd.metrics.mse", y, yhat, function(a, b) return (a - b) ^ 2 end)
 end
 
 --- gd.metrics.mae(y, yhat): mean(|y − yhat|)
 function M.mae(y, yhat)
-  local f = "gd.metrics.mae"
-  local a, b = pair(f, y, yhat)
-  nonempty(f, a)
-  local s = 0
-  for i = 1, #a do s = s + math.abs(a[i] - b[i]) end
-  return s / #a
+  return mean_loss("gd.metrics.mae", y, yhat, function(a, b) return math.abs(a - b) end)
 end
 
 -- R² of one column (lists a, b): 1 − SS_res/SS_tot; a constant truth gives 1 if fitted exactly, else 0.
