@@ -116,12 +116,19 @@ local function new(c, fields, shapes)
   return setmetatable(fields, c)
 end
 
+-- x·log y with 0·log 0 = 0 (scipy's xlogy), so a probability of 0 or 1 gives
+-- finite masses and entropies; elsewhere the product itself, with its gradient.
+local function xlogy(x, y)
+  local zero = x:eq(0) * y:eq(0)
+  return x * gd.log(gd.where(zero, 1, y))
+end
+
 -- -Σ_k p_k log p_k over the support points k (a 1-D tensor), for d's batch.
 local function support_entropy(d, k)
   local shape = { k:numel() }
   for _ = 1, #d.batch_shape do shape[#shape + 1] = 1 end
   local lp = d:log_prob(k:reshape(shape))
-  return -(gd.exp(lp) * lp):sum(1)
+  return -xlogy(gd.exp(lp), gd.exp(lp)):sum(1)
 end
 
 -- ---- Normal ---------------------------------------------------------------------
@@ -157,7 +164,7 @@ function M.Bernoulli(p)
   return new(Bernoulli, { p = p }, { p.shape })
 end
 
-function Bernoulli:log_prob(x) return x * gd.log(self.p) + (1 - x) * gd.log(1 - self.p) end
+function Bernoulli:log_prob(x) return xlogy(x, self.p) + xlogy(1 - x, 1 - self.p) end
 function Bernoulli:_draw(s) return gd.bernoulli(self.p, s) end
 function Bernoulli:mean() return self.p * 1 end
 function Bernoulli:variance() return self.p * (1 - self.p) end
@@ -166,7 +173,7 @@ function Bernoulli:cdf(x)
 end
 function Bernoulli:entropy()
   local p = self.p
-  return -(p * gd.log(p) + (1 - p) * gd.log(1 - p))
+  return -(xlogy(p, p) + xlogy(1 - p, 1 - p))
 end
 
 local Binomial = class("Binomial", { "n", "p" })
@@ -182,7 +189,7 @@ end
 function Binomial:log_prob(x)
   local n, p = self.n, self.p
   return gd.lgamma(n + 1 + 0 * x) - gd.lgamma(x + 1) - gd.lgamma(n - x + 1)
-    + x * gd.log(p) + (n - x) * gd.log(1 - p)
+    + xlogy(x, p) + xlogy(n - x, 1 - p)
 end
 function Binomial:_draw(s) return gd.binomial(self.n, self.p, s) end
 function Binomial:mean() return self.n * self.p end
@@ -200,7 +207,7 @@ function M.Poisson(rate)
   return new(Poisson, { rate = rate }, { rate.shape })
 end
 
-function Poisson:log_prob(x) return x * gd.log(self.rate) - self.rate - gd.lgamma(x + 1) end
+function Poisson:log_prob(x) return xlogy(x, self.rate) - self.rate - gd.lgamma(x + 1) end
 function Poisson:_draw(s) return gd.poisson(self.rate, s) end
 function Poisson:mean() return self.rate * 1 end
 function Poisson:variance() return self.rate * 1 end
@@ -235,7 +242,7 @@ end
 function Categorical:log_prob(x)
   local fname = "gd.dist.Categorical:log_prob"
   local oh = require("gd.data").one_hot(x, self.k)
-  local ok, lp = pcall(function() return (oh * gd.log(self.probs)):sum(-1) end)
+  local ok, lp = pcall(function() return xlogy(oh, self.probs):sum(-1) end)
   if not ok then check.fail(fname, "labels of shape %s do not broadcast with probs of shape %s",
     shape_str(x.shape), shape_str(self.probs.shape)) end
   return lp
@@ -260,7 +267,7 @@ end
 function Categorical:cdf(x)
   return (self.probs * labels(self.k):le(x:unsqueeze(-1))):sum(-1)
 end
-function Categorical:entropy() return -(self.probs * gd.log(self.probs)):sum(-1) end
+function Categorical:entropy() return -xlogy(self.probs, self.probs):sum(-1) end
 
 -- ---- Gamma, Beta, Exponential ------------------------------------------------------------
 
