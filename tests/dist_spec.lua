@@ -56,6 +56,8 @@ describe("gd.dist log_prob against closed forms", function()
     close(D.Gamma(3, 2):log_prob(1.5):item(), math.log(8 * 2.25 * math.exp(-3) / 2), 1e-14)
     -- Beta(2, 3) at 0.25: 0.25 · 0.75² / B(2, 3), B(2, 3) = 1/12
     close(D.Beta(2, 3):log_prob(0.25):item(), math.log(12 * 0.25 * 0.75 ^ 2), 1e-14)
+    close(D.Gamma(3, 2):log_prob(gd.tensor{ -1, 0 }), { -math.huge, -math.huge }, 0)
+    close(D.Beta(2, 3):log_prob(gd.tensor{ -0.5, 1, 1.5 }), { -math.huge, -math.huge, -math.huge }, 0)
     close(D.Exponential(2):log_prob(gd.tensor{ 0.5, -1 }), { math.log(2) - 1, -math.huge }, 1e-15)
     close(D.Uniform(-1, 3):log_prob(gd.tensor{ 0, 3, -2 }), { -math.log(4), -math.huge, -math.huge }, 1e-15)
   end)

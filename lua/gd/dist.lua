@@ -283,7 +283,7 @@ end
 
 function Gamma:log_prob(x)
   local a, b = self.alpha, self.rate
-  return a * gd.log(b) + (a - 1) * gd.log(x) - b * x - gd.lgamma(a)
+  return gd.where(x:gt(0), a * gd.log(b) + (a - 1) * gd.log(x) - b * x - gd.lgamma(a), -math.huge)
 end
 function Gamma:_draw(s) return gd.gamma(self.alpha, s) / self.rate end
 function Gamma:mean() return self.alpha / self.rate end
@@ -306,7 +306,8 @@ end
 local function log_beta(a, b) return gd.lgamma(a) + gd.lgamma(b) - gd.lgamma(a + b) end
 function Beta:log_prob(x)
   local a, b = self.a, self.b
-  return (a - 1) * gd.log(x) + (b - 1) * gd.log(1 - x) - log_beta(a, b)
+  local inside = x:gt(0) * x:lt(1)
+  return gd.where(inside, (a - 1) * gd.log(x) + (b - 1) * gd.log(1 - x) - log_beta(a, b), -math.huge)
 end
 function Beta:_draw(s)
   local x, y = gd.gamma(self.a + 0 * self.b, s), gd.gamma(self.b + 0 * self.a, s)
