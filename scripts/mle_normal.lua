@@ -29,6 +29,18 @@ print(string.format("%-6s %12s %12s %8s", "", "estimate", "closed form", "truth"
 print(string.format("%-6s %12.7f %12.7f %8g", "mu", mu:item(), mle_mu, 3))
 print(string.format("%-6s %12.7f %12.7f %8g", "sigma", sigma:item(), mle_sigma, 2))
 
+-- The same log-likelihood from gd.dist (with the 1/√(2π) constant kept):
+-- it differs from the hand-written density only by −n/2·log(2π), so its
+-- gradient is the same.
+local function loglik_dist(m, s) return gd.dist.Normal(m, s):log_prob(x):sum() end
+local hand_logL = loglik():item() - n / 2 * math.log(2 * math.pi)
+local dist_logL = loglik_dist(mu, sigma):item()
+local g_mu, g_sigma = gd.grad(loglik_dist, { argnums = { 1, 2 } })(gd.tensor(2.0), gd.tensor(3.0))
+local dist_first = { g_mu:item(), g_sigma:item() }
+print(string.format("log-likelihood at the estimate: hand-written %.6f, gd.dist.Normal %.6f",
+  hand_logL, dist_logL))
+print(string.format("gd.dist gradient at (2, 3):      [%.4f, %.4f]", dist_first[1], dist_first[2]))
+
 -- the data's histogram with the fitted density, as the seed's figure
 local ok, err = pcall(function()
   local plt = gd.plot
@@ -44,4 +56,4 @@ end)
 if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
 
 return { mu = mu:item(), sigma = sigma:item(), mle_mu = mle_mu, mle_sigma = mle_sigma,
-         first = first, x = x }
+         first = first, x = x, hand_logL = hand_logL, dist_logL = dist_logL, dist_first = dist_first }

@@ -15,6 +15,8 @@ static const struct { const char *name; int save_out; } ops[GD_OP_COUNT] = {
   [GD_OP_RELU] = {"relu", 0}, [GD_OP_SOFTPLUS] = {"softplus", 0}, [GD_OP_SIGN] = {"sign", 0},
   [GD_OP_FLOOR] = {"floor", 0}, [GD_OP_CEIL] = {"ceil", 0}, [GD_OP_ROUND] = {"round", 0},
   [GD_OP_SQUARE] = {"square", 0}, [GD_OP_COPY] = {"copy", 0},
+  [GD_OP_ERF] = {"erf", 0}, [GD_OP_ERFC] = {"erfc", 0}, [GD_OP_LGAMMA] = {"lgamma", 0},
+  [GD_OP_DIGAMMA] = {"digamma", 0}, [GD_OP_TRIGAMMA] = {"trigamma", 0},
   [GD_OP_SUM] = {"sum", 0}, [GD_OP_MEAN] = {"mean", 0}, [GD_OP_VAR] = {"var", 0},
   [GD_OP_STD] = {"std", 1}, [GD_OP_MAX] = {"max", 1}, [GD_OP_MIN] = {"min", 1},
   [GD_OP_PROD] = {"prod", 0}, [GD_OP_LOGSUMEXP] = {"logsumexp", 1}, [GD_OP_NORM] = {"norm", 1},

@@ -4,6 +4,7 @@
  * Notation: g = ∂L/∂out, x (a, b) the saved inputs, y the saved output.
  */
 #include "grad.h"
+#include "specfun.h"
 
 #include <math.h>
 #include <string.h>
@@ -465,6 +466,52 @@ static int bw_expand(const gd_node *n, const gd_tensor *g, const int *need, gd_t
   return gd_ad_sum_to(&gin[0], g, n->in[0].ndim, n->in[0].shape);
 }
 
+/* ---- special functions: erf, erfc, lgamma, digamma, trigamma -------------- */
+
+/* out = c · exp(−x²), recorded (d erf = 2/√π e^{−x²}, d erfc = −2/√π e^{−x²}). */
+static int gauss_deriv(gd_tensor *out, const gd_tensor *x, double c) {
+  LOCALS(t, u); INIT(t); INIT(u);
+  int rc = gd_ad_unary(&t, GD_UN_SQUARE, x);
+  if (!rc) rc = binv(&u, GD_BIN_MUL, &t, -1.0);
+  gd_tensor_release(&t);
+  if (!rc) rc = gd_ad_unary(&t, GD_UN_EXP, &u);
+  if (!rc) rc = binv(out, GD_BIN_MUL, &t, c);
+  gd_tensor_release(&t);
+  gd_tensor_release(&u);
+  return rc;
+}
+
+/* out = ψ₂(x) as a constant: trigamma's derivative is the last polygamma
+ * the tape knows, so derivatives of lgamma past the third treat it as fixed. */
+static int tetragamma_const(gd_tensor *out, const gd_tensor *x) {
+  int rc = gd_unary(out, GD_UN_COPY, x);
+  if (rc) return rc;
+  double *p = gd_data(out);
+  for (size_t i = 0; i < out->numel; i++) p[i] = gd_tetragamma(p[i]);
+  out->id = 0;
+  out->flags = 0;
+  return GD_OK;
+}
+
+static int bw_special(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const double two_over_sqrtpi = 1.12837916709551257390;
+  const gd_tensor *x = &n->in[0];
+  LOCALS(d); INIT(d);
+  int rc;
+  switch (n->op) {
+    case GD_OP_ERF: rc = gauss_deriv(&d, x, two_over_sqrtpi); break;
+    case GD_OP_ERFC: rc = gauss_deriv(&d, x, -two_over_sqrtpi); break;
+    case GD_OP_LGAMMA: rc = gd_ad_unary(&d, GD_UN_DIGAMMA, x); break;
+    case GD_OP_DIGAMMA: rc = gd_ad_unary(&d, GD_UN_TRIGAMMA, x); break;
+    case GD_OP_TRIGAMMA: rc = tetragamma_const(&d, x); break;
+    default: return gd_seterr(GD_EARG, "no derivative rule");
+  }
+  if (!rc) rc = bin(&gin[0], GD_BIN_MUL, g, &d);
+  gd_tensor_release(&d);
+  return rc;
+}
+
 const gd_backward_fn gd_bw_elem[GD_OP_COUNT + 1] = {
   [GD_OP_ADD] = bw_add, [GD_OP_SUB] = bw_sub, [GD_OP_MUL] = bw_mul, [GD_OP_DIV] = bw_div,
   [GD_OP_POW] = bw_pow, [GD_OP_MOD] = bw_mod, [GD_OP_MAXIMUM] = bw_maximum,
@@ -476,6 +523,8 @@ const gd_backward_fn gd_bw_elem[GD_OP_COUNT + 1] = {
   [GD_OP_RELU] = bw_unary, [GD_OP_SOFTPLUS] = bw_unary, [GD_OP_SIGN] = bw_unary,
   [GD_OP_FLOOR] = bw_unary, [GD_OP_CEIL] = bw_unary, [GD_OP_ROUND] = bw_unary,
   [GD_OP_SQUARE] = bw_unary, [GD_OP_COPY] = bw_unary,
+  [GD_OP_ERF] = bw_special, [GD_OP_ERFC] = bw_special, [GD_OP_LGAMMA] = bw_special,
+  [GD_OP_DIGAMMA] = bw_special, [GD_OP_TRIGAMMA] = bw_special,
   [GD_OP_SUM] = bw_reduce, [GD_OP_MEAN] = bw_reduce, [GD_OP_VAR] = bw_reduce,
   [GD_OP_STD] = bw_reduce, [GD_OP_MAX] = bw_reduce, [GD_OP_MIN] = bw_reduce,
   [GD_OP_PROD] = bw_reduce, [GD_OP_LOGSUMEXP] = bw_reduce, [GD_OP_NORM] = bw_reduce,

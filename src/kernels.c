@@ -6,6 +6,7 @@
  * rank run the flat path.  Not here: matmul (blas.c), views (shape.c).
  */
 #include "kernels.h"
+#include "specfun.h"
 #include "vmath.h"
 
 #include <math.h>
@@ -49,7 +50,9 @@ static inline double powq(double x, double y) {
   X(SIGMOID, sigmoid, sigmoid(x)) X(RELU, relu, (x > 0 ? x : (x != x ? x : 0.0))) \
   X(SOFTPLUS, softplus, softplus(x)) X(SIGN, sign, signf(x)) X(FLOOR, floor, floor(x)) \
   X(CEIL, ceil, ceil(x)) X(ROUND, round, nearbyint(x)) X(SQUARE, square, x * x) \
-  X(COPY, copy, x)
+  X(COPY, copy, x) \
+  X(ERF, erf, erf(x)) X(ERFC, erfc, erfc(x)) X(LGAMMA, lgamma, gd_lgamma(x)) \
+  X(DIGAMMA, digamma, gd_digamma(x)) X(TRIGAMMA, trigamma, gd_trigamma(x))
 
 const char *gd_binop_name(gd_binop op) {
   static const char *const names[] = {

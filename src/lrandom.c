@@ -146,14 +146,29 @@ static int binomial_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
   return 1;
 }
 
-static int bernoulli_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+typedef int (*param_fn)(gd_rng *, gd_tensor *, int, const int64_t *, const gd_tensor *);
+
+/* Draws of f with one parameter tensor at index a (optional shape after it). */
+static int param_draw(lua_State *L, gd_rng *g, int a, param_fn f, const char *fname) {
   int64_t shape[GD_MAXDIM];
   int nd;
   gdl_scalar sp;
   gd_tensor *p = prob_args(L, a, shape, &nd, &sp, fname);
   gd_tensor *r = gdl_new(L);
-  if (gd_rng_bernoulli(g, r, nd, shape, p)) gdl_fail(L, fname);
+  if (f(g, r, nd, shape, p)) gdl_fail(L, fname);
   return 1;
+}
+
+static int bernoulli_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+  return param_draw(L, g, a, gd_rng_bernoulli, fname);
+}
+
+static int gamma_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+  return param_draw(L, g, a, gd_rng_gamma, fname);
+}
+
+static int poisson_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
+  return param_draw(L, g, a, gd_rng_poisson, fname);
 }
 
 static int randperm_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
@@ -192,7 +207,7 @@ static int g_seed(lua_State *L) {
     return name##_impl(L, &check_gen(L, fname)->rng, 2, fname);           \
   }
 BOTH(rand) BOTH(randn) BOTH(uniform) BOTH(normal) BOTH(randint)
-BOTH(binomial) BOTH(bernoulli) BOTH(randperm)
+BOTH(binomial) BOTH(bernoulli) BOTH(randperm) BOTH(gamma) BOTH(poisson)
 #undef BOTH
 
 static const gdl_reg funcs[] = {
@@ -205,6 +220,8 @@ static const gdl_reg funcs[] = {
   {"bernoulli", f_bernoulli, "gd.bernoulli(p[, shape]): 1 with probability p else 0; p a number or a tensor"},
   {"randint", f_randint, "gd.randint(lo, hi[, shape]): uniform integers in [lo, hi], both ends included"},
   {"randperm", f_randperm, "gd.randperm(n): random permutation of 1..n as a float tensor"},
+  {"gamma", f_gamma, "gd.gamma(alpha[, shape]): Gamma(alpha, 1) draws (Marsaglia-Tsang); alpha > 0, a number or a tensor"},
+  {"poisson", f_poisson, "gd.poisson(lam[, shape]): Poisson(lam) counts; lam >= 0, a number or a tensor"},
   {"Generator", f_Generator, "gd.Generator([seed]): an independent generator g with g:rand(...), g:randn(...), ..."},
   {NULL, NULL, NULL}
 };
@@ -219,6 +236,8 @@ static const gdl_reg gen_methods[] = {
   {"bernoulli", g_bernoulli, "g:bernoulli(p[, shape]): 0/1 tensor from g, 1 with probability p"},
   {"randint", g_randint, "g:randint(lo, hi[, shape]): uniform integers in [lo, hi] from g"},
   {"randperm", g_randperm, "g:randperm(n): random permutation of 1..n from g"},
+  {"gamma", g_gamma, "g:gamma(alpha[, shape]): Gamma(alpha, 1) draws from g"},
+  {"poisson", g_poisson, "g:poisson(lam[, shape]): Poisson(lam) counts from g"},
   {NULL, NULL, NULL}
 };
 

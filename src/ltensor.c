@@ -324,6 +324,8 @@ UN(expm1, GD_UN_EXPM1) UN(sqrt, GD_UN_SQRT) UN(abs, GD_UN_ABS) UN(sin, GD_UN_SIN
 UN(cos, GD_UN_COS) UN(tan, GD_UN_TAN) UN(tanh, GD_UN_TANH) UN(sigmoid, GD_UN_SIGMOID)
 UN(relu, GD_UN_RELU) UN(softplus, GD_UN_SOFTPLUS) UN(sign, GD_UN_SIGN) UN(floor, GD_UN_FLOOR)
 UN(ceil, GD_UN_CEIL) UN(round, GD_UN_ROUND) UN(square, GD_UN_SQUARE) UN(copy, GD_UN_COPY)
+UN(erf, GD_UN_ERF) UN(erfc, GD_UN_ERFC) UN(lgamma, GD_UN_LGAMMA) UN(digamma, GD_UN_DIGAMMA)
+UN(trigamma, GD_UN_TRIGAMMA)
 #undef UN
 
 /* ---- reductions ---------------------------------------------------------- */
@@ -466,6 +468,11 @@ static const gdl_reg methods[] = {
   {"round", f_round, "gd.round(x): round half to even (as numpy)"},
   {"square", f_square, "gd.square(x): x^2"},
   {"copy", f_copy, "x:copy(): a contiguous copy"},
+  {"erf", f_erf, "gd.erf(x): error function 2/sqrt(pi) * integral_0^x e^-t^2 dt"},
+  {"erfc", f_erfc, "gd.erfc(x): 1 - erf(x), accurate for large x"},
+  {"lgamma", f_lgamma, "gd.lgamma(x): log|Gamma(x)|; inf at 0, -1, -2, ..."},
+  {"digamma", f_digamma, "gd.digamma(x): d/dx lgamma(x); -inf at 0, nan at negative integers"},
+  {"trigamma", f_trigamma, "gd.trigamma(x): d/dx digamma(x)"},
   {"sum", f_sum, "gd.sum(x[, dim[, keepdim]]): sum (pairwise); no dim: 0-d"},
   {"mean", f_mean, "gd.mean(x[, dim[, keepdim]]): arithmetic mean"},
   {"var", f_var, "gd.var(x[, dim[, keepdim]][, {ddof = 0}]): variance, divisor n - ddof"},

@@ -312,14 +312,14 @@ int gd_rng_randint(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
   return GD_OK;
 }
 
-/* out = p broadcast to shape, every value checked to lie in [0, 1]. */
-static int probabilities(gd_tensor *out, int ndim, const int64_t *shape, const gd_tensor *p) {
+int gd_rng_param(gd_tensor *out, int ndim, const int64_t *shape, const gd_tensor *p,
+                 const char *name, double lo, double hi, int lo_open) {
   int nb;
   int64_t b[GD_MAXDIM];
   if (gd_broadcast_shape(p->ndim, p->shape, ndim, shape, &nb, b) ||
       !gd_shape_eq(nb, b, ndim, shape)) {
     char s1[128], s2[128];
-    return gd_seterr(GD_ESHAPE, "p of shape %s does not broadcast to shape %s",
+    return gd_seterr(GD_ESHAPE, "%s of shape %s does not broadcast to shape %s", name,
                      gd_shape_str(s1, sizeof s1, p->ndim, p->shape),
                      gd_shape_str(s2, sizeof s2, ndim, shape));
   }
@@ -328,12 +328,18 @@ static int probabilities(gd_tensor *out, int ndim, const int64_t *shape, const g
   if (rc) return rc;
   const double *d = gd_data(out);
   for (size_t i = 0; i < out->numel; i++)
-    if (!(d[i] >= 0 && d[i] <= 1)) {
+    if (!((lo_open ? d[i] > lo : d[i] >= lo) && d[i] <= hi)) {
       double bad = d[i];
       gd_tensor_release(out);
-      return gd_seterr(GD_EARG, "p = %g outside [0, 1]", bad);
+      return gd_seterr(GD_EARG, "%s = %g outside %c%g, %g]", name, bad, lo_open ? '(' : '[',
+                       lo, hi);
     }
   return GD_OK;
+}
+
+/* out = p broadcast to shape, every value checked to lie in [0, 1]. */
+static int probabilities(gd_tensor *out, int ndim, const int64_t *shape, const gd_tensor *p) {
+  return gd_rng_param(out, ndim, shape, p, "p", 0, 1, 0);
 }
 
 int gd_rng_binomial(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,

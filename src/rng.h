@@ -60,5 +60,22 @@ int gd_rng_bernoulli(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
                      const gd_tensor *p);
 /* out = a random permutation of 1..n (Fisher–Yates), shape {n}. */
 int gd_rng_randperm(gd_rng *g, gd_tensor *out, int64_t n);
+/* out = parameter p broadcast to shape, every value checked to lie in
+ * [lo, hi] ((lo, hi] with lo_open); errors name the parameter. */
+int gd_rng_param(gd_tensor *out, int ndim, const int64_t *shape, const gd_tensor *p,
+                 const char *name, double lo, double hi, int lo_open);
+
+/* ---- rng_gamma.c ---------------------------------------------------------- */
+
+/* Gamma(a, 1), a > 0: Marsaglia–Tsang (2000); a < 1 by Gamma(a + 1)·U^(1/a). */
+double gd_rng_gamma1(gd_rng *g, double a);
+/* Poisson(lam), exact: inversion for lam < 10, else Ahrens–Dieter's
+ * reduction through Gamma and Binomial draws. */
+double gd_rng_poisson1(gd_rng *g, double lam);
+/* out ~ Gamma(a, 1) with a broadcast to shape; every a > 0. */
+int gd_rng_gamma(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape, const gd_tensor *a);
+/* out ~ Poisson(lam) with lam broadcast to shape; every lam in [0, 2^52]. */
+int gd_rng_poisson(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
+                   const gd_tensor *lam);
 
 #endif

@@ -22,6 +22,13 @@ describe("scripts", function()
     local dmu, dsig = 0, -n / 3
     for i = 1, n do dmu = dmu + (r.x[i] - 2) / 9; dsig = dsig + (r.x[i] - 2) ^ 2 / 27 end
     close(r.first, { dmu, dsig }, 1e-8)
+    -- gd.dist.Normal's log-likelihood: the hand-written one minus n/2 log(2π), same gradient
+    local ll = 0
+    for i = 1, n do ll = ll - 0.5 * ((r.x[i] - r.mu) / r.sigma) ^ 2 end
+    ll = ll - n * math.log(r.sigma) - n / 2 * math.log(2 * math.pi)
+    close(r.dist_logL, ll, 1e-8)
+    close(r.hand_logL, ll, 1e-8)
+    close(r.dist_first, { dmu, dsig }, 1e-8)
     assert.truthy(text:find("closed form", 1, true))
   end)
 

@@ -75,4 +75,6 @@ gd.doc(M.batches, "gd.data.batches(x, y, size, {shuffle = false}): iterator of (
 gd.doc(M.split, "gd.data.split(x, y, {train, val, test, shuffle = true}): xtr, ytr, xval, yval, xte, yte")
 gd.doc(M.read_csv, "gd.data.read_csv(path, {header = false}): tensor (missing → NaN)[, names]")
 gd.doc(M.write_csv, "gd.data.write_csv(path, x, {header = {names}}): write a 1-d or 2-d tensor")
+-- datasets, scalers and one_hot live in gd/datasets.lua
+for k, f in pairs(require "gd.datasets") do M[k] = f end
 return M

@@ -18,7 +18,7 @@ end
 -- Submodules load on first use (the metatable at the end of this file):
 -- gd.plot requires "gd.plot", and so on.
 local submodules = { plot = "gd.plot", optim = "gd.optim", nn = "gd.nn", data = "gd.data",
-                     losses = "gd.losses" }
+                     losses = "gd.losses", metrics = "gd.metrics", dist = "gd.dist" }
 
 --- The field of table m whose value is t, or nil.
 local function key_of(m, t)

@@ -67,6 +67,18 @@ return {
   round = un(function(x) return gd.round(x) + x end, {{0.3, -1.2, 0.7}, {1.4, 0.4, -0.6}}),
   square = un(gd.square),
   copy = un(function(x) return x:copy() end),
+  erf = un(gd.erf),
+  erfc = un(function(x) return x:erfc() end),
+  lgamma = {
+    { f = gd.lgamma, inputs = { pos23 } },
+    { name = "negative non-integers", f = gd.lgamma, inputs = { {-0.5, -1.3, -2.7} } },
+    { name = "second order", f = function(x) return gd.grad(function(t) return t:lgamma():sum() end)(x) end, inputs = { pos23 } },
+  },
+  digamma = un(gd.digamma, pos23),
+  trigamma = {
+    { f = gd.trigamma, inputs = { pos23 } },
+    { name = "negative non-integers", f = function(x) return x:trigamma() end, inputs = { {-0.5, -1.3, -2.7} } },
+  },
   sum = red("sum"),
   mean = red("mean"),
   var = {
