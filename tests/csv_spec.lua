@@ -6,40 +6,8 @@ local close = u.close
 local errors = u.errors
 
 local SPEC = "tests/csv_spec.lua"
-local function errors_at(line, f, ...)
-  local err = errors(f, ...)
-  local prefix = SPEC .. ":" .. line .. ":"
-  if err:sub(1, #prefix) ~= prefix then
-    error(string.format("error %q does not start with %q", err, prefix), 2)
-  end
-  return err
-end
-local function here() return debug.getinfo(2, "l").currentline end
-
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir " .. d))
-  return d
-end
-local function listing(d)
-  local p = assert(io.popen("ls -A " .. d))
-  local names = {}
-  for l in p:lines() do names[#names + 1] = l end
-  p:close()
-  return names
-end
-local function slurp(p)
-  local f = assert(io.open(p, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-local function spit(p, s)
-  local f = assert(io.open(p, "wb"))
-  f:write(s)
-  f:close()
-end
+local function errors_at(line, f, ...) return u.errors_at(SPEC, line, f, ...) end
+local here, tmpdir, listing, slurp, spit = u.here, u.tmpdir, u.listing, u.slurp, u.spit
 
 describe("gd.data CSV", function()
   it("quotes header names when needed and reads them back as they were", function()

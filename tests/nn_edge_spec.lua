@@ -6,38 +6,8 @@ local close = u.close
 local errors = u.errors
 
 local SPEC = "tests/nn_edge_spec.lua"
-
--- f() raises an error at this spec's line `line` that mentions every pattern.
-local function errors_at(line, f, ...)
-  local err = errors(f, ...)
-  local prefix = SPEC .. ":" .. line .. ":"
-  if err:sub(1, #prefix) ~= prefix then
-    error(string.format("error %q does not start with %q", err, prefix), 2)
-  end
-  return err
-end
-local function here() return debug.getinfo(2, "l").currentline end
-
--- A fresh empty folder.
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir " .. d))
-  return d
-end
-local function listing(d)
-  local p = assert(io.popen("ls -A " .. d))
-  local names = {}
-  for l in p:lines() do names[#names + 1] = l end
-  p:close()
-  return names
-end
-local function slurp(p)
-  local f = assert(io.open(p, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local function errors_at(line, f, ...) return u.errors_at(SPEC, line, f, ...) end
+local here, tmpdir, listing, slurp = u.here, u.tmpdir, u.listing, u.slurp
 
 describe("gd.nn build at construction (Keras)", function()
   it("a known input size builds every layer: count_params and weights are complete", function()
@@ -139,6 +109,15 @@ describe("gd.nn summary", function()
     local text, c = net:summary(false)
     assert.equal(table.concat(lines, "\n"), text)
     assert.equal(13, c.total)
+  end)
+  it("the REPL shows the summary once", function()
+    local cmd = "printf '%s\\n' 'net = gd.nn.Sequential{gd.nn.Dense(3, {input_dim = 2})}' 'net:summary()' | " ..
+      u.gdlua .. " -i 2>&1"
+    local p = assert(io.popen(cmd))
+    local out = p:read("a")
+    p:close()
+    local n = select(2, out:gsub("Total params: 9", ""))
+    assert.equal(1, n, out)
   end)
 end)
 

@@ -6,21 +6,24 @@ local check = require "gd.check"
 
 local M = {}
 
--- v as a tensor (a tensor, or a nested table / number converted).
-local function as_tensor(fname, what, v)
+--- gd.data.as_tensor(v[, fname, what]): v as a tensor (a tensor as it is, a nested table or number converted); anything else is an error naming fname (a gd function, "gd.…") and what
+function M.as_tensor(v, fname, what)
   if type(v) == "userdata" then return v end
+  if type(fname) ~= "string" or fname:sub(1, 3) ~= "gd." then fname = "gd.data.as_tensor" end
+  if type(what) ~= "string" then what = "argument 1" end
   if type(v) ~= "table" and type(v) ~= "number" then
     check.fail(fname, "%s: tensor expected, got %s", what, check.show(v))
   end
   return check.call(gd.tensor, v)
 end
+local as_tensor = M.as_tensor
 
 -- x (and y, when given) as tensors with at least one dim and the same rows.
 local function rows_of(fname, x, y)
-  x = as_tensor(fname, "x", x)
+  x = as_tensor(x, fname, "x")
   if x.ndim < 1 then check.fail(fname, "x must have at least 1 dim, got a 0-d tensor") end
   if y ~= nil then
-    y = as_tensor(fname, "y", y)
+    y = as_tensor(y, fname, "y")
     if y.ndim < 1 then check.fail(fname, "y must have at least 1 dim, got a 0-d tensor") end
     if #y ~= #x then check.fail(fname, "x has %d rows, y has %d", #x, #y) end
   end
@@ -94,7 +97,7 @@ end
 function M.write_csv(path, x, o)
   local fname = "gd.data.write_csv"
   if type(path) ~= "string" then check.fail(fname, "argument 1: path expected, got %s", check.show(path)) end
-  x = as_tensor(fname, "argument 2", x)
+  x = as_tensor(x, fname, "argument 2")
   local header
   if o ~= nil and type(o) == "table" and o[1] ~= nil then
     header = o                                   -- write_csv(path, x, {"a", "b"})
@@ -124,6 +127,7 @@ function M.write_csv(path, x, o)
 end
 
 for k, f in pairs(M) do gd.doc(f, "gd.data." .. k) end
+gd.doc(M.as_tensor, "gd.data.as_tensor(v[, fname, what]): v as a tensor (nested tables and numbers converted), else an error naming fname")
 gd.doc(M.batches, "gd.data.batches(x, y, size, {shuffle = false}): iterator of (xb, yb, i); the last batch may be short")
 gd.doc(M.split, "gd.data.split(x, y, {train, val, test, shuffle = true}): xtr, ytr, xval, yval, xte, yte")
 gd.doc(M.read_csv, "gd.data.read_csv(path, {header = false}): tensor (missing → NaN)[, names]")

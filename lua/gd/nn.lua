@@ -4,6 +4,8 @@ local gd = require "gd"
 local C = require("gd.core")._nn
 local losses = require "gd.losses"
 local check = require "gd.check"
+local data = require "gd.data"
+local as_tensor = data.as_tensor
 
 local M = {}
 
@@ -248,17 +250,9 @@ function Seq:compile(o)
   return self
 end
 
--- A tensor from a tensor or a (nested) table; 1-d targets become a column, as
--- Keras reads y of shape (n) for an output of shape (n, 1).
-local function as_tensor(fname, what, v)
-  if type(v) == "userdata" then return v end
-  if type(v) ~= "table" and type(v) ~= "number" then
-    check.fail(fname, "%s: tensor expected, got %s", what, check.show(v))
-  end
-  return check.call(gd.tensor, v)
-end
+-- 1-d targets become a column, as Keras reads y of shape (n) for an output of shape (n, 1).
 local function as_targets(fname, what, v)
-  v = as_tensor(fname, what, v)
+  v = as_tensor(v, fname, what)
   if v.ndim == 1 then return v:reshape(v:numel(), 1) end
   return v
 end
@@ -275,7 +269,7 @@ function Seq:fit(x, y, o)
   local fname = "gd.nn.Sequential:fit"
   o = check.opts(fname, o, { "epochs", "batch_size", "shuffle", "verbose", "validation_split", "validation_data" }, 3)
   if not self.optimizer then check.fail(fname, "call compile first") end
-  x, y = as_tensor(fname, "x", x), as_targets(fname, "y", y)
+  x, y = as_tensor(x, fname, "x"), as_targets(fname, "y", y)
   check_rows(fname, x, y, "x", "y")
   if #x < 1 then check.fail(fname, "x has no rows") end
   local epochs = check.integer(fname, "epochs", o.epochs == nil and 1 or o.epochs, 0)
@@ -289,7 +283,7 @@ function Seq:fit(x, y, o)
   if o.validation_data ~= nil then
     local vd = check.list(fname, "validation_data", o.validation_data)
     if #vd ~= 2 then check.fail(fname, "validation_data: {x, y} expected, got a list of %d", #vd) end
-    vx, vy = as_tensor(fname, "validation_data[1]", vd[1]), as_targets(fname, "validation_data[2]", vd[2])
+    vx, vy = as_tensor(vd[1], fname, "validation_data[1]"), as_targets(fname, "validation_data[2]", vd[2])
     check_rows(fname, vx, vy, "validation_data[1]", "validation_data[2]")
   elseif o.validation_split ~= nil then
     local split = check.number(fname, "validation_split", o.validation_split, 0, 1)
@@ -321,14 +315,14 @@ end
 
 --- net:predict(x): the output for x, not recorded on tapes
 function Seq:predict(x)
-  return check.call(gd.no_grad, C.forward, self._layers, as_tensor("gd.nn.Sequential:predict", "x", x))
+  return check.call(gd.no_grad, C.forward, self._layers, as_tensor(x, "gd.nn.Sequential:predict", "x"))
 end
 
 --- net:evaluate(x, y): the loss (and metrics) on (x, y) → loss, {loss =, metric =}
 function Seq:evaluate(x, y)
   local fname = "gd.nn.Sequential:evaluate"
   if not self.loss then check.fail(fname, "call compile first") end
-  x, y = as_tensor(fname, "x", x), as_targets(fname, "y", y)
+  x, y = as_tensor(x, fname, "x"), as_targets(fname, "y", y)
   check_rows(fname, x, y, "x", "y")
   local r = check.call(gd.no_grad, C.evaluate, { layers = self._layers, loss = self.loss,
     from_logits = self.from_logits, metrics = self.metrics, x = x, y = y })
