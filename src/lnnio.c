@@ -29,24 +29,50 @@ static int write_result(lua_State *L, int rc, const char *path) {
   return 1;
 }
 
-/* Open path for reading: the file and its size (-1 when not a regular
- * file), or NULL with nil, "path: message", errno pushed (a folder is EISDIR). */
+/* A file being read, owned by a userdata so that an error (out of memory
+ * while reading) cannot leak it: created closed, then opened; __gc closes. */
+#define GDL_FILE "gd.nn.file"
+typedef struct fhandle { FILE *f; } fhandle;
+
+static int fhandle_gc(lua_State *L) {
+  fhandle *h = luaL_checkudata(L, 1, GDL_FILE);
+  if (h->f) fclose(h->f);
+  h->f = NULL;
+  return 0;
+}
+
+/* Close the handle at i now; returns 1 if the file had a read error. */
+static int fhandle_close(lua_State *L, int i) {
+  fhandle *h = luaL_checkudata(L, i, GDL_FILE);
+  int err = h->f && ferror(h->f);
+  if (h->f) fclose(h->f);
+  h->f = NULL;
+  return err;
+}
+
+/* Open path for reading: pushes its handle and returns the file, its size in
+ * *size (-1 when not a regular file); or returns NULL with nil, "path:
+ * message", errno pushed after the handle (a folder is EISDIR). */
 static FILE *open_read(lua_State *L, const char *path, long *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  fhandle *h = lua_newuserdatauv(L, sizeof *h, 0);
+  h->f = NULL;
+  luaL_setmetatable(L, GDL_FILE);
+  h->f = fopen(path, "rb");
+  if (!h->f) {
     luaL_fileresult(L, 0, path);
     return NULL;
   }
   struct stat s;
-  if (fstat(fileno(f), &s) != 0 || S_ISDIR(s.st_mode)) {
-    int e = S_ISDIR(s.st_mode) ? EISDIR : errno;
-    fclose(f);
+  int e = fstat(fileno(h->f), &s) != 0 ? errno : S_ISDIR(s.st_mode) ? EISDIR : 0;
+  if (e) {
+    fclose(h->f);
+    h->f = NULL;
     errno = e;
     luaL_fileresult(L, 0, path);
     return NULL;
   }
   *size = S_ISREG(s.st_mode) ? (long)s.st_size : -1;
-  return f;
+  return h->f;
 }
 
 /* ---- weights files ------------------------------------------------------- */
@@ -88,7 +114,7 @@ static int l_load(lua_State *L) {
   FILE *f = open_read(L, path, &size);
   if (!f) return 3;
   int rc = gd_nn_load(f, n, w, vals);
-  fclose(f);
+  fhandle_close(L, -1);                  /* the handle, on top */
   if (rc) luaL_error(L, "%s: %s: %s", fname, path, gd_errmsg());
   for (int i = 0; i < n; i++) {      /* everything read: now assign all */
     gd_copy_into((gd_tensor *)w[i], &vals[i]);
@@ -126,19 +152,17 @@ static int l_read_csv(lua_State *L) {
   int header = lua_toboolean(L, 2);
   lua_settop(L, 2);
   long size;
-  FILE *f = open_read(L, path, &size);
+  FILE *f = open_read(L, path, &size);   /* 3: its handle */
   if (!f) return 3;
-  read_all(L, f, size);             /* 3 */
-  int err = ferror(f);
-  fclose(f);
-  if (err) {
+  read_all(L, f, size);                  /* 4: the content */
+  if (fhandle_close(L, 3)) {
     luaL_pushfail(L);
     lua_pushfstring(L, "%s: read error", path);
     return 2;
   }
   size_t len;
-  const char *buf = lua_tolstring(L, 3, &len), *end = buf + len, *p = buf;
-  lua_newtable(L);                  /* 4: names */
+  const char *buf = lua_tolstring(L, 4, &len), *end = buf + len, *p = buf;
+  lua_newtable(L);                       /* 5: names */
   int64_t line0 = 1, nnames = 0;
   if (header && len) {
     char *name = lua_newuserdatauv(L, len + 1, 0);
@@ -148,7 +172,7 @@ static int l_read_csv(lua_State *L) {
       more = gd_csv_name(&p, end, name, &n);
       if (more < 0) luaL_error(L, "%s: %s: %s", fname, path, gd_errmsg());
       lua_pushlstring(L, name, n);
-      lua_rawseti(L, 4, (lua_Integer)++nnames);
+      lua_rawseti(L, 5, (lua_Integer)++nnames);
     } while (more);
     lua_pop(L, 1);
     for (const char *q = buf; q < p; q++) line0 += *q == '\n';
@@ -156,7 +180,7 @@ static int l_read_csv(lua_State *L) {
   gd_tensor *t = gdl_new(L);
   if (gd_csv_parse(t, p, (size_t)(end - p), line0, nnames))
     luaL_error(L, "%s: %s: %s", fname, path, gd_errmsg());
-  lua_pushvalue(L, 4);
+  lua_pushvalue(L, 5);
   return 2;
 }
 
@@ -189,4 +213,11 @@ static const gdl_reg iofuncs[] = {
   {NULL, NULL, NULL}
 };
 
-void gdl_register_nnio(lua_State *L, int t) { gdl_register(L, iofuncs, t, 0, 0); }
+void gdl_register_nnio(lua_State *L, int t) {
+  t = lua_absindex(L, t);
+  luaL_newmetatable(L, GDL_FILE);
+  lua_pushcfunction(L, fhandle_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  gdl_register(L, iofuncs, t, 0, 0);
+}

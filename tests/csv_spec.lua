@@ -75,6 +75,12 @@ describe("gd.data CSV", function()
     assert.equal(d .. ": Is a directory", wmsg)
     os.execute("rm -r " .. d)
   end)
+  it("reads a file that is not regular (a pipe) to its end", function()
+    local out = u.sh_line("printf 'a,b\\n1,2\\n3,4\\n' | " .. u.gdlua ..
+      " -e \"local r, n = gd.data.read_csv('/dev/stdin', {header = true}); " ..
+      "io.write(n[2], ' ', r:sum():item(), ' ', r.shape[1])\"")
+    assert.equal("b 10 2", out)
+  end)
   it("a failed write leaves the old file intact and no temporary file", function()
     local d = tmpdir()
     local p = d .. "/t.csv"
