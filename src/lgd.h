@@ -127,6 +127,8 @@ void gdl_open_plot(lua_State *L);
 void gdl_open_tape(lua_State *L);
 void gdl_open_optim(lua_State *L);
 void gdl_open_nn(lua_State *L);
+/* Register gd._nn's file functions (weights, CSV: lnnio.c) into the table at t. */
+void gdl_register_nnio(lua_State *L, int t);
 /* Build the Variable metatable (after the tensor metatable is complete). */
 void gdl_open_variable(lua_State *L);
 

@@ -1,7 +1,7 @@
 /* lnn.c: Lua bindings of gd.nn: the layer userdata (Dense, Activation),
  * the forward pass over a list of layers, Sequential's training loop (in C:
  * shuffle, gather the batch, record forward + loss on a tape, gradients,
- * opt:apply_gradients), built-in losses, weights files and CSV.
+ * opt:apply_gradients) and built-in losses (weights files and CSV: lnnio.c).
  * The C constructors go into gd._nn; lua/gd/nn.lua builds the user API.
  */
 #include "lgd.h"
@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "ad.h"
-#include "csv.h"
 #include "kernels.h"
 #include "nn.h"
 
@@ -500,7 +499,9 @@ static int l_fit(lua_State *L) {
     luaL_error(L, "%s: x and y must have the same number of rows", fname);
   int64_t n = x->shape[0];
   if (n < 1) luaL_error(L, "%s: no data", fname);
-  lua_Integer epochs = (lua_Integer)field_num(L, 1, "epochs", 1);
+  double ep = field_num(L, 1, "epochs", 1);
+  if (!(ep >= 0 && ep <= 1e15)) luaL_error(L, "%s: epochs must be a count >= 0, got %f", fname, ep);
+  lua_Integer epochs = (lua_Integer)ep;
   int64_t bs = (int64_t)field_num(L, 1, "batch_size", 32);
   if (bs < 1) luaL_error(L, "%s: batch_size must be positive", fname);
   if (bs > n) bs = n;
@@ -635,136 +636,10 @@ static int l_evaluate(lua_State *L) {
   return 1;
 }
 
-/* ---- weights files ------------------------------------------------------- */
-
-static int collect(lua_State *L, int t, const gd_tensor **w, int max, const char *fname) {
-  int n = (int)lua_rawlen(L, t);
-  if (n > max) luaL_error(L, "%s: too many weights (%d)", fname, n);
-  for (int i = 0; i < n; i++) {
-    lua_rawgeti(L, t, i + 1);
-    w[i] = gdl_check(L, -1, fname);
-    lua_pop(L, 1);   /* the table anchors it */
-  }
-  return n;
-}
-
-#define MAXW 4096
-
-/* Close a file written with result rc: true, or nil and "path: message"
- * (a failure of the environment, as Lua's io reports it). */
-static int close_result(lua_State *L, FILE *f, int rc, const char *path) {
-  if (fclose(f) != 0 && !rc) rc = gd_seterr(GD_EARG, "write failed");
-  if (rc) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: %s", path, gd_errmsg());
-    return 2;
-  }
-  lua_pushboolean(L, 1);
+/* _nn.is_layer(v) → true if v is a gd.nn layer userdata */
+static int l_is_layer(lua_State *L) {
+  lua_pushboolean(L, gdl_testudata(L, 1, GDL_LAYER, &layer_mt) != NULL);
   return 1;
-}
-
-static int l_save(lua_State *L) {
-  const char *fname = "gd.nn.Sequential:save_weights";
-  const char *path = luaL_checkstring(L, 1);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  const gd_tensor **w = lua_newuserdatauv(L, sizeof *w * MAXW, 0);
-  int n = collect(L, 2, w, MAXW, fname);
-  FILE *f = fopen(path, "wb");
-  if (!f) return luaL_fileresult(L, 0, path);
-  int rc = gd_nn_save(f, n, w);
-  return close_result(L, f, rc, path);
-}
-
-static int l_load(lua_State *L) {
-  const char *fname = "gd.nn.Sequential:load_weights";
-  const char *path = luaL_checkstring(L, 1);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  const gd_tensor **w = lua_newuserdatauv(L, sizeof *w * MAXW, 0);
-  int n = collect(L, 2, w, MAXW, fname);
-  gd_tensor *vals = lua_newuserdatauv(L, sizeof *vals * (size_t)(n + 1), 0);
-  for (int i = 0; i <= n; i++) gd_tensor_init(&vals[i]);
-  FILE *f = fopen(path, "rb");
-  if (!f) return luaL_fileresult(L, 0, path);
-  int rc = gd_nn_load(f, n, w, vals);
-  fclose(f);
-  if (rc) luaL_error(L, "%s: %s: %s", fname, path, gd_errmsg());
-  for (int i = 0; i < n; i++) {      /* everything read: now assign all */
-    gd_copy_into((gd_tensor *)w[i], &vals[i]);
-    gd_touch((gd_tensor *)w[i]);
-    gd_tensor_release(&vals[i]);
-  }
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-/* ---- CSV ------------------------------------------------------------------ */
-
-/* _nn.read_csv(path, header) → tensor, names (or nil, message) */
-static int l_read_csv(lua_State *L) {
-  const char *fname = "gd.data.read_csv";
-  const char *path = luaL_checkstring(L, 1);
-  int header = lua_toboolean(L, 2);
-  FILE *f = fopen(path, "rb");
-  if (!f) return luaL_fileresult(L, 0, path);
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  if (len < 0) { fclose(f); return luaL_fileresult(L, 0, path); }
-  char *buf = lua_newuserdatauv(L, (size_t)len + 1, 0);
-  size_t got = fread(buf, 1, (size_t)len, f);
-  fclose(f);
-  buf[got] = 0;
-  const char *p = buf;
-  int64_t line0 = 1;
-  lua_newtable(L);                     /* names */
-  int names = lua_gettop(L);
-  if (header && got) {
-    const char *e = memchr(buf, '\n', got);
-    size_t hl = e ? (size_t)(e - buf) : got;
-    size_t s = 0;
-    int k = 1;
-    for (size_t i = 0; i <= hl; i++) {
-      if (i == hl || buf[i] == ',') {
-        size_t m = i - s;
-        while (m && (buf[s + m - 1] == '\r' || buf[s + m - 1] == ' ')) m--;
-        while (m && buf[s] == ' ') { s++; m--; }
-        lua_pushlstring(L, buf + s, m);
-        lua_rawseti(L, names, k++);
-        s = i + 1;
-      }
-    }
-    p = e ? e + 1 : buf + got;
-    line0 = 2;
-  }
-  gd_tensor *t = gdl_new(L);
-  if (gd_csv_parse(t, p, got - (size_t)(p - buf), line0))
-    luaL_error(L, "%s: %s: %s", fname, path, gd_errmsg());
-  if (header && t->numel && (int64_t)lua_rawlen(L, names) != t->shape[1])
-    luaL_error(L, "%s: %s: the header has %d names for %d columns", fname, path,
-               (int)lua_rawlen(L, names), (int)t->shape[1]);
-  lua_pushvalue(L, names);
-  return 2;
-}
-
-/* _nn.write_csv(path, x, names) → true (or nil, message) */
-static int l_write_csv(lua_State *L) {
-  const char *fname = "gd.data.write_csv";
-  const char *path = luaL_checkstring(L, 1);
-  gd_tensor *x = gdl_check(L, 2, fname);
-  if (x->ndim < 1 || x->ndim > 2) luaL_error(L, "%s: a 1-d or 2-d tensor expected", fname);
-  FILE *f = fopen(path, "wb");
-  if (!f) return luaL_fileresult(L, 0, path);
-  if (lua_istable(L, 3)) {
-    lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
-    for (lua_Integer i = 1; i <= n; i++) {
-      lua_rawgeti(L, 3, i);
-      fprintf(f, "%s%s", i > 1 ? "," : "", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
-      lua_pop(L, 1);
-    }
-    fputc('\n', f);
-  }
-  int rc = gd_csv_write(f, x);
-  return close_result(L, f, rc, path);
 }
 
 /* _nn.loss_index(name) → integer or nil */
@@ -777,8 +652,7 @@ static int l_loss_index(lua_State *L) {
 static const gdl_reg nnfuncs[] = {
   {"dense", l_dense, NULL}, {"activation", l_activation, NULL}, {"forward", l_forward, NULL},
   {"loss", l_loss, NULL}, {"loss_index", l_loss_index, NULL}, {"fit", l_fit, NULL},
-  {"evaluate", l_evaluate, NULL}, {"save_weights", l_save, NULL}, {"load_weights", l_load, NULL},
-  {"read_csv", l_read_csv, NULL}, {"write_csv", l_write_csv, NULL}, {"build", l_build, NULL},
+  {"evaluate", l_evaluate, NULL}, {"build", l_build, NULL}, {"is_layer", l_is_layer, NULL},
   {NULL, NULL, NULL}
 };
 
@@ -806,5 +680,6 @@ void gdl_open_nn(lua_State *L) {
   lua_newtable(L);
   int t = lua_gettop(L);
   gdl_register(L, nnfuncs, t, 0, 0);
+  gdl_register_nnio(L, t);
   lua_setfield(L, 1, "_nn");
 }

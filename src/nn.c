@@ -186,7 +186,10 @@ int gd_nn_take_rows(gd_tensor *out, const gd_tensor *x, const int64_t *idx, int6
 
 /* ---- weights files ------------------------------------------------------ */
 
-int gd_nn_save(FILE *f, int n, const gd_tensor *const *w) {
+int gd_nn_save(FILE *f, void *weights) {
+  const gd_nn_weights *ws = weights;
+  int n = ws->n;
+  const gd_tensor *const *w = ws->w;
   uint32_t cnt = (uint32_t)n;
   int ok = fwrite(GD_NN_MAGIC, 1, 8, f) == 8 && fwrite(&cnt, 4, 1, f) == 1;
   for (int i = 0; ok && i < n; i++) {

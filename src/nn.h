@@ -73,8 +73,13 @@ int gd_nn_step(const gd_nn_stage *st, int ns, gd_nn_loss loss, int from_logits,
  *   uint32 count; per weight: uint32 ndim, int64 shape[ndim]
  *   then every weight's float64 data in order, row-major; nothing after. */
 #define GD_NN_MAGIC "GDLUAW1\n"
-/* Write n tensors to f. */
-int gd_nn_save(FILE *f, int n, const gd_tensor *const *w);
+/* What gd_nn_save writes: n tensors w[0..n). */
+typedef struct gd_nn_weights {
+  int n;
+  const gd_tensor *const *w;
+} gd_nn_weights;
+/* A gd_file_writer of the gd_nn_weights weights: the whole file. */
+int gd_nn_save(FILE *f, void *weights);
 /* Read a file written by gd_nn_save into vals[0..n) (allocated here), checking
  * that it holds exactly n tensors of the shapes of w[]; all or nothing. */
 int gd_nn_load(FILE *f, int n, const gd_tensor *const *w, gd_tensor *vals);

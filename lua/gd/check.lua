@@ -123,4 +123,29 @@ function M.oneof(fname, what, v, choices)
   M.fail(fname, "%s: unknown value %s (one of: %s)", what, M.show(v), table.concat(choices, ", "))
 end
 
+-- The results of pcall: on an error raised by gd's C code ("gd.x: ...",
+-- which carries no position), raise it again at the user's line.
+local function rethrow(ok, ...)
+  if ok then return ... end
+  local e = ...
+  if type(e) == "string" and e:match("^gd[%w_.:]*: ") then
+    local lvl = M.level()
+    error(e, lvl == 0 and 0 or lvl)
+  end
+  error(e, 0)
+end
+
+--- gd.check.call(f, ...): f(...), its errors from gd's C code raised again at the user's line.
+function M.call(f, ...)
+  return rethrow(pcall(f, ...))
+end
+
+--- gd.check.list(fname, what, v): v is a plain table (no metatable) used as a list; returns it.
+function M.list(fname, what, v)
+  if type(v) ~= "table" or getmetatable(v) ~= nil then
+    M.fail(fname, "%s: list expected, got %s", what, M.show(v))
+  end
+  return v
+end
+
 return M

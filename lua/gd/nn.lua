@@ -3,6 +3,9 @@
 local gd = require "gd"
 local C = require("gd.core")._nn
 local losses = require "gd.losses"
+local check = require "gd.check"
+local data = require "gd.data"
+local as_tensor = data.as_tensor
 
 local M = {}
 
@@ -53,11 +56,27 @@ end
 local function initializer(spec, what, value)
   if type(spec) == "function" then return spec end
   if type(spec) == "number" then
+    check.number("gd.nn.Dense", what, spec)
     return function(shape) return gd.full(shape, spec) end
   end
   local f = inits[spec]
-  if not f then error("gd.nn.Dense: unknown " .. what .. " '" .. tostring(spec) .. "'", 3) end
+  if not f then
+    local names = {}
+    for k in pairs(inits) do names[#names + 1] = k end
+    table.sort(names)
+    check.fail("gd.nn.Dense", "%s: unknown initializer %s (one of: %s, a number or a function)",
+      what, check.show(spec), table.concat(names, ", "))
+  end
+  if value ~= nil then check.number("gd.nn.Dense", what == "kernel_initializer" and "value" or "bias_value", value) end
   return function(shape, fi, fo) return f(shape, fi, fo, value) end
+end
+
+local activations = { "linear", "relu", "sigmoid", "tanh", "softmax", "softplus" }
+
+-- name is one of the activations.
+local function check_activation(fname, name)
+  for _, a in ipairs(activations) do if name == a then return name end end
+  check.fail(fname, "unknown activation %s (one of: %s)", check.show(name), table.concat(activations, ", "))
 end
 
 local counter = { dense = 0, activation = 0 }
@@ -68,10 +87,14 @@ end
 
 --- gd.nn.Dense(units, {activation, use_bias = true, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", input_dim, name}): y = act(x·W + b), W in×units
 function M.Dense(units, o)
-  o = o or {}
-  if type(o) ~= "table" then error("gd.nn.Dense: argument 2: options table expected, got " .. type(o), 2) end
-  local use_bias = o.use_bias
-  if use_bias == nil then use_bias = true end
+  local fname = "gd.nn.Dense"
+  units = check.integer(fname, "units", units, 1)
+  o = check.opts(fname, o, { "activation", "use_bias", "kernel_initializer", "bias_initializer", "input_dim",
+                             "name", "value", "bias_value" }, 2)
+  if o.activation ~= nil then check_activation(fname, o.activation) end
+  local use_bias = check.boolean(fname, "use_bias", o.use_bias, true)
+  local input_dim = o.input_dim ~= nil and check.integer(fname, "input_dim", o.input_dim, 1) or nil
+  if o.name ~= nil and type(o.name) ~= "string" then check.fail(fname, "name: string expected, got %s", check.show(o.name)) end
   local kinit = initializer(o.kernel_initializer or "glorot_uniform", "kernel_initializer", o.value)
   local binit = initializer(o.bias_initializer or "zeros", "bias_initializer", o.bias_value)
   local side = { name = o.name or autoname("dense") }
@@ -81,19 +104,32 @@ function M.Dense(units, o)
     return k, b
   end
   local layer = C.dense(units, o.activation, use_bias, side)
-  if o.input_dim then layer:build(o.input_dim) end
+  if input_dim then check.call(layer.build, layer, input_dim) end
   return layer
 end
 
 --- gd.nn.Activation(name): linear, relu, sigmoid, tanh, softmax or softplus as a layer
 function M.Activation(name)
+  check_activation("gd.nn.Activation", name)
   return C.activation(name, { name = autoname("activation") })
+end
+
+local is_layer = C.is_layer
+
+-- The weights of a layer: a gd.nn layer's, none for a function layer.
+local function layer_weights(l)
+  return is_layer(l) and l.weights or {}
 end
 
 local function count(layer)
   local n = 0
-  for _, w in ipairs(layer.weights) do n = n + w:numel() end
+  for _, w in ipairs(layer_weights(layer)) do n = n + w:numel() end
   return n
+end
+
+-- "layer 2 (dense_1)" or "layer 3 (function)" for messages.
+local function layer_label(i, l)
+  return string.format("layer %d (%s)", i, is_layer(l) and tostring(l.name) or type(l))
 end
 
 ---------------------------------------------------------------------------
@@ -107,7 +143,7 @@ function SeqMT.__index(self, k)
   if k == "weights" then
     local ws = {}
     for _, l in ipairs(self._layers) do
-      for _, w in ipairs(l.weights) do ws[#ws + 1] = w end
+      for _, w in ipairs(layer_weights(l)) do ws[#ws + 1] = w end
     end
     -- the same table while the weights are unchanged
     local c = rawget(self, "_wcache")
@@ -122,115 +158,169 @@ function SeqMT.__index(self, k)
   if k == "trainable_weights" then
     local ws = {}
     for _, l in ipairs(self._layers) do
-      if l.trainable then for _, w in ipairs(l.weights) do ws[#ws + 1] = w end end
+      if is_layer(l) and l.trainable then for _, w in ipairs(l.weights) do ws[#ws + 1] = w end end
     end
     return ws
   end
   return Seq[k]
 end
 
-function SeqMT.__call(self, x) return C.forward(self._layers, x) end
+function SeqMT.__call(self, x) return check.call(C.forward, self._layers, x) end
 function SeqMT.__tostring(self) return "Sequential(" .. #self._layers .. " layers)" end
 
 --- gd.nn.Sequential([layers]): a stack of layers; net(x) runs them in order
 function M.Sequential(layers)
-  if layers ~= nil and (type(layers) ~= "table" or getmetatable(layers) ~= nil) then
-    error("gd.nn.Sequential: argument 1: list of layers expected, got " .. type(layers), 2)
-  end
+  if layers ~= nil then check.list("gd.nn.Sequential", "argument 1", layers) end
   local self = setmetatable({ _layers = {} }, SeqMT)
   for _, l in ipairs(layers or {}) do self:add(l) end
   return self
 end
 
---- net:add(layer): append a layer (a gd.nn layer or any function of a tensor)
+--- net:add(layer): append a layer (a gd.nn layer or any function of a tensor); built at once when its input size is known
 function Seq:add(layer)
+  local fname = "gd.nn.Sequential:add"
   local t = type(layer)
-  local callable = t == "function" or ((t == "userdata" or t == "table") and getmetatable(layer) ~= nil
-    and getmetatable(layer).__call ~= nil)
-  if not callable then error("gd.nn.Sequential:add: layer expected, got " .. t, 2) end
+  local mt = (t == "userdata" or t == "table") and getmetatable(layer) or nil
+  local callable = t == "function" or (type(mt) == "table" and mt.__call ~= nil)
+  if not callable then check.fail(fname, "layer expected, got %s", check.show(layer)) end
+  -- Keras: once the input size is known, every added layer is built at once.
+  -- rawget(self, "_out"): the feature count of the stack's output, nil when unknown.
+  local out = rawget(self, "_out")
+  if is_layer(layer) then
+    if layer.kind == "Dense" then
+      if out and not layer.built then check.call(layer.build, layer, out) end
+      if out and layer.input_dim ~= out then
+        check.fail(fname, "%s expects %d inputs, the layer before it gives %d",
+          layer_label(#self._layers + 1, layer), layer.input_dim, out)
+      end
+      out = layer.built and layer.units or nil
+    end
+  else
+    out = nil                        -- a function: its output size is unknown
+  end
+  self._out = out
   table.insert(self._layers, layer)
   return self
+end
+
+-- Every gd.nn layer of the stack is built, else an error naming the first that is not.
+local function check_built(self, fname)
+  for i, l in ipairs(self._layers) do
+    if is_layer(l) and not l.built then
+      check.fail(fname, "%s is not built (give the first layer input_dim, or call the model once)", layer_label(i, l))
+    end
+  end
 end
 
 local optim_names = { sgd = "SGD", adam = "Adam", adamw = "AdamW", rmsprop = "RMSprop", adagrad = "Adagrad" }
 
 --- net:compile{optimizer = "sgd" | "adam" | ... | opt, loss = "mse" | "binary_crossentropy" | "categorical_crossentropy" | fn, metrics = {"accuracy", ...}}
 function Seq:compile(o)
-  o = o or {}
+  local fname = "gd.nn.Sequential:compile"
+  o = check.opts(fname, o, { "optimizer", "loss", "metrics", "from_logits" }, 1)
   local opt = o.optimizer or "rmsprop"
   if type(opt) == "string" then
     local cname = optim_names[opt:lower()]
-    if not cname then error("gd.nn.Sequential:compile: unknown optimizer '" .. opt .. "'", 2) end
+    if not cname then
+      check.fail(fname, "optimizer: unknown value %s (one of: sgd, adam, adamw, rmsprop, adagrad, or an optimizer)",
+        check.show(opt))
+    end
     opt = gd.optim[cname]()
+  elseif type(opt) ~= "userdata" and type(opt) ~= "table" then
+    check.fail(fname, "optimizer: a name or an optimizer expected, got %s", check.show(opt))
   end
   local loss = o.loss or "mse"
-  local lossname = loss
   if type(loss) == "string" then
     local idx = C.loss_index(loss)
     if idx then
       loss = idx
-    elseif losses[loss] then
+    elseif type(losses[loss]) == "function" and loss ~= "metrics" then
       loss = losses[loss]
     else
-      error("gd.nn.Sequential:compile: unknown loss '" .. lossname .. "'", 2)
+      check.fail(fname, "loss: unknown value %s (mse, binary_crossentropy, categorical_crossentropy, ... or a function)",
+        check.show(loss))
     end
+  elseif type(loss) ~= "function" then
+    check.fail(fname, "loss: a name or a function expected, got %s", check.show(loss))
   elseif loss == losses.mse then loss = 0
   elseif loss == losses.binary_crossentropy then loss = 1
   elseif loss == losses.categorical_crossentropy then loss = 2
   end
   local metrics = {}
-  for _, m in ipairs(o.metrics or {}) do
+  for i, m in ipairs(o.metrics ~= nil and check.list(fname, "metrics", o.metrics) or {}) do
     if type(m) == "string" then
-      local f = losses.metrics[m] or losses[m]
-      if not f then error("gd.nn.Sequential:compile: unknown metric '" .. m .. "'", 2) end
+      local f = losses.metrics[m] or (m ~= "metrics" and losses[m])
+      if type(f) ~= "function" then check.fail(fname, "metrics[%d]: unknown metric %s", i, check.show(m)) end
       metrics[#metrics + 1] = { m, f }
     elseif type(m) == "function" then
       metrics[#metrics + 1] = { "metric" .. (#metrics + 1), m }
+    else
+      check.fail(fname, "metrics[%d]: a name or a function expected, got %s", i, check.show(m))
     end
   end
   self.optimizer, self.loss, self.metrics = opt, loss, metrics
-  self.from_logits = o.from_logits or false
+  self.from_logits = check.boolean(fname, "from_logits", o.from_logits, false)
   return self
 end
 
--- A tensor from a tensor or a (nested) table; 1-d targets become a column, as
--- Keras reads y of shape (n) for an output of shape (n, 1).
-local function as_tensor(v)
-  if type(v) == "userdata" then return v end
-  return gd.tensor(v)
-end
-local function as_targets(v)
-  v = as_tensor(v)
+-- 1-d targets become a column, as Keras reads y of shape (n) for an output of shape (n, 1).
+local function as_targets(fname, what, v)
+  v = as_tensor(v, fname, what)
   if v.ndim == 1 then return v:reshape(v:numel(), 1) end
   return v
 end
 
+-- x and y have at least one dim and the same number of rows.
+local function check_rows(fname, x, y, xs, ys)
+  if x.ndim < 1 then check.fail(fname, "%s must have at least 1 dim, got a 0-d tensor", xs) end
+  if y.ndim < 1 then check.fail(fname, "%s must have at least 1 dim, got a 0-d tensor", ys) end
+  if #x ~= #y then check.fail(fname, "%s has %d rows, %s has %d", xs, #x, ys, #y) end
+end
+
 --- net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data}) → {loss = {...}, val_loss = {...}}
 function Seq:fit(x, y, o)
-  o = o or {}
-  if not self.optimizer then error("gd.nn.Sequential:fit: call compile first", 2) end
-  x, y = as_tensor(x), as_targets(y)
+  local fname = "gd.nn.Sequential:fit"
+  o = check.opts(fname, o, { "epochs", "batch_size", "shuffle", "verbose", "validation_split", "validation_data" }, 3)
+  if not self.optimizer then check.fail(fname, "call compile first") end
+  x, y = as_tensor(x, fname, "x"), as_targets(fname, "y", y)
+  check_rows(fname, x, y, "x", "y")
+  if #x < 1 then check.fail(fname, "x has no rows") end
+  local epochs = check.integer(fname, "epochs", o.epochs == nil and 1 or o.epochs, 0)
+  local batch_size = check.integer(fname, "batch_size", o.batch_size == nil and 32 or o.batch_size, 1)
+  local shuffle = check.boolean(fname, "shuffle", o.shuffle, true)
+  local verbose = o.verbose == nil and 1 or o.verbose
+  if verbose ~= 0 and verbose ~= 1 and verbose ~= 2 then
+    check.fail(fname, "verbose must be 0, 1 or 2, got %s", check.show(verbose))
+  end
   local vx, vy
-  if o.validation_data then
-    vx, vy = as_tensor(o.validation_data[1]), as_targets(o.validation_data[2])
-  elseif o.validation_split and o.validation_split > 0 then
-    local n = #x
-    local nt = math.floor(n * (1 - o.validation_split))   -- Keras: the last rows, not shuffled
-    if nt < 1 or nt >= n then error("gd.nn.Sequential:fit: validation_split leaves no data", 2) end
-    vx, vy = x:narrow(1, nt + 1, n - nt), y:narrow(1, nt + 1, n - nt)
-    x, y = x:narrow(1, 1, nt), y:narrow(1, 1, nt)
+  if o.validation_data ~= nil then
+    local vd = check.list(fname, "validation_data", o.validation_data)
+    if #vd ~= 2 then check.fail(fname, "validation_data: {x, y} expected, got a list of %d", #vd) end
+    vx, vy = as_tensor(vd[1], fname, "validation_data[1]"), as_targets(fname, "validation_data[2]", vd[2])
+    check_rows(fname, vx, vy, "validation_data[1]", "validation_data[2]")
+  elseif o.validation_split ~= nil then
+    local split = check.number(fname, "validation_split", o.validation_split, 0, 1)
+    if split >= 1 then check.fail(fname, "validation_split must be in [0, 1), got %s", check.show(split)) end
+    if split > 0 then
+      local n = #x
+      local nt = math.floor(n * (1 - split))   -- Keras: the last rows, not shuffled
+      if nt < 1 or nt >= n then
+        check.fail(fname, "validation_split %s of %d rows leaves no %s data", check.show(split), n,
+          nt < 1 and "training" or "validation")
+      end
+      vx, vy = x:narrow(1, nt + 1, n - nt), y:narrow(1, nt + 1, n - nt)
+      x, y = x:narrow(1, 1, nt), y:narrow(1, 1, nt)
+    end
   end
   -- build every layer before collecting the variables
-  if #self._layers > 0 then gd.no_grad(function() C.forward(self._layers, x:narrow(1, 1, 1)) end) end
+  if #self._layers > 0 then check.call(gd.no_grad, C.forward, self._layers, x:narrow(1, 1, 1)) end
   local spec = {
     layers = self._layers, vars = self.trainable_weights, opt = self.optimizer,
     loss = self.loss, from_logits = self.from_logits, metrics = self.metrics,
     x = x, y = y, vx = vx, vy = vy,
-    epochs = o.epochs or 1, batch_size = o.batch_size or 32, shuffle = o.shuffle,
-    verbose = o.verbose or 1,
+    epochs = epochs, batch_size = batch_size, shuffle = shuffle, verbose = verbose,
   }
-  if spec.shuffle == nil then spec.shuffle = true end
-  local h = C.fit(spec)
+  local h = check.call(C.fit, spec)
   h.loss = h.loss or {}
   self.history = h
   return h
@@ -238,14 +328,17 @@ end
 
 --- net:predict(x): the output for x, not recorded on tapes
 function Seq:predict(x)
-  return gd.no_grad(C.forward, self._layers, as_tensor(x))
+  return check.call(gd.no_grad, C.forward, self._layers, as_tensor(x, "gd.nn.Sequential:predict", "x"))
 end
 
 --- net:evaluate(x, y): the loss (and metrics) on (x, y) → loss, {loss =, metric =}
 function Seq:evaluate(x, y)
-  if not self.loss then error("gd.nn.Sequential:evaluate: call compile first", 2) end
-  local r = gd.no_grad(C.evaluate, { layers = self._layers, loss = self.loss, from_logits = self.from_logits,
-                                     metrics = self.metrics, x = as_tensor(x), y = as_targets(y) })
+  local fname = "gd.nn.Sequential:evaluate"
+  if not self.loss then check.fail(fname, "call compile first") end
+  x, y = as_tensor(x, fname, "x"), as_targets(fname, "y", y)
+  check_rows(fname, x, y, "x", "y")
+  local r = check.call(gd.no_grad, C.evaluate, { layers = self._layers, loss = self.loss,
+    from_logits = self.from_logits, metrics = self.metrics, x = x, y = y })
   local out = {}
   for k, v in pairs(r) do out[k] = v[1] end
   return out.loss, out
@@ -254,49 +347,58 @@ end
 --- net:count_params(): the number of weights
 function Seq:count_params()
   local n = 0
-  for _, l in ipairs(self._layers) do if type(l) == "userdata" then n = n + count(l) end end
+  for _, l in ipairs(self._layers) do n = n + count(l) end
   return n
 end
 
---- net:summary([input_dim]): print layers, output shapes and parameter counts; returns the text
+--- net:summary([false | print_fn]): print layers, output shapes and parameter counts (print_fn(line) per line); summary(false) prints nothing and returns the text and {total, trainable}
 function Seq:summary(print_fn)
+  if print_fn ~= nil and print_fn ~= false and type(print_fn) ~= "function" then
+    check.fail("gd.nn.Sequential:summary", "argument 1: false or a function expected, got %s", check.show(print_fn))
+  end
   local lines = {}
   local function p(s) lines[#lines + 1] = s end
   p(string.format("%-24s %-16s %10s", "Layer (type)", "Output Shape", "Param #"))
   p(string.rep("=", 52))
   local units, total, trainable = nil, 0, 0
   for _, l in ipairs(self._layers) do
-    local name, kind, shape, n = "function", "function", "?", 0
-    if type(l) == "userdata" then
+    local name, kind, n = "function", "Function", 0
+    if is_layer(l) then
       name, kind = l.name or "", l.kind
       if kind == "Dense" then units = l.units end
-      shape = units and string.format("(nil, %d)", units) or "(nil, ?)"
       n = count(l)
-      if kind == "Dense" and not l.built then shape = string.format("(nil, %d)", units); n = "unbuilt" end
+      if not l.built then n = "unbuilt" end
+      if l.trainable and type(n) == "number" then trainable = trainable + n end
+    else
+      units = nil                      -- a function: its output size is unknown
     end
+    local shape = units and string.format("(nil, %d)", units) or "(nil, ?)"
     p(string.format("%-24s %-16s %10s", name .. " (" .. kind .. ")", shape, tostring(n)))
-    if type(n) == "number" then
-      total = total + n
-      if l.trainable then trainable = trainable + n end
-    end
+    if type(n) == "number" then total = total + n end
   end
   p(string.rep("=", 52))
   p("Total params: " .. total)
   p("Trainable params: " .. trainable)
   p("Non-trainable params: " .. (total - trainable))
-  local text = table.concat(lines, "\n")
-  if print_fn ~= false then (type(print_fn) == "function" and print_fn or print)(text) end
-  return text, { total = total, trainable = trainable }
+  if print_fn == false then return table.concat(lines, "\n"), { total = total, trainable = trainable } end
+  local out = print_fn or print
+  for _, line in ipairs(lines) do out(line) end
 end
 
---- net:save_weights(path): write every weight (the binary format "GDLUAW1" of the README)
+--- net:save_weights(path): write every weight (the binary format "GDLUAW1" of the README) atomically → true, or nil, message
 function Seq:save_weights(path)
-  return C.save_weights(path, self.weights)
+  local fname = "gd.nn.Sequential:save_weights"
+  if type(path) ~= "string" then check.fail(fname, "argument 1: path expected, got %s", check.show(path)) end
+  check_built(self, fname)
+  return check.call(C.save_weights, path, self.weights)
 end
 
 --- net:load_weights(path): read weights saved by save_weights; a wrong or truncated file is an error and changes nothing
 function Seq:load_weights(path)
-  return C.load_weights(path, self.weights)
+  local fname = "gd.nn.Sequential:load_weights"
+  if type(path) ~= "string" then check.fail(fname, "argument 1: path expected, got %s", check.show(path)) end
+  check_built(self, fname)
+  return check.call(C.load_weights, path, self.weights)
 end
 
 for k, f in pairs(Seq) do gd.doc(f, "net:" .. k) end
@@ -304,4 +406,5 @@ gd.doc(M.Dense, "gd.nn.Dense(units, {activation, use_bias = true, kernel_initial
 gd.doc(M.Activation, "gd.nn.Activation(name): linear, relu, sigmoid, tanh, softmax or softplus as a layer")
 gd.doc(M.Sequential, "gd.nn.Sequential([layers]): a stack of layers with compile, fit, predict, evaluate, summary")
 gd.doc(Seq.fit, "net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data}) → {loss = {...}, val_loss = {...}}")
+gd.doc(Seq.summary, "net:summary([false | print_fn]): print the layers, output shapes and parameter counts (summary(false) returns the text)")
 return M

@@ -67,4 +67,47 @@ end
 --- The gdlua executable under test.
 M.gdlua = os.getenv("GDLUA") or "./gdlua"
 
+--- The line the caller is on (for errors_at).
+function M.here() return debug.getinfo(2, "l").currentline end
+
+--- Assert that f() raises an error at file:line (the caller's position) mentioning every pattern.
+function M.errors_at(file, line, f, ...)
+  local err = M.errors(f, ...)
+  local prefix = file .. ":" .. line .. ":"
+  if err:sub(1, #prefix) ~= prefix then
+    error(string.format("error %q does not start with %q", err, prefix), 2)
+  end
+  return err
+end
+
+--- A fresh empty folder (remove it with os.execute("rm -r " .. d)).
+function M.tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir " .. d))
+  return d
+end
+
+--- The names in folder d (ls -A), sorted.
+function M.listing(d)
+  local p = assert(io.popen("ls -A " .. d))
+  local names = {}
+  for l in p:lines() do names[#names + 1] = l end
+  p:close()
+  return names
+end
+
+--- The whole content of the file at p; spit(p, s) writes s there.
+function M.slurp(p)
+  local f = assert(io.open(p, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+function M.spit(p, s)
+  local f = assert(io.open(p, "wb"))
+  f:write(s)
+  f:close()
+end
+
 return M
