@@ -261,7 +261,7 @@ function Result.__tostring(r)
   local lines = {
     ("%s (%s): %s"):format(r.title or "gd.optim.minimize", r.method, r.message),
     ("  success: %s"):format(tostring(r.success)),
-    ("  fun: %.10g"):format(r.cost or r.fun),
+    r.cost and ("  cost: %.10g"):format(r.cost) or ("  fun: %.10g"):format(r.fun),
     ("  x: %s"):format(tostring(r.x):gsub("\n", "\n     ")),
     ("  ‖grad‖∞: %.3g"):format(r.grad:abs():max():item()),
     ("  nit: %d  nfev: %d  ngev: %d  nhev: %d"):format(r.nit, r.nfev, r.ngev, r.nhev),

@@ -292,9 +292,10 @@ end
 doc(M.max_stable_lr, "gd.optim.max_stable_lr(loss_fn, vars[, {iters = 1000, tol = 1e-13}]): 2/λmax of the Hessian at vars (power iteration on Hessian-vector products) and λmax; gradient descent diverges above it on a quadratic")
 
 ---------------------------------------------------------------------------
--- beyond first order: minimize.lua, line_search.lua (issue 11)
+-- beyond first order: minimize.lua, line_search.lua, least_squares.lua (issue 11)
 
 M.minimize = require("gd.minimize").minimize
+M.least_squares = require("gd.least_squares").least_squares
 do
   local ls = require "gd.line_search"
   M.line_search = { armijo = ls.armijo, wolfe = ls.wolfe }
