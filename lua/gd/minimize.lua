@@ -6,7 +6,7 @@
 --
 -- Every method is a `step(S)` on a state S = {P, x, fx, g, ...} (P the
 -- objective of gd.objective, x and g flat tensors); the same steps drive the
--- stateful optimizers (gd.optim.LBFGS, BFGS, Newton) in quasi_newton.lua.
+-- stateful optimizers (gd.optim.LBFGS, BFGS, Newton) in optim_closure.lua.
 -- This file refuses to know about tapes: gradients, Hessians and their
 -- products come from the objective.
 local gd = require "gd"

@@ -192,6 +192,30 @@ local function as_targets(v)
   return v
 end
 
+-- Full-batch fits with a closure optimizer (gd.optim.LBFGS, BFGS, Newton;
+-- lua/gd/optim_closure.lua): each epoch is one opt:minimize on the whole set.
+local loss_names = { [0] = "mse", [1] = "binary_crossentropy", [2] = "categorical_crossentropy" }
+local function fit_closure(self, x, y, vx, vy, o)
+  local lossfn = self.loss
+  if type(lossfn) == "number" then
+    local f, opts = losses[loss_names[lossfn]], { from_logits = self.from_logits }
+    lossfn = function(t, p) return f(t, p, opts) end
+  end
+  local opt, vars = self.optimizer, self.trainable_weights
+  local h = { loss = {}, val_loss = vx and {} or nil }
+  for e = 1, o.epochs or 1 do
+    opt:minimize(function() return lossfn(y, self(x)) end, vars)
+    h.loss[e] = opt.loss
+    if vx then h.val_loss[e] = gd.no_grad(lossfn, vy, self(vx)):item() end
+    if (o.verbose or 1) ~= 0 then
+      print(("Epoch %d/%d - loss: %.6g%s"):format(e, o.epochs or 1, opt.loss,
+        vx and (" - val_loss: %.6g"):format(h.val_loss[e]) or ""))
+    end
+  end
+  self.history = h
+  return h
+end
+
 --- net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data}) → {loss = {...}, val_loss = {...}}
 function Seq:fit(x, y, o)
   o = o or {}
@@ -209,6 +233,7 @@ function Seq:fit(x, y, o)
   end
   -- build every layer before collecting the variables
   if #self._layers > 0 then gd.no_grad(function() C.forward(self._layers, x:narrow(1, 1, 1)) end) end
+  if getmetatable(self.optimizer) == gd.optim._closure_mt then return fit_closure(self, x, y, vx, vy, o) end
   local spec = {
     layers = self._layers, vars = self.trainable_weights, opt = self.optimizer,
     loss = self.loss, from_logits = self.from_logits, metrics = self.metrics,

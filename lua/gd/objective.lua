@@ -124,4 +124,103 @@ function Objective:check_x0(fx, g)
   if gi ~= gi or gi == math.huge then check.fail(self.fname, "the gradient at x0 is not finite") end
 end
 
+---------------------------------------------------------------------------
+-- a loss closure over Variables, seen as a function of their flat concatenation
+-- (the stateful optimizers of optim_closure.lua and max_stable_lr use it)
+
+--- M.hvp_vars(loss_fn, list, vs): H·v for the Variables in list, vs a list of tensors of their shapes (nested tapes).
+function M.hvp_vars(loss_fn, list, vs)
+  local outer <close> = gd.GradientTape()
+  outer:watch(list)
+  local gs
+  do
+    local inner <close> = gd.GradientTape()
+    inner:watch(list)
+    gs = inner:gradient(loss_fn(), list, { unconnected = "zero" })
+  end
+  local s = (gs[1] * vs[1]):sum()
+  for i = 2, #list do s = s + (gs[i] * vs[i]):sum() end
+  outer:stop()
+  return outer:gradient(s, list, { unconnected = "zero" })
+end
+
+local VarObjective = setmetatable({}, { __index = Objective })
+VarObjective.__index = VarObjective
+
+--- M.of_variables(fname, loss_fn, list): the objective x ↦ loss_fn() with the Variables of list set from x.
+function M.of_variables(fname, loss_fn, list)
+  local n = 0
+  for _, v in ipairs(list) do n = n + v:numel() end
+  return setmetatable({ fname = fname, f = loss_fn, list = list, shape = { n }, n = n,
+    nfev = 0, ngev = 0, nhev = 0 }, VarObjective)
+end
+
+--- P:flat(): the Variables' current values as one flat tensor.
+function VarObjective:flat()
+  local parts = {}
+  for i, v in ipairs(self.list) do parts[i] = gd.tensor(v):reshape(v:numel()) end
+  return #parts == 1 and parts[1] or gd.cat(parts, 1)
+end
+
+--- P:assign(x): set the Variables from the flat tensor x.
+function VarObjective:assign(x)
+  local off = 0
+  for _, v in ipairs(self.list) do
+    local k = v:numel()
+    v:assign(x:narrow(1, off + 1, k):reshape(v.shape))
+    off = off + k
+  end
+end
+
+local function flatten(ts)
+  local parts = {}
+  for i, t in ipairs(ts) do parts[i] = t:reshape(t:numel()) end
+  return #parts == 1 and parts[1] or gd.cat(parts, 1)
+end
+
+-- The flat tensor x split into tensors of the Variables' shapes.
+function VarObjective:split(x)
+  local out, off = {}, 0
+  for i, v in ipairs(self.list) do
+    local k = v:numel()
+    out[i] = x:narrow(1, off + 1, k):reshape(v.shape)
+    off = off + k
+  end
+  return out
+end
+
+function VarObjective:fval(x)
+  self.nfev = self.nfev + 1
+  self:assign(x)
+  return self:value(gd.no_grad(self.f))
+end
+
+function VarObjective:fg(x)
+  self.nfev, self.ngev = self.nfev + 1, self.ngev + 1
+  self:assign(x)
+  local tape <close> = gd.GradientTape()
+  tape:watch(self.list)
+  local y = self.f()
+  tape:stop()
+  local fx = self:value(y)
+  return fx, flatten(tape:gradient(y, self.list, { unconnected = "zero" }))
+end
+
+function VarObjective:hvp(x, v)
+  self.nhev = self.nhev + 1
+  self:assign(x)
+  return flatten(M.hvp_vars(self.f, self.list, self:split(v)))
+end
+
+function VarObjective:hess(x)
+  local rows = {}
+  for i = 1, self.n do
+    local e = gd.zeros(self.n)
+    e[i] = 1
+    rows[i] = self:hvp(x, e)
+  end
+  self.nhev = self.nhev - self.n + 1
+  return gd.stack(rows)
+end
+
 return M
