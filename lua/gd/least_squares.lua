@@ -122,7 +122,7 @@ function M.least_squares(residual_fn, x0, opts)
     jac = J:reshape(jshape), grad = g:reshape(shape), nit = nit, nfev = P.nfev, ngev = njev,
     njev = njev, nhev = 0, success = success, message = message,
   }, minimize.Result)
-  if trace then res.path, res.values = gd.stack(path), gd.tensor(values) end
+  if trace then res.path, res.values = objective.rows(path, n), gd.tensor(values) end
   return res
 end
 doc(M.least_squares, "gd.optim.least_squares(residual_fn, x0[, {method = \"lm\" | \"gauss-newton\", tol = 1e-10, xtol = 1e-14, maxiter = 100·n, tau = 1e-3, trace = false}]): minimize ½‖r(x)‖² (Levenberg–Marquardt with Nielsen's damping, or Gauss–Newton with backtracking; J from gd.jacobian); the minimize result with fun = r(x), cost = ½‖r‖², jac, njev")

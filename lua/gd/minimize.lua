@@ -320,7 +320,7 @@ function M.minimize(f, x0, opts)
     nfev = P.nfev, ngev = P.ngev, nhev = P.nhev, success = success, message = message,
     method = S.method, hessian_modified = S.method == "newton" and S.hessian_modified or nil,
   }, Result)
-  if trace then r.path, r.values = gd.stack(path), gd.tensor(values) end
+  if trace then r.path, r.values = objective.rows(path, P.n), gd.tensor(values) end
   return r
 end
 doc(M.minimize, "gd.optim.minimize(f, x0[, {method = \"bfgs\", tol = 1e-6, maxiter, line_search, callback, trace = false, grad, history = 10, variant = \"pr+\", lr, momentum, c1, c2}]): minimize f (one tensor → 0-d tensor) by newton, newton-cg, bfgs, lbfgs, cg or a first-order method (gd, momentum, nesterov, adagrad, rmsprop, adam, adamw); returns {x, fun, grad, nit, nfev, ngev, nhev, success, message, path, values}")

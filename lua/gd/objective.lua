@@ -115,6 +115,13 @@ function Objective:hvp(x, v)
   return gd.hvp(function(z) return f(z:reshape(shape)) end, x, v):reshape(self.n)
 end
 
+--- M.rows(list, n): the flat tensors of list as the rows of a #list×n tensor (gd.stack takes few).
+function M.rows(list, n)
+  local P = gd.zeros(#list, n)
+  for i, row in ipairs(list) do P[i] = row end
+  return P
+end
+
 --- P:check_x0(fx, g): f(x0) and its gradient must be finite.
 function Objective:check_x0(fx, g)
   if fx ~= fx or fx == math.huge or fx == -math.huge then
