@@ -120,6 +120,8 @@ void gdl_open_print(lua_State *L);
 void gdl_open_plot(lua_State *L);
 void gdl_open_tape(lua_State *L);
 void gdl_open_optim(lua_State *L);
+/* gd._optim._lbfgs_direction(g, S, Y, rho, gamma): −H·g by L-BFGS's two-loop recursion (loptim2.c). */
+int gdl_lbfgs_direction(lua_State *L);
 void gdl_open_nn(lua_State *L);
 /* Build the Variable metatable (after the tensor metatable is complete). */
 void gdl_open_variable(lua_State *L);

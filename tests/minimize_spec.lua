@@ -195,3 +195,30 @@ describe("gd.optim.minimize errors", function()
     assert.truthy(r.message:find("line search failed", 1, true))
   end)
 end)
+
+describe("the L-BFGS two-loop kernel (optim2.c)", function()
+  local two_loop = gd._optim._lbfgs_direction
+  it("equals the two-loop recursion written with tensor ops", function()
+    gd.seed(9)
+    local n, m = 7, 3
+    local S, Y, rho = {}, {}, {}
+    for i = 1, m do
+      S[i] = gd.randn(n); Y[i] = S[i] * 2 + 0.1 * gd.randn(n); rho[i] = 1 / gd.dot(S[i], Y[i]):item()
+    end
+    local g, gamma = gd.randn(n), 0.37
+    local q, a = g, {}
+    for i = m, 1, -1 do a[i] = rho[i] * gd.dot(S[i], q):item(); q = q - a[i] * Y[i] end
+    local r = gamma * q
+    for i = 1, m do r = r + (a[i] - rho[i] * gd.dot(Y[i], r):item()) * S[i] end
+    close(two_loop(g, S, Y, rho, gamma), -r, 1e-13)
+  end)
+  it("checks its arguments", function()
+    local v = gd.zeros(3)
+    errors(function() two_loop(v, { v }, { v, v }, { 1 }, 1) end, "_lbfgs_direction", "differ in length")
+    errors(function() two_loop(v, { gd.zeros(4) }, { v }, { 1 }, 1) end, "S[i]", "3 elements")
+    errors(function() two_loop(v, { v }, { v }, { "x" }, 1) end, "rho[1]")
+    errors(function() two_loop(gd.zeros(2, 2), {}, {}, {}, 1) end, "1-D")
+    errors(function() two_loop(v, { 5 }, { v }, { 1 }, 1) end, "_lbfgs_direction")
+    errors(function() two_loop(v, {}, {}, {}) end, "number expected")
+  end)
+end)

@@ -131,21 +131,10 @@ methods.bfgs = {
 
 -- L-BFGS: the two-loop recursion over the last `history` pairs (s, y), with
 -- H0 = (sᵀy / yᵀy)·I of the newest pair (N&W Algorithm 7.4).
+local two_loop = gd._optim._lbfgs_direction        -- optim2.c: one pass per pair, no temporaries
 local function lbfgs_direction(S)
-  local q = S.g
-  local m = #S.s
-  if m == 0 then return -q end
-  local a = {}
-  for i = m, 1, -1 do
-    a[i] = S.rho[i] * dot(S.s[i], q)
-    q = q - a[i] * S.y[i]
-  end
-  local r = S.gamma * q
-  for i = 1, m do
-    local b = S.rho[i] * dot(S.y[i], r)
-    r = r + (a[i] - b) * S.s[i]
-  end
-  return -r
+  if #S.s == 0 then return -S.g end
+  return two_loop(S.g, S.s, S.y, S.rho, S.gamma)
 end
 
 methods.lbfgs = {
