@@ -53,6 +53,15 @@ describe("gd.optim.LBFGS, BFGS, Newton", function()
     assert.equal(0, opt.iterations)
   end)
 
+  it("lr is the step of line_search = \"none\": the first L-BFGS step is x0 − lr·∇f(x0)", function()
+    w:assign(gd.tensor { -1.2, 1 })
+    local g0 = gd.grad(rosen)(gd.tensor { -1.2, 1 })
+    local opt = gd.optim.LBFGS { lr = 1e-4, line_search = "none", max_iter = 1 }
+    opt:minimize(rosen_loss, w)
+    close(w, gd.tensor { -1.2, 1 } - 1e-4 * g0, 1e-15)
+    assert.truthy(opt.message:find("maxiter", 1, true))
+  end)
+
   it("fits a Sequential full-batch through net:compile{optimizer = gd.optim.LBFGS{...}}", function()
     local net = gd.nn.Sequential { gd.nn.Dense(1, { input_dim = 3 }) }
     net:compile { optimizer = gd.optim.LBFGS { max_iter = 100, tol = 1e-12 }, loss = "mse" }
@@ -71,6 +80,9 @@ describe("gd.optim.LBFGS, BFGS, Newton", function()
     errors(function() gd.optim.Newton { line_search = "exact" } end, "line_search")
     errors(function() gd.optim.LBFGS { max_iter = 0 } end, "max_iter")
     errors(function() gd.optim.LBFGS { c1 = 0.95 } end, "c1", "c2")
+    local net = gd.nn.Sequential { gd.nn.Dense(1, { input_dim = 3 }) }
+    net:compile { optimizer = gd.optim.LBFGS(), loss = "mse" }
+    errors(function() net:fit(X, Y, { epochs = 0, verbose = 0 }) end, "fit", "epochs")
     local opt = gd.optim.LBFGS()
     errors(function() opt:minimize(rosen_loss, gd.tensor { 1, 2 }) end, "minimize", "gd.Variable")
     errors(function() opt:minimize(5, w) end, "argument 1")

@@ -202,13 +202,14 @@ local function fit_closure(self, x, y, vx, vy, o)
     lossfn = function(t, p) return f(t, p, opts) end
   end
   local opt, vars = self.optimizer, self.trainable_weights
+  local epochs = require("gd.check").integer("gd.nn.Sequential:fit", "epochs", o.epochs or 1, 1)
   local h = { loss = {}, val_loss = vx and {} or nil }
-  for e = 1, o.epochs or 1 do
+  for e = 1, epochs do
     opt:minimize(function() return lossfn(y, self(x)) end, vars)
     h.loss[e] = opt.loss
     if vx then h.val_loss[e] = gd.no_grad(lossfn, vy, self(vx)):item() end
     if (o.verbose or 1) ~= 0 then
-      print(("Epoch %d/%d - loss: %.6g%s"):format(e, o.epochs or 1, opt.loss,
+      print(("Epoch %d/%d - loss: %.6g%s"):format(e, epochs, opt.loss,
         vx and (" - val_loss: %.6g"):format(h.val_loss[e]) or ""))
     end
   end

@@ -41,8 +41,9 @@ return function(optim, varlist)
         iterations = 0, nfev = 0, message = nil,
       }, Closure)
       -- the method state, built now so that every option is checked at construction
+      -- lr is the step of line_search = "none" and the first trial step of the searches (torch's lr)
       self.opts = { method = method, line_search = self.line_search, lr = self.lr, history = self.history,
-        c1 = o.c1, c2 = o.c2 }
+        c1 = o.c1, c2 = o.c2, alpha0 = self.lr }
       minimize.state(fname, objective.of_variables(fname, function() end, {}), gd.zeros(1), self.opts)
       return self
     end
