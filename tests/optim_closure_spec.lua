@@ -64,13 +64,16 @@ describe("gd.optim.LBFGS, BFGS, Newton", function()
 
   it("fits a Sequential full-batch through net:compile{optimizer = gd.optim.LBFGS{...}}", function()
     local net = gd.nn.Sequential { gd.nn.Dense(1, { input_dim = 3 }) }
-    net:compile { optimizer = gd.optim.LBFGS { max_iter = 100, tol = 1e-12 }, loss = "mse" }
-    local h = net:fit(X, Y, { epochs = 2, verbose = 0 })
+    net:compile { optimizer = gd.optim.LBFGS { max_iter = 100, tol = 1e-12 }, loss = "mse", metrics = { "mae" } }
+    local h = net:fit(X, Y, { epochs = 2, verbose = 0, validation_data = { X, Y } })
+    assert.equal(2, #h.mae)
+    close(h.val_loss[2], h.loss[2], 1e-12)                -- validated on the training set itself
     local ws = net.trainable_weights
     close(ws[1], wls:narrow(1, 1, 3), 1e-7)
     close(ws[2], wls:narrow(1, 4, 1):reshape(1), 1e-7)
     local A = gd.cat({ X, gd.ones(40, 1) }, 2)
     close(h.loss[2], ((A:matmul(wls) - Y) ^ 2):mean():item(), 1e-12)
+    close(h.mae[2], gd.abs(A:matmul(wls) - Y):mean():item(), 1e-9)
   end)
 
   it("checks its options and arguments", function()

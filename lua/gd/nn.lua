@@ -208,6 +208,10 @@ local function fit_closure(self, x, y, vx, vy, o)
     opt:minimize(function() return lossfn(y, self(x)) end, vars)
     h.loss[e] = opt.loss
     if vx then h.val_loss[e] = gd.no_grad(lossfn, vy, self(vx)):item() end
+    for _, m in ipairs(self.metrics) do                 -- {name, fn(y, p)}
+      h[m[1]] = h[m[1]] or {}
+      h[m[1]][e] = gd.no_grad(m[2], y, self(x)):item()
+    end
     if (o.verbose or 1) ~= 0 then
       print(("Epoch %d/%d - loss: %.6g%s"):format(e, epochs, opt.loss,
         vx and (" - val_loss: %.6g"):format(h.val_loss[e]) or ""))
