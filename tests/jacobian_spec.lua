@@ -91,6 +91,16 @@ describe("gd.jacobian", function()
     close(g2, { 6, 12 }, 1e-12)
   end)
 
+  it("has as many rows as outputs, beyond gd.stack's limit of 4096 tensors", function()
+    local t = gd.linspace(0, 1, 4200)
+    local x = gd.tensor { 0.5, -2 }
+    -- f(x) = t·x₁ + x₂²: ∂f/∂x₁ = t, ∂f/∂x₂ = 2x₂
+    local J = gd.jacobian(function(z) return t * z:select(1, 1) + z:select(1, 2) ^ 2 end, x)
+    assert.same({ 4200, 2 }, J.shape)
+    close(J:select(2, 1), t, 0)
+    close(J:select(2, 2), gd.full({ 4200 }, -4), 1e-15)
+  end)
+
   it("checks its arguments", function()
     errors(function() gd.jacobian(5, gd.tensor { 1 }) end, "gd.jacobian", "argument 1")
     errors(function() gd.jacobian(function() return 3 end, gd.tensor { 1 }) end, "gd.jacobian", "must return a tensor")

@@ -204,12 +204,11 @@ return function(gd)
     local outs = {}
     for i = 1, m do outs[i] = flat:select(1, i) end   -- recorded, so each row can be differentiated
     tape:stop()
-    local rows = {}
-    for i = 1, m do rows[i] = tape:gradient(outs[i], x, { unconnected = "zero" }):reshape(n) end
+    local J = gd.zeros(m, n)                          -- row by row: gd.stack takes few tensors
+    for i = 1, m do J[i] = tape:gradient(outs[i], x, { unconnected = "zero" }):reshape(n) end
     local shape = y.shape
     for _, s in ipairs(x.shape) do shape[#shape + 1] = s end
-    if m == 0 then return gd.zeros(shape) end
-    return gd.stack(rows):reshape(shape)
+    return J:reshape(shape)
   end
   doc(gd.jacobian, "gd.jacobian(f, x): the Jacobian of f at x, shape f(x).shape .. x.shape (m×n for f: ℝⁿ→ℝᵐ; the gradient for scalar f); composes with gd.grad (jacobian of grad = hessian)")
 

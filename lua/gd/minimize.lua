@@ -199,7 +199,7 @@ for name, make in pairs(first_order) do
         if s == nil then return y end
         return
       end
-      S.var = S.var or gd.Variable(S.x)        -- one Variable: the optimizer's state is keyed by it
+      S.var = S.var or gd.Variable(S.x, { trainable = false })   -- one Variable: the optimizer state is keyed by it; not watched by tapes
       S.opt:apply_gradients({ S.g }, { S.var })
       S.x = gd.tensor(S.var)
       S.fx, S.g = S.P:fg(S.x)
