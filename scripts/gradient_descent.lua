@@ -36,11 +36,9 @@ print(string.format("f(x, y) = x² + 3y² at (1, 2): ∇f = (%g, %g); over 3600 
   -gnorm, -gf[1] / gnorm, -gf[2] / gnorm))
 
 -- logistic regression: N = 1000, x = (1, x1, x2), θ = (−1, 2, −3)
-gd.seed(1)
-local N = 1000
-local X = gd.cat({ gd.ones(N, 1), gd.randn(N, 2) }, 2)
-local theta_true = gd.tensor{ { -1 }, { 2 }, { -3 } }
-local y = gd.binomial(1, gd.sigmoid(X:matmul(theta_true)))
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local X, y, theta_true = dofile(here .. "logistic_data.lua")()
+local N = X.shape[1]
 local function nll(th)
   local z = X:matmul(th)
   return (gd.softplus(z) - y * z):sum()        -- −Σ{y log p + (1 − y) log(1 − p)}, stably

@@ -1,11 +1,8 @@
 -- regression_closed_form.lua: seed 000, problem 2(1).  The least-squares
 -- (MSE) estimate of y = β0 + β1·x on the exam's ten points in closed form,
 -- β̂ = (XᵀX)⁻¹Xᵀy, beside the exam's printed answer and gd.lstsq.
-local X = gd.tensor{{1, 20.1}, {1, 22.2}, {1, 22.7}, {1, 23.3}, {1, 24.4},
-                    {1, 25.1}, {1, 26.2}, {1, 27.3}, {1, 28.4}, {1, 30.4}}
-local y = gd.tensor{55.4183651, 58.19427589, 61.23082496, 62.31255873, 63.1070028,
-                    63.69569103, 67.24704918, 71.43650092, 73.10130336, 77.84988286}:reshape(10, 1)
-local seed = { 9.94457323, 2.21570461 }
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local X, y, seed = dofile(here .. "exam_regression.lua")()   -- the exam's ten points and answer
 
 local beta = gd.inv(X.T:matmul(X)):matmul(X.T):matmul(y)     -- as the exam: inv(XᵀX) Xᵀ y
 local ls = gd.lstsq(X, y)                                     -- the same by QR/SVD

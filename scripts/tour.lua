@@ -20,10 +20,8 @@ show("x[2], x[{1, {2, 3}}]  (1-based indexing and inclusive ranges)", tostring(x
 show("gd.exp(gd.linspace(0, 1, 5))", gd.exp(gd.linspace(0, 1, 5)))
 
 -- The exam's problem 2(1): least squares by the normal equation.
-local X = gd.tensor{{1, 20.1}, {1, 22.2}, {1, 22.7}, {1, 23.3}, {1, 24.4},
-                    {1, 25.1}, {1, 26.2}, {1, 27.3}, {1, 28.4}, {1, 30.4}}
-local y = gd.tensor{55.4183651, 58.19427589, 61.23082496, 62.31255873, 63.1070028,
-                    63.69569103, 67.24704918, 71.43650092, 73.10130336, 77.84988286}:reshape(10, 1)
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local X, y = dofile(here .. "exam_regression.lua")()   -- the exam's ten points
 show("gd.inv(X.T:matmul(X)):matmul(X.T):matmul(y)  (seed 000, problem 2(1))",
   gd.inv(X.T:matmul(X)):matmul(X.T):matmul(y))
 show("gd.lstsq(X, y)  (the same by LAPACK least squares)", gd.lstsq(X, y))

@@ -487,6 +487,7 @@ static const gdl_reg constructors[] = {
   {"RMSprop", new_rmsprop, "gd.optim.RMSprop([lr | {lr = 0.001, rho = 0.9, eps = 1e-7, momentum = 0, centered = false}]): h ← ρh + (1−ρ)g²; w ← w − lr·g/(√h + ε)"},
   {"Adam", new_adam, "gd.optim.Adam([lr | {lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-7, amsgrad = false}]): w ← w − lr·m̂/(√v̂ + ε) (Kingma & Ba, Algorithm 1)"},
   {"AdamW", new_adamw, "gd.optim.AdamW([lr | {lr = 0.001, beta1, beta2, eps, amsgrad, weight_decay = 0.004}]): w ← w − lr·λ·w first, then the Adam step (as PyTorch and Keras)"},
+  {"_lbfgs_direction", gdl_lbfgs_direction, "gd._optim._lbfgs_direction(g, S, Y, rho, gamma): −H·g by the L-BFGS two-loop recursion (internal, for gd.optim.minimize)"},
   {NULL, NULL, NULL}
 };
 

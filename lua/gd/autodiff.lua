@@ -169,4 +169,94 @@ return function(gd)
     return true, report
   end
   doc(gd.gradcheck, "gd.gradcheck(f, inputs[, {eps = 1e-6, atol = 1e-5, rtol = 1e-3}]): true, or false and a report naming the worst element")
+
+  ---------------------------------------------------------------------------
+  -- Jacobians (issue 11): jacobian, jvp, vjp, all built from reverse mode, so
+  -- they compose with gd.grad, gd.hessian and each other.
+
+  local function shape_key(s) return "{" .. table.concat(s, ",") .. "}" end
+
+  local function check_output(name, y)
+    if type(y) ~= "userdata" or not pcall(gd.numel, y) then
+      error(string.format("gd.%s: f must return a tensor, got %s", name, type(y)), 3)
+    end
+  end
+
+  local function check_same_shape(name, what, t, want, argn)
+    if shape_key(t.shape) ~= shape_key(want) then
+      error(string.format("gd.%s: argument %d: %s has shape %s, expected %s", name, argn, what,
+        shape_key(t.shape), shape_key(want)), 3)
+    end
+  end
+
+  --- gd.jacobian(f, x): ∂f(x)/∂x with shape f(x).shape .. x.shape (m×n for f: ℝⁿ→ℝᵐ), one backward pass per output.
+  function gd.jacobian(f, x)
+    check_fn("jacobian", f)
+    check_tensor("jacobian", 2, x)
+    x = as_tensors({ x }, 1)[1]
+    local n = x:numel()
+    local tape <close> = gd.GradientTape({ persistent = true })
+    tape:watch(x)
+    local y = f(x)
+    check_output("jacobian", y)
+    local m = y:numel()
+    local flat = y:reshape(m)
+    local outs = {}
+    for i = 1, m do outs[i] = flat:select(1, i) end   -- recorded, so each row can be differentiated
+    tape:stop()
+    local J = gd.zeros(m, n)                          -- row by row: gd.stack takes few tensors
+    for i = 1, m do J[i] = tape:gradient(outs[i], x, { unconnected = "zero" }):reshape(n) end
+    local shape = y.shape
+    for _, s in ipairs(x.shape) do shape[#shape + 1] = s end
+    return J:reshape(shape)
+  end
+  doc(gd.jacobian, "gd.jacobian(f, x): the Jacobian of f at x, shape f(x).shape .. x.shape (m×n for f: ℝⁿ→ℝᵐ; the gradient for scalar f); composes with gd.grad (jacobian of grad = hessian)")
+
+  --- gd.jvp(f, x, v): f(x) and the forward product J·v (shape of f(x)), by differentiating the pullback uᵀJ in u.
+  function gd.jvp(f, x, v)
+    check_fn("jvp", f)
+    check_tensor("jvp", 2, x)
+    check_tensor("jvp", 3, v)
+    x, v = table.unpack(as_tensors({ x, v }, 2))
+    check_same_shape("jvp", "v", v, x.shape, 3)
+    local outer <close> = gd.GradientTape()
+    local y, g, u
+    do
+      local inner <close> = gd.GradientTape()
+      inner:watch(x)
+      y = f(x)
+      check_output("jvp", y)
+      u = gd.zeros_like(y)
+      outer:watch(u)
+      local s = (y * u):sum()
+      inner:stop()
+      g = inner:gradient(s, x, { unconnected = "zero" })      -- Jᵀu, linear in u, recorded by outer
+    end
+    local t = (g * v):sum()
+    outer:stop()
+    return y, outer:gradient(t, u, { unconnected = "zero" })
+  end
+  doc(gd.jvp, "gd.jvp(f, x, v): f(x) and J·v (shape of f(x)), v of x's shape; two reverse passes, no Jacobian formed")
+
+  --- gd.vjp(f, x): f(x) and pullback, where pullback(u) = uᵀJ (shape of x) for u of f(x)'s shape.
+  function gd.vjp(f, x)
+    check_fn("vjp", f)
+    check_tensor("vjp", 2, x)
+    x = as_tensors({ x }, 1)[1]
+    local y = f(x)
+    check_output("vjp", y)
+    local yshape = y.shape
+    local function pullback(u)
+      check_tensor("vjp pullback", 1, u)
+      u = as_tensors({ u }, 1)[1]
+      check_same_shape("vjp pullback", "u", u, yshape, 1)
+      local tape <close> = gd.GradientTape()
+      tape:watch(x)
+      local s = (f(x) * u):sum()             -- f is evaluated again: the tape of the first call is not kept
+      tape:stop()
+      return tape:gradient(s, x, { unconnected = "zero" })
+    end
+    return y, pullback
+  end
+  doc(gd.vjp, "gd.vjp(f, x): f(x) and a function pullback(u) = uᵀJ (shape of x) for u of f(x)'s shape; each pullback is one forward and one reverse pass")
 end

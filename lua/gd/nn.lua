@@ -277,6 +277,35 @@ local function check_rows(fname, x, y, xs, ys)
   if #x ~= #y then check.fail(fname, "%s has %d rows, %s has %d", xs, #x, ys, #y) end
 end
 
+-- Full-batch fits with a closure optimizer (gd.optim.LBFGS, BFGS, Newton;
+-- lua/gd/optim_closure.lua): each epoch is one opt:minimize on the whole set.
+local loss_names = { [0] = "mse", [1] = "binary_crossentropy", [2] = "categorical_crossentropy" }
+local function fit_closure(self, x, y, vx, vy, o)
+  local lossfn = self.loss
+  if type(lossfn) == "number" then
+    local f, opts = losses[loss_names[lossfn]], { from_logits = self.from_logits }
+    lossfn = function(t, p) return f(t, p, opts) end
+  end
+  local opt, vars = self.optimizer, self.trainable_weights
+  local epochs = check.integer("gd.nn.Sequential:fit", "epochs", o.epochs == nil and 1 or o.epochs, 0)
+  local h = { loss = {}, val_loss = vx and {} or nil }
+  for e = 1, epochs do
+    opt:minimize(function() return lossfn(y, self(x)) end, vars)
+    h.loss[e] = opt.loss
+    if vx then h.val_loss[e] = gd.no_grad(lossfn, vy, self(vx)):item() end
+    for _, m in ipairs(self.metrics) do                 -- {name, fn(y, p)}
+      h[m[1]] = h[m[1]] or {}
+      h[m[1]][e] = gd.no_grad(m[2], y, self(x)):item()
+    end
+    if (o.verbose or 1) ~= 0 then
+      print(("Epoch %d/%d - loss: %.6g%s"):format(e, epochs, opt.loss,
+        vx and (" - val_loss: %.6g"):format(h.val_loss[e]) or ""))
+    end
+  end
+  self.history = h
+  return h
+end
+
 --- net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data}) → {loss = {...}, val_loss = {...}}
 function Seq:fit(x, y, o)
   local fname = "gd.nn.Sequential:fit"
@@ -314,6 +343,7 @@ function Seq:fit(x, y, o)
   end
   -- build every layer before collecting the variables
   if #self._layers > 0 then check.call(gd.no_grad, C.forward, self._layers, x:narrow(1, 1, 1)) end
+  if getmetatable(self.optimizer) == gd.optim._closure_mt then return fit_closure(self, x, y, vx, vy, o) end
   local spec = {
     layers = self._layers, vars = self.trainable_weights, opt = self.optimizer,
     loss = self.loss, from_logits = self.from_logits, metrics = self.metrics,

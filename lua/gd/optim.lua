@@ -236,21 +236,7 @@ doc(M.lr_find, "gd.optim.lr_find(loss_fn, vars[, {min = 1e-7, max = 10, steps = 
 ---------------------------------------------------------------------------
 -- the largest stable rate 2/λmax
 
--- H·v for the list of variables, v a list of tensors of their shapes (nested tapes).
-local function hvp(loss_fn, list, vs)
-  local outer <close> = gd.GradientTape()
-  outer:watch(list)
-  local gs
-  do
-    local inner <close> = gd.GradientTape()
-    inner:watch(list)
-    gs = inner:gradient(loss_fn(), list, { unconnected = "zero" })
-  end
-  local s = (gs[1] * vs[1]):sum()
-  for i = 2, #list do s = s + (gs[i] * vs[i]):sum() end
-  outer:stop()
-  return outer:gradient(s, list, { unconnected = "zero" })
-end
+local hvp = require("gd.objective").hvp_vars   -- H·v for a list of variables (nested tapes)
 
 local function norm2(vs)
   local s = 0
@@ -290,5 +276,16 @@ function M.max_stable_lr(loss_fn, vars, opts)
   return lambda > 0 and 2 / lambda or math.huge, lambda
 end
 doc(M.max_stable_lr, "gd.optim.max_stable_lr(loss_fn, vars[, {iters = 1000, tol = 1e-13}]): 2/λmax of the Hessian at vars (power iteration on Hessian-vector products) and λmax; gradient descent diverges above it on a quadratic")
+
+---------------------------------------------------------------------------
+-- beyond first order: minimize.lua, line_search.lua, least_squares.lua, optim_closure.lua (issue 11)
+
+M.minimize = require("gd.minimize").minimize
+M.least_squares = require("gd.least_squares").least_squares
+require("gd.optim_closure")(M, varlist)   -- LBFGS, BFGS, Newton
+do
+  local ls = require "gd.line_search"
+  M.line_search = { armijo = ls.armijo, wolfe = ls.wolfe }
+end
 
 return M

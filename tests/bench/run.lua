@@ -13,7 +13,8 @@ Each workload <name> is up to three programs in this directory:
               (entry field c = a short description of it; c_libs = extra cc arguments)
 Each program does its own set-up, then prints one line `time <seconds>` per timed
 repetition of the timed region (set-up and start-up excluded), and optionally
-`value <number>` (a checksum compared across implementations). Every program
+`value <number>` (a checksum compared across implementations) and `info <text>`
+(shown in the notes, e.g. iterations and evaluations). Every program
 measures process CPU time (os.clock / time.process_time / CLOCK_PROCESS_CPUTIME_ID,
 all the same clock), so the comparison is fair on a loaded machine; all runs are
 single-threaded. The runner pools the samples of all processes and prints medians.
@@ -66,6 +67,10 @@ local workloads = {
     unit = "ms", reps = { gd = 1, torch = 1 },
     goal = "≤ torch",
     check = function(r) return r.torch and r.gd <= r.torch end },
+  { name = "lbfgs", what = "L-BFGS (history 10, strong Wolfe), separable Rosenbrock n = 10,000, gtol 1e-6",
+    unit = "ms", reps = { gd = 3, torch = 2 },
+    goal = "≥ 5× torch",
+    check = function(r) return r.torch and r.torch / r.gd >= 5 end },
 }
 
 ---------------------------------------------------------------------------
@@ -121,7 +126,7 @@ local function note(s) notes[#notes + 1] = s end
 
 -- Run one implementation `reps` times; return the median seconds and the value.
 local function measure(label, cmd, reps)
-  local samples, value = {}, nil
+  local samples, value, info = {}, nil, nil
   for _ = 1, reps do
     local lines, ok = run(cmd)
     local got = false
@@ -130,6 +135,7 @@ local function measure(label, cmd, reps)
       if t and tonumber(t) then samples[#samples + 1] = tonumber(t); got = true end
       local v = l:match("^value%s+(%S+)")
       if v and tonumber(v) then value = tonumber(v) end
+      info = l:match("^info%s+(.*)") or info
     end
     if not ok or not got then
       local msg = lines[1] or "(no output)"
@@ -140,6 +146,7 @@ local function measure(label, cmd, reps)
       return nil
     end
   end
+  if info then note(("%s: %s"):format(label, info)) end
   return median(samples), value
 end
 
