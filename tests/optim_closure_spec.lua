@@ -85,7 +85,7 @@ describe("gd.optim.LBFGS, BFGS, Newton", function()
     errors(function() gd.optim.LBFGS { c1 = 0.95 } end, "c1", "c2")
     local net = gd.nn.Sequential { gd.nn.Dense(1, { input_dim = 3 }) }
     net:compile { optimizer = gd.optim.LBFGS(), loss = "mse" }
-    errors(function() net:fit(X, Y, { epochs = 0, verbose = 0 }) end, "fit", "epochs")
+    errors(function() net:fit(X, Y, { epochs = -1, verbose = 0 }) end, "fit", "epochs")
     local opt = gd.optim.LBFGS()
     errors(function() opt:minimize(rosen_loss, gd.tensor { 1, 2 }) end, "minimize", "gd.Variable")
     errors(function() opt:minimize(5, w) end, "argument 1")
