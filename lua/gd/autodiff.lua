@@ -2,10 +2,11 @@
 -- hessian, hvp) and the gradient checker.  Installed into gd by init.lua.
 return function(gd)
   local doc = gd.doc
+  local check = require "gd.check"
 
   local function check_fn(name, f)
     if type(f) ~= "function" then
-      error(string.format("gd.%s: argument 1: function expected, got %s", name, type(f)), 3)
+      check.fail("gd." .. name, "argument 1: function expected, got %s", type(f))
     end
   end
 
@@ -13,7 +14,7 @@ return function(gd)
     local ok = type(x) == "number" or (type(x) == "table" and getmetatable(x) == nil)
       or (type(x) == "userdata" and pcall(gd.numel, x))
     if not ok then
-      error(string.format("gd.%s: argument %d: tensor expected, got %s", name, i, type(x)), 3)
+      check.fail("gd." .. name, "argument %d: tensor expected, got %s", i, type(x))
     end
   end
 
@@ -47,7 +48,7 @@ return function(gd)
       local tape <close> = gd.GradientTape()
       local wrt = {}
       for i, k in ipairs(nums) do
-        if args[k] == nil then error("gd.grad: argument " .. k .. " is missing", 2) end
+        if args[k] == nil then check.fail("gd.grad", "argument %d is missing", k) end
         tape:watch(args[k])
         wrt[i] = args[k]
       end
@@ -120,10 +121,10 @@ return function(gd)
   function gd.gradcheck(f, inputs, opts)
     check_fn("gradcheck", f)
     if type(inputs) ~= "table" and type(inputs) ~= "userdata" then
-      error("gd.gradcheck: argument 2: tensor or list of tensors expected, got " .. type(inputs), 2)
+      check.fail("gd.gradcheck", "argument 2: tensor or list of tensors expected, got %s", type(inputs))
     end
     if opts ~= nil and type(opts) ~= "table" then
-      error("gd.gradcheck: argument 3: options table expected, got " .. type(opts), 2)
+      check.fail("gd.gradcheck", "argument 3: options table expected, got %s", type(opts))
     end
     opts = opts or {}
     local eps, atol, rtol = opts.eps or 1e-6, opts.atol or 1e-5, opts.rtol or 1e-3
@@ -178,14 +179,14 @@ return function(gd)
 
   local function check_output(name, y)
     if type(y) ~= "userdata" or not pcall(gd.numel, y) then
-      error(string.format("gd.%s: f must return a tensor, got %s", name, type(y)), 3)
+      check.fail("gd." .. name, "f must return a tensor, got %s", type(y))
     end
   end
 
   local function check_same_shape(name, what, t, want, argn)
     if shape_key(t.shape) ~= shape_key(want) then
-      error(string.format("gd.%s: argument %d: %s has shape %s, expected %s", name, argn, what,
-        shape_key(t.shape), shape_key(want)), 3)
+      check.fail("gd." .. name, "argument %d: %s has shape %s, expected %s", argn, what,
+        shape_key(t.shape), shape_key(want))
     end
   end
 

@@ -5,6 +5,7 @@
 local gd = require "gd"
 local core = gd._optim
 local doc = gd.doc
+local check = require "gd.check"
 
 local M = {}
 for _, k in ipairs { "SGD", "Adagrad", "RMSprop", "Adam", "AdamW" } do M[k] = core[k] end
@@ -20,13 +21,12 @@ end
 local function varlist(vars, fname, argn)
   if is_variable(vars) then return { vars } end
   if type(vars) ~= "table" or getmetatable(vars) ~= nil then
-    error(("%s: argument %d: gd.Variable or list of variables expected, got %s"):format(
-      fname, argn, type(vars)), 3)
+    check.fail(fname, "argument %d: gd.Variable or list of variables expected, got %s", argn, type(vars))
   end
-  if #vars == 0 then error(("%s: argument %d: no variables given"):format(fname, argn), 3) end
+  if #vars == 0 then check.fail(fname, "argument %d: no variables given", argn) end
   for i, v in ipairs(vars) do
     if not is_variable(v) then
-      error(("%s: argument %d: element %d is not a gd.Variable (%s)"):format(fname, argn, i, type(v)), 3)
+      check.fail(fname, "argument %d: element %d is not a gd.Variable (%s)", argn, i, type(v))
     end
   end
   return vars
@@ -40,20 +40,20 @@ end
 
 local function check_optimizer(opt, fname, argn)
   if getmetatable(opt) ~= optimizer_mt then
-    error(("%s: argument %d: gd.Optimizer expected, got %s"):format(fname, argn, type(opt)), 3)
+    check.fail(fname, "argument %d: gd.Optimizer expected, got %s", argn, type(opt))
   end
 end
 
 local function check_fn(f, fname, argn)
   if not is_callable(f) then
-    error(("%s: argument %d: function expected, got %s"):format(fname, argn, type(f)), 3)
+    check.fail(fname, "argument %d: function expected, got %s", argn, type(f))
   end
 end
 
 local function value_of(loss, fname)
   if type(loss) == "number" then return loss end
   if type(loss) ~= "userdata" then
-    error(("%s: the loss function must return a tensor, got %s"):format(fname, type(loss)), 3)
+    check.fail(fname, "the loss function must return a tensor, got %s", type(loss))
   end
   return loss:sum():item()
 end
@@ -74,7 +74,7 @@ function methods.minimize(opt, loss_fn, vars)
     loss = loss_fn()
     tape:stop()
     if type(loss) ~= "userdata" then
-      error(("%s: loss_fn must return a tensor, got %s"):format(fname, type(loss)), 2)
+      check.fail(fname, "loss_fn must return a tensor, got %s", type(loss))
     end
     opt:apply_gradients(tape:gradient(loss, list), list)
   end
@@ -91,7 +91,7 @@ function M.trace(f, x0, opt, steps)
   check_fn(f, fname, 1)
   check_optimizer(opt, fname, 3)
   if math.type(steps) ~= "integer" or steps < 0 then
-    error(("%s: argument 4: steps must be an integer >= 0, got %s"):format(fname, tostring(steps)), 2)
+    check.fail(fname, "argument 4: steps must be an integer >= 0, got %s", tostring(steps))
   end
   local x = gd.Variable(gd.tensor(x0))
   local n = x:numel()
@@ -118,7 +118,7 @@ Schedule.__name = "gd.optim.schedule"
 
 local function positive(fname, what, x)
   if type(x) ~= "number" or not (x > 0) or x == math.huge then
-    error(("%s: %s must be a positive number, got %s"):format(fname, what, tostring(x)), 3)
+    check.fail(fname, "%s must be a positive number, got %s", what, tostring(x))
   end
 end
 
@@ -152,7 +152,7 @@ function schedules.cosine(lr0, steps, lr_min)
   positive(fname, "lr0", lr0); positive(fname, "steps", steps)
   lr_min = lr_min or 0
   if type(lr_min) ~= "number" or not (lr_min >= 0 and lr_min <= lr0) then
-    error(("%s: lr_min must be in [0, lr0], got %s"):format(fname, tostring(lr_min)), 2)
+    check.fail(fname, "lr_min must be in [0, lr0], got %s", tostring(lr_min))
   end
   return setmetatable({ lr0 = lr0, steps = steps, lr_min = lr_min,
     fn = function(t)
@@ -190,15 +190,15 @@ function M.lr_find(loss_fn, vars, opts)
   check_fn(loss_fn, fname, 1)
   local list = varlist(vars, fname, 2)
   if opts ~= nil and type(opts) ~= "table" then
-    error(("%s: argument 3: options table expected, got %s"):format(fname, type(opts)), 2)
+    check.fail(fname, "argument 3: options table expected, got %s", type(opts))
   end
   opts = opts or {}
   local lo, hi, steps = opts.min or 1e-7, opts.max or 10, opts.steps or 100
   local diverge = opts.diverge or 4
   positive(fname, "min", lo); positive(fname, "max", hi)
-  if not (hi > lo) then error(("%s: max (%g) must exceed min (%g)"):format(fname, hi, lo), 2) end
+  if not (hi > lo) then check.fail(fname, "max (%g) must exceed min (%g)", hi, lo) end
   if math.type(steps) ~= "integer" or steps < 2 then
-    error(("%s: steps must be an integer >= 2, got %s"):format(fname, tostring(steps)), 2)
+    check.fail(fname, "steps must be an integer >= 2, got %s", tostring(steps))
   end
   local make = opts.optimizer or M.SGD
   check_fn(make, fname, 3)
@@ -270,7 +270,7 @@ function M.max_stable_lr(loss_fn, vars, opts)
     if prev and math.abs(lambda - prev) <= tol * math.abs(lambda) then break end
     prev = lambda
     if it == iters and opts.strict then
-      error(("%s: power iteration did not converge in %d steps"):format(fname, iters), 2)
+      check.fail(fname, "power iteration did not converge in %d steps", iters)
     end
   end
   return lambda > 0 and 2 / lambda or math.huge, lambda
