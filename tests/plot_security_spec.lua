@@ -401,6 +401,15 @@ describe("gd.plot refuses absurd layouts, sizes and limits", function()
     ax:xlim(nil, 3); ax:ylim(-1e300, 1e300)
     assert.same({ nil, 3 }, ax.o.xlim)
   end)
+
+  it("sends no inf or NaN to gnuplot from data: a filled contour on a grid with a NaN coordinate draws", function()
+    local fig = plt.figure { size = { 200, 200 } }
+    fig:subplot(1):contour(gd.tensor { 1, 2, 0 / 0 }, gd.tensor { 1, 2, 3 }, gd.ones(3, 3) * gd.arange(1, 4),
+      { filled = true })
+    local s = slurp(fig:save(path("nan_grid.png")))
+    assert.equal("\137PNG", s:sub(1, 4))
+    assert.same({ 200, 200 }, { string.unpack(">I4", s, 17), (string.unpack(">I4", s, 21)) })
+  end)
 end)
 
 describe("fig:save writes its file whole or not at all", function()

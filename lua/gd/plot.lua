@@ -531,7 +531,7 @@ local function nice_levels(lo, hi, n)
     local v = k * step
     if v > lo and v < hi then levels[#levels + 1] = v end
   end
-  if #levels == 0 then levels[1] = (lo + hi) / 2 end
+  if #levels == 0 then levels[1] = lo / 2 + hi / 2 end   -- (lo + hi) / 2 may overflow
   return levels
 end
 
@@ -717,7 +717,7 @@ local function save_with(fig, fname, path, opts)
   return draw.save(fig, fname, path, size)
 end
 Figure.save = doc(function(self, path, opts) return save_with(self, "fig:save", path, opts) end,
-  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf or txt (by extension); returns path")
+  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf or txt (by extension), whole or not at all; returns path")
 Figure.title = doc(function(self, s)
   self.heading = check_text("fig:title", s, "title")
   return self

@@ -71,9 +71,11 @@ local function text(s, oneline)
   return lit
 end
 
+local function finite(v) return v == v and v > -math.huge and v < math.huge end
+
 -- The one way numbers reach gnuplot (gd formats them; gnuplot has no inf).
 local function num(v)
-  if not (v == v and v > -math.huge and v < math.huge) then
+  if not finite(v) then
     error("gd.plot: internal error: non-finite number " .. tostring(v) .. " in a gnuplot command", 0)
   end
   return string.format("%.10g", v)
@@ -204,9 +206,13 @@ local function axes_commands(ctx, ax, pre)
         for k = 1, #s.levels, step do tics[#tics + 1] = ("%s %s"):format(text(("%.4g"):format(s.levels[k])), num(k - 0.5)) end
         send("set cbtics (" .. table.concat(tics, ", ") .. ")")
         if s.colorbar ~= false then send("set colorbox") end
-        local X, Y = s.grid[1], s.grid[2]
-        if not ax.o.xlim then send(("set xrange [%s:%s]"):format(num(X:min():item()), num(X:max():item()))) end
-        if not ax.o.ylim then send(("set yrange [%s:%s]"):format(num(Y:min():item()), num(Y:max():item()))) end
+        -- the image fills the axes: the ranges are the grid's (where finite)
+        for k, G in pairs { x = s.grid[1], y = s.grid[2] } do
+          local lo, hi = G:min():item(), G:max():item()
+          if not ax.o[k .. "lim"] and finite(lo) and finite(hi) and lo < hi then
+            send(("set %srange [%s:%s]"):format(k, num(lo), num(hi)))
+          end
+        end
         items[#items + 1] = d.bands .. " using 1:2:3 with image " .. (s.lines and "notitle" or title_of(s))
       elseif s.colorbar then
         send("set colorbox")
