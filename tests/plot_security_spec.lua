@@ -210,6 +210,9 @@ describe("gd.plot text reaches gnuplot inert", function()
       u.errors(function() ax:legend(s) end, "ax:legend", "position")
     end
     assert.equal(0, #ax.series)
+    -- legend positions are keywords: whitespace between them becomes one space
+    ax:legend("top\nleft\r\tbox")
+    assert.equal("top left box", ax.o.legend_pos)
     assert.same({}, pwned())
   end)
 

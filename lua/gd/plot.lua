@@ -619,14 +619,18 @@ end
 
 local KEY_WORDS = set_of { "top", "bottom", "left", "right", "center", "inside", "outside",
                           "above", "below", "box", "nobox", "horizontal", "vertical" }
+-- Keywords sent as they are, so only known words, joined by single spaces.
 local function check_position(fname, pos)
   check_string(fname, pos, "position")
+  local words = {}
   for w in pos:gmatch("%S+") do
     if not KEY_WORDS[w] then
-      fail(fname, "unknown legend position word '%s' (top, bottom, left, right, center, outside, box, ...)", w)
+      fail(fname, "unknown legend position word %s (top, bottom, left, right, center, outside, box, ...)",
+        check.show(w))
     end
+    words[#words + 1] = w
   end
-  return pos
+  return table.concat(words, " ")
 end
 
 -- legend(), legend(false), legend("top left"), legend{"a", "b"}[, position].
