@@ -7,6 +7,8 @@
  */
 #include "lgd.h"
 
+#include <string.h>
+
 #include "plotpipe.h"
 
 #define GDL_PLOTPIPE "gd.PlotPipe"
@@ -59,7 +61,7 @@ static int pp_open(lua_State *L) {
   const char *exe = luaL_optstring(L, 1, "gnuplot");
   lua_Number t = luaL_optnumber(L, 2, GD_PLOTPIPE_TIMEOUT_MS / 1e3);
   if (!(t > 0 && t <= MAX_TIMEOUT_S))
-    luaL_error(L, "_plotpipe.open: argument 2: timeout must be in (0, %g] seconds, got %f", MAX_TIMEOUT_S, t);
+    luaL_error(L, "_plotpipe.open: argument 2: timeout must be in (0, 1e6] seconds, got %f", t);
   gd_plotpipe *p = lua_newuserdatauv(L, sizeof *p, 0);
   gd_plotpipe_init(p);           /* closed before anything is acquired */
   luaL_setmetatable(L, GDL_PLOTPIPE);
@@ -81,7 +83,9 @@ static int pp_mkdir(lua_State *L) {
 }
 
 static int pp_sibling(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  if (strlen(path) != len) luaL_error(L, "_plotpipe.sibling: argument 1: the path holds a NUL byte");
   char out[4096];
   if (gd_plotpipe_sibling(path, out, sizeof out)) {
     lua_pushnil(L);

@@ -286,6 +286,11 @@ describe("gd.plot waits on gnuplot with a deadline", function()
     assert.is_nil(ok2)
     assert(msg2:find("did not answer within 0.5 s", 1, true), msg2)
     assert.is_nil(q:pid())
+    -- the binding checks its timeout and paths
+    for _, bad in ipairs { 0, -1, 0 / 0, 1e7 } do
+      u.errors(function() pp.open(nil, bad) end, "_plotpipe.open: argument 2: timeout must be in (0, 1e6] seconds")
+    end
+    u.errors(function() pp.sibling(path("a\0b.png")) end, "_plotpipe.sibling", "NUL")
   end)
 
   it("reads GD_PLOT_TIMEOUT, reports its bad values by name, and draws again after a timeout", function()
