@@ -1,11 +1,13 @@
 /* lplot.c: Lua binding of the gnuplot pipe (plotpipe.c).
  *
- * Low level, for lua/gd/plot.lua only: gd.core._plotpipe = {open, mkdir}
+ * Low level, for lua/gd/plot.lua only: gd.core._plotpipe = {open, mkdir, sibling}
  * and the pipe userdata "gd.PlotPipe".  Failures of the environment
  * (gnuplot missing or dead, a gnuplot error) return nil, message as Lua's
  * io does; plot.lua turns them into errors that name the user's function.
  */
 #include "lgd.h"
+
+#include <string.h>
 
 #include "plotpipe.h"
 
@@ -52,12 +54,19 @@ static int checkcols(lua_State *L, int arg, const gd_tensor **cols, size_t *n, c
   return ncols;
 }
 
+/* Longest timeout accepted (s): its milliseconds fit in an int. */
+#define MAX_TIMEOUT_S 1e6
+
 static int pp_open(lua_State *L) {
   const char *exe = luaL_optstring(L, 1, "gnuplot");
+  lua_Number t = luaL_optnumber(L, 2, GD_PLOTPIPE_TIMEOUT_MS / 1e3);
+  if (!(t > 0 && t <= MAX_TIMEOUT_S))
+    luaL_error(L, "_plotpipe.open: argument 2: timeout must be in (0, 1e6] seconds, got %f", t);
   gd_plotpipe *p = lua_newuserdatauv(L, sizeof *p, 0);
   gd_plotpipe_init(p);           /* closed before anything is acquired */
   luaL_setmetatable(L, GDL_PLOTPIPE);
-  int rc = gd_plotpipe_open(p, exe);
+  int ms = (int)(t * 1e3);
+  int rc = gd_plotpipe_open(p, exe, ms > 0 ? ms : 1);
   if (rc) return pushfail(L, p, rc);
   return 1;
 }
@@ -70,6 +79,20 @@ static int pp_mkdir(lua_State *L) {
     return 2;
   }
   lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int pp_sibling(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  if (strlen(path) != len) luaL_error(L, "_plotpipe.sibling: argument 1: the path holds a NUL byte");
+  char out[4096];
+  if (gd_plotpipe_sibling(path, out, sizeof out)) {
+    lua_pushnil(L);
+    lua_pushstring(L, gd_errmsg());
+    return 2;
+  }
+  lua_pushstring(L, out);
   return 1;
 }
 
@@ -158,8 +181,9 @@ static int pp_tostring(lua_State *L) {
 }
 
 static const gdl_reg funcs[] = {
-  {"open", pp_open, "_plotpipe.open([exe]): spawn gnuplot (default \"gnuplot\" on PATH); a pipe, or nil, message"},
+  {"open", pp_open, "_plotpipe.open([exe[, timeout]]): spawn gnuplot (default \"gnuplot\" on PATH; waits give up after timeout s, default 30); a pipe, or nil, message"},
   {"mkdir", pp_mkdir, "_plotpipe.mkdir(path): create a directory and its parents; true, or nil, message"},
+  {"sibling", pp_sibling, "_plotpipe.sibling(path): create an empty temp file beside path (.name.tmpXXXXXX) to rename over it; its name, or nil, message"},
   {NULL, NULL, NULL}
 };
 

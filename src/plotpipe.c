@@ -10,7 +10,6 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +17,11 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static const char marker_prefix[] = "GD_SYNC ";
 
@@ -55,6 +55,7 @@ void gd_plotpipe_init(gd_plotpipe *p) {
   p->in = -1;
   p->err = -1;
   p->status = -1;
+  p->timeout_ms = GD_PLOTPIPE_TIMEOUT_MS;
 }
 
 int gd_plotpipe_alive(const gd_plotpipe *p) { return p->pid > 0; }
@@ -91,51 +92,82 @@ static double now_ms(void) {
 
 /* ---- spawning ----------------------------------------------------------- */
 
-int gd_plotpipe_open(gd_plotpipe *p, const char *exe) {
+/* In the child between fork and exec: only async-signal-safe calls.  Its
+ * stdin and stderr are our pipes, stdout /dev/null; signals we may have
+ * ignored or blocked are back to their defaults; it leads a process group
+ * of its own (a terminal's Ctrl-C is ours, and a kill of the group also
+ * ends what gnuplot runs); it dies with us (Linux), and it reports a failed
+ * exec as its errno on the `report` pipe. */
+static void child_exec(const char *exe, char *const argv[], int in, int err, int report,
+                       pid_t parent) {
+  int null = open("/dev/null", O_WRONLY);
+  if (dup2(in, 0) < 0 || dup2(err, 2) < 0 || null < 0 || dup2(null, 1) < 0) goto fail;
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  static const int sigs[] = {SIGPIPE, SIGINT, SIGCHLD, SIGTERM, SIGQUIT, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  setpgid(0, 0);
+#ifdef __linux__
+  /* SIGKILL when we die, even by SIGKILL; if we died before this call,
+   * our parent is already someone else: do not start at all. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
+#else
+  (void)parent;
+#endif
+  execvp(exe, argv);
+fail:;
+  int e = errno;
+  ssize_t w = write(report, &e, sizeof e);
+  (void)w;
+  _exit(127);
+}
+
+int gd_plotpipe_open(gd_plotpipe *p, const char *exe, int timeout_ms) {
   if (p->pid > 0) return gd_seterr(GD_EARG, "gnuplot is already running on this pipe");
   if (!exe || !*exe) exe = "gnuplot";
-  int sv[2] = {-1, -1}, ep[2] = {-1, -1};
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 || pipe(ep) != 0) {
+  int sv[2] = {-1, -1}, ep[2] = {-1, -1}, rp[2] = {-1, -1};
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 || pipe(ep) != 0 || pipe(rp) != 0) {
     int e = errno;
     close_fd(&sv[0]); close_fd(&sv[1]); close_fd(&ep[0]); close_fd(&ep[1]);
+    close_fd(&rp[0]); close_fd(&rp[1]);
     return gd_seterr(GD_PLOTPIPE_EIO, "cannot create pipes for gnuplot: %s", strerror(e));
   }
-  /* gdlua is single-threaded, so no other thread can fork between pipe()
-   * and these calls; the child's copies (dup2'ed to 0 and 2) lose the flag. */
+  /* gdlua forks from its one Lua thread, so no other thread can fork
+   * between pipe() and these calls; the child's copies (dup2'ed to 0 and
+   * 2) lose the flag, and rp[1] closes by itself when exec succeeds. */
   set_cloexec(sv[0]); set_cloexec(sv[1]); set_cloexec(ep[0]); set_cloexec(ep[1]);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t at;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&at);
-  posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-  posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  sigset_t none, dflt;
-  sigemptyset(&none);
-  sigemptyset(&dflt);
-  sigaddset(&dflt, SIGPIPE);
-  sigaddset(&dflt, SIGINT);
-  sigaddset(&dflt, SIGCHLD);
-  posix_spawnattr_setsigmask(&at, &none);
-  posix_spawnattr_setsigdefault(&at, &dflt);
-  posix_spawnattr_setpgroup(&at, 0);     /* its own group: a terminal's Ctrl-C is ours */
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                POSIX_SPAWN_SETSIGDEF);
+  set_cloexec(rp[0]); set_cloexec(rp[1]);
   char arg0[256], arg1[] = "-d";
   snprintf(arg0, sizeof arg0, "%s", exe);
   char *argv[] = {arg0, arg1, NULL};
-  pid_t pid;
-  int rc = posix_spawnp(&pid, exe, &fa, &at, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) child_exec(exe, argv, sv[1], ep[1], rp[1], parent);
+  int fork_errno = errno;
   close_fd(&sv[1]);
   close_fd(&ep[1]);
-  if (rc != 0) {
+  close_fd(&rp[1]);
+  int exec_errno = 0;
+  if (pid > 0) {
+    /* EOF: exec succeeded; an int: the child's errno (it exits at once). */
+    ssize_t k;
+    while ((k = read(rp[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {}
+    if (k != (ssize_t)sizeof exec_errno) exec_errno = 0;
+    if (exec_errno) { int st; while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {} }
+  }
+  close_fd(&rp[0]);
+  if (pid < 0 || exec_errno) {
     close_fd(&sv[0]);
     close_fd(&ep[0]);
-    return gd_seterr(GD_PLOTPIPE_ENOEXEC, "cannot run %s: %s", exe, strerror(rc));
+    return gd_seterr(GD_PLOTPIPE_ENOEXEC, "cannot run %s: %s", exe,
+                     strerror(pid < 0 ? fork_errno : exec_errno));
   }
+  setpgid(pid, pid);             /* also here: kill(-pid) works at once */
   set_nonblock(sv[0]);
   set_nonblock(ep[0]);
   p->pid = (int)pid;
@@ -144,6 +176,7 @@ int gd_plotpipe_open(gd_plotpipe *p, const char *exe) {
   p->status = -1;
   p->sent = p->acked = 0;
   p->failed = 0;
+  p->timeout_ms = timeout_ms > 0 ? timeout_ms : GD_PLOTPIPE_TIMEOUT_MS;
   live_add(p);
   return GD_OK;
 }
@@ -163,7 +196,7 @@ static void on_marker(gd_plotpipe *p, const char *s, size_t mark) {
   unsigned long id = strtoul(s, &end, 10);
   long gerr = strtol(end, &end, 10);
   if (*end == ' ') end++;
-  if (id > p->acked) p->acked = id;
+  if (id > p->acked) { p->acked = id; p->since = now_ms(); }
   if (gerr == 0 || p->failed) return;
   p->failed = 1;
   /* GPVAL_ERRMSG is gnuplot's message without the echo and caret lines it
@@ -272,11 +305,16 @@ static void reap_blocking(gd_plotpipe *p) {
   p->pid = -1;
 }
 
+/* SIGKILL gnuplot's process group (what it runs too: system(), a shell)
+ * and gnuplot itself (should it have left the group), then reap it. */
+static void kill_and_reap(gd_plotpipe *p) {
+  kill(-p->pid, SIGKILL);
+  kill(p->pid, SIGKILL);
+  reap_blocking(p);
+}
+
 void gd_plotpipe_kill(gd_plotpipe *p) {
-  if (p->pid > 0) {
-    kill(p->pid, SIGKILL);
-    reap_blocking(p);
-  }
+  if (p->pid > 0) kill_and_reap(p);
   release(p);
 }
 
@@ -292,8 +330,7 @@ int gd_plotpipe_close(gd_plotpipe *p, int timeout_ms) {
     if (r < 0 && errno != EINTR) { p->pid = -1; break; }   /* reaped elsewhere (SIGCHLD ignored) */
     double left = deadline - now_ms();
     if (left <= 0) {
-      kill(p->pid, SIGKILL);
-      reap_blocking(p);
+      kill_and_reap(p);
       killed = 1;
       break;
     }
@@ -332,14 +369,29 @@ static int died(gd_plotpipe *p) {
   gd_plotpipe_close(p, 100);
   int st = p->status;
   const char *sep = *last ? ": " : "";
-  /* Where posix_spawn cannot report a failed exec (an old libc, valgrind),
-   * the child exits with 127 before it says anything. */
+  /* A child that could not start (exec failed after all, or we were
+   * dying as it forked) exits with 127 before it says anything. */
   if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127 && !*last)
     return gd_seterr(GD_PLOTPIPE_ENOEXEC, "cannot run gnuplot (exit status 127)");
   if (st >= 0 && WIFSIGNALED(st))
     return gd_seterr(GD_PLOTPIPE_EDIED, "gnuplot died (signal %d)%s%s", WTERMSIG(st), sep, last);
   return gd_seterr(GD_PLOTPIPE_EDIED, "gnuplot exited (status %d)%s%s",
                    st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, sep, last);
+}
+
+/* Milliseconds poll may still wait: the rest of p->timeout_ms since the
+ * wait began or gnuplot last made progress (took input, passed a marker). */
+static int wait_left(const gd_plotpipe *p) {
+  double left = p->since + p->timeout_ms - now_ms();
+  return left <= 0 ? 0 : (int)left + 1;
+}
+
+/* gnuplot did not answer in time: kill it (and what it runs), report it. */
+static int timed_out(gd_plotpipe *p) {
+  int ms = p->timeout_ms;
+  gd_plotpipe_kill(p);
+  return gd_seterr(GD_PLOTPIPE_ETIMEOUT,
+                   "gnuplot did not answer within %g s (GD_PLOT_TIMEOUT) and was killed", ms / 1e3);
 }
 
 /* A signal arrived while we waited (Ctrl-C): stop gnuplot, report it. */
@@ -352,21 +404,25 @@ static int interrupted(gd_plotpipe *p) {
 
 /* Write all of buf to gnuplot's stdin, reading its stderr meanwhile. */
 static int write_all(gd_plotpipe *p, const char *buf, size_t n) {
+  p->since = now_ms();
   while (n > 0) {
     if (p->in < 0) return died(p);
     struct pollfd f[2] = {{p->in, POLLOUT, 0}, {p->err, POLLIN, 0}};
-    int r = poll(f, p->err >= 0 ? 2 : 1, -1);
+    int left = wait_left(p);
+    if (left == 0) return timed_out(p);
+    int r = poll(f, p->err >= 0 ? 2 : 1, left);
     if (r < 0) {
       if (errno == EINTR) return interrupted(p);
       return gd_seterr(GD_PLOTPIPE_EIO, "poll: %s", strerror(errno));
     }
+    if (r == 0) continue;        /* the deadline is checked above */
     if (p->err >= 0 && (f[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       int rc = drain(p);
       if (rc) return rc;
     }
     if (f[0].revents & (POLLOUT | POLLERR | POLLHUP)) {
       ssize_t k = send(p->in, buf, n, MSG_NOSIGNAL);
-      if (k > 0) { buf += k; n -= (size_t)k; continue; }
+      if (k > 0) { buf += k; n -= (size_t)k; p->since = now_ms(); continue; }
       if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
       return died(p);           /* EPIPE, ECONNRESET: it is gone */
     }
@@ -538,14 +594,18 @@ int gd_plotpipe_tempfile(gd_plotpipe *p, const gd_tensor *const *cols, int ncols
 
 int gd_plotpipe_sync(gd_plotpipe *p) {
   if (p->pid <= 0) return gd_seterr(GD_PLOTPIPE_EDIED, "gnuplot is not running");
+  p->since = now_ms();
   while (p->acked < p->sent) {
     if (p->err < 0) return died(p);
     struct pollfd f = {p->err, POLLIN, 0};
-    int r = poll(&f, 1, -1);
+    int left = wait_left(p);
+    if (left == 0) return timed_out(p);
+    int r = poll(&f, 1, left);
     if (r < 0) {
       if (errno == EINTR) return interrupted(p);
       return gd_seterr(GD_PLOTPIPE_EIO, "poll: %s", strerror(errno));
     }
+    if (r == 0) continue;
     int rc = drain(p);
     if (rc) return rc;
     if (p->err < 0 && p->acked < p->sent) return died(p);
@@ -565,7 +625,28 @@ void gd_plotpipe_clear_output(gd_plotpipe *p) {
   if (p->out) p->out[0] = '\0';
 }
 
-/* ---- directories -------------------------------------------------------- */
+/* ---- directories and output files ---------------------------------------- */
+
+int gd_plotpipe_sibling(const char *path, char *out, size_t size) {
+  if (!path || !*path) return gd_seterr(GD_EARG, "empty file name");
+  const char *slash = strrchr(path, '/');
+  int dirlen = slash ? (int)(slash - path + 1) : 0;
+  const char *base = path + dirlen;
+  if (!*base) return gd_seterr(GD_EARG, "%s names a directory, not a file", path);
+  static unsigned long counter;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    /* unique enough with O_EXCL: pid, time and a counter, mixed */
+    unsigned long r = (unsigned long)getpid() * 2654435761UL ^ (unsigned long)(now_ms() * 1e3) ^
+                      (++counter * 40503UL << 8);
+    if ((size_t)snprintf(out, size, "%.*s.%s.tmp%06lx", dirlen, path, base, r & 0xffffffUL) >= size)
+      return gd_seterr(GD_EARG, "file name too long: %s", path);
+    int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) { close(fd); return GD_OK; }
+    if (errno != EEXIST)
+      return gd_seterr(GD_PLOTPIPE_EIO, "cannot write %s: %s", path, strerror(errno));
+  }
+  return gd_seterr(GD_PLOTPIPE_EIO, "cannot write %s: no free temp name beside it", path);
+}
 
 int gd_plotpipe_mkdirs(const char *path) {
   char buf[4096];

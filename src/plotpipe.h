@@ -24,7 +24,12 @@
  *   go as `binary format='%float64...'`; only small data goes inline;
  * - our ends of the pipes are close-on-exec, the child runs in its own
  *   process group (a terminal's Ctrl-C is ours to handle), and every path
- *   out (close, kill, atexit) removes the temp files and reaps the child.
+ *   out (close, kill, atexit) removes the temp files and reaps the child;
+ * - no wait is unbounded: every poll has a deadline, timeout_ms after the
+ *   wait began or gnuplot last made progress (took input, passed a
+ *   marker); past it gnuplot's process group is killed and reaped;
+ * - on Linux the child has PR_SET_PDEATHSIG = SIGKILL: if we die, even by
+ *   SIGTERM or SIGKILL, gnuplot goes too (no orphans).
  */
 #ifndef GD_PLOTPIPE_H
 #define GD_PLOTPIPE_H
@@ -39,8 +44,12 @@ enum gd_plotpipe_status {
   GD_PLOTPIPE_EGNUPLOT,       /* gnuplot reported an error in a command */
   GD_PLOTPIPE_EDIED,          /* gnuplot exited or stopped answering */
   GD_PLOTPIPE_EIO,            /* a pipe, temp file or wait failed */
-  GD_PLOTPIPE_EINTR           /* interrupted (a signal) while waiting */
+  GD_PLOTPIPE_EINTR,          /* interrupted (a signal) while waiting */
+  GD_PLOTPIPE_ETIMEOUT        /* no answer within the pipe's timeout (it was killed) */
 };
+
+/* How long a wait on gnuplot may go without progress by default (ms). */
+#define GD_PLOTPIPE_TIMEOUT_MS 30000
 
 /* Room kept for gnuplot's message and the offending command's text. */
 #define GD_PLOTPIPE_MSGMAX 1024
@@ -58,6 +67,8 @@ typedef struct gd_plotpipe {
   int in;                      /* our end of its stdin (socket), or -1 */
   int err;                     /* our end of its stderr (pipe), or -1 */
   int status;                  /* wait status after the reap, or -1 */
+  int timeout_ms;              /* longest wait without progress */
+  double since;                /* when the current wait began or last progressed (ms) */
   unsigned long sent, acked;   /* markers sent / last marker read */
   char *rbuf; size_t rlen, rcap;   /* stderr bytes not yet split into lines */
   char *out; size_t olen, ocap;    /* stderr text that is not a marker */
@@ -74,10 +85,10 @@ typedef struct gd_plotpipe {
 void gd_plotpipe_init(gd_plotpipe *p);
 
 /* Spawn `exe` (searched on PATH; NULL: "gnuplot") with default settings
- * (-d: no ~/.gnuplot).  GD_PLOTPIPE_ENOEXEC if it cannot be started
- * (where the libc cannot tell, a later call returns it instead: the child
- * exits with status 127). */
-int gd_plotpipe_open(gd_plotpipe *p, const char *exe);
+ * (-d: no ~/.gnuplot); its waits give up after timeout_ms without progress
+ * (<= 0: GD_PLOTPIPE_TIMEOUT_MS).  GD_PLOTPIPE_ENOEXEC if it cannot be
+ * started. */
+int gd_plotpipe_open(gd_plotpipe *p, const char *exe, int timeout_ms);
 
 /* 1 while a child is attached. */
 int gd_plotpipe_alive(const gd_plotpipe *p);
@@ -107,7 +118,7 @@ void gd_plotpipe_remove_temps(gd_plotpipe *p);
 /* Wait until gnuplot has run every command sent.  GD_OK, or
  * GD_PLOTPIPE_EGNUPLOT with the message and command in p->errmsg and
  * p->errcmd (the error state is then cleared in gnuplot, so p stays
- * usable), or GD_PLOTPIPE_EDIED / EINTR (p is then killed).  The text
+ * usable), or GD_PLOTPIPE_EDIED / EINTR / ETIMEOUT (p is then killed).  The text
  * gnuplot wrote besides the markers (warnings, printerr output) is in
  * p->out[0..olen) (NUL-terminated when olen > 0) until cleared. */
 int gd_plotpipe_sync(gd_plotpipe *p);
@@ -123,6 +134,11 @@ int gd_plotpipe_close(gd_plotpipe *p, int timeout_ms);
 
 /* SIGKILL and reap at once, remove the temp files, free everything. */
 void gd_plotpipe_kill(gd_plotpipe *p);
+
+/* Create a new empty file beside `path`, named .<name>.tmpXXXXXX in the
+ * same directory (mode 0666 & ~umask), and put its name in out[size]: a
+ * file to render into and rename over path once it is complete. */
+int gd_plotpipe_sibling(const char *path, char *out, size_t size);
 
 /* mkdir -p: create path and its missing parents (mode 0777 & ~umask). */
 int gd_plotpipe_mkdirs(const char *path);

@@ -7,7 +7,8 @@ local u = require "tests.helpers.util"
 local plt = gd.plot
 local pp = require("gd.core")._plotpipe
 
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local pr = require "tests.helpers.plotproc"
+local shq, slurp, run = pr.shq, pr.slurp, pr.run
 
 local cwd = require("tests.helpers.util").sh_line("pwd")
 local GDLUA = u.gdlua:sub(1, 1) == "/" and u.gdlua or cwd .. "/" .. u.gdlua
@@ -17,14 +18,6 @@ os.remove(DIR)
 assert(pp.mkdir(DIR))
 
 local function path(name) return DIR .. "/" .. name end
-
-local function slurp(p)
-  local f = io.open(p, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
 -- Width and height from a PNG's IHDR chunk, after checking the signature.
 local png_size
@@ -37,51 +30,25 @@ function png_size(p)
   return string.unpack(">I4", s, 17), string.unpack(">I4", s, 21), #s
 end
 
--- Run a shell command; its stdout, stderr and success.
-local function run(cmd)
-  local err = os.tmpname()
-  local p = assert(io.popen("(" .. cmd .. ") 2> " .. err))
-  local out = p:read("a")
-  local ok = p:close()
-  local e = slurp(err)
-  os.remove(err)
-  return out, e, ok
-end
+local function script(name, text) return pr.write(path(name), text) end
 
-local function script(name, text)
-  local p = path(name)
-  local f = assert(io.open(p, "w"))
-  f:write(text)
-  f:close()
-  return p
-end
+local mypid = pr.mypid
 
--- Our pid (the first field of /proc/self/stat, read in this process).
-local function mypid()
-  return tonumber(slurp("/proc/self/stat"):match("^(%d+)"))
-end
-
--- Our zombie children: their number, and their stat lines.
+-- Our zombie children: their number, and their pids.
 local function zombies()
   local found, pid = {}, mypid()
-  local p = io.popen("cat /proc/[0-9]*/stat 2>/dev/null")
-  for line in p:lines() do
-    local state, ppid = line:match("%) (%a) (%d+)")
-    if state == "Z" and tonumber(ppid) == pid then found[#found + 1] = line:sub(1, 40) end
+  for _, q in ipairs(pr.procs()) do
+    if q.state == "Z" and q.ppid == pid then found[#found + 1] = q.pid .. " " .. q.comm end
   end
-  p:close()
   return #found, table.concat(found, "; ")
 end
 
 -- Our live gnuplot children.
 local function gnuplots()
   local n, pid = 0, mypid()
-  local p = io.popen("cat /proc/[0-9]*/stat 2>/dev/null")
-  for line in p:lines() do
-    local comm, state, ppid = line:match("%((.-)%) (%a) (%d+)")
-    if comm and comm:match("^gnuplot") and state ~= "Z" and tonumber(ppid) == pid then n = n + 1 end
+  for _, q in ipairs(pr.procs()) do
+    if q.comm:match("^gnuplot") and q.state ~= "Z" and q.ppid == pid then n = n + 1 end
   end
-  p:close()
   return n
 end
 
@@ -330,10 +297,11 @@ describe("gd.plot errors", function()
     local fig2 = plt.figure()
     fig2:subplot(1):gnuplot("set xrange [1:")
     u.errors(function() fig2:save(path("bad2.png")) end, "constant expression required", "in command: set xrange [1:")
-    -- gnuplot's own complaint about the output path
+    -- an output folder that does not exist (the file is written beside its target first)
     local fig3 = plt.figure()
     fig3:subplot(1):plot({ 1, 2 })
-    u.errors(function() fig3:save("/nonexistent/dir/x.png") end, "fig:save", "gnuplot error", "/nonexistent/dir/x.png")
+    u.errors(function() fig3:save("/nonexistent/dir/x.png") end, "fig:save", "cannot write /nonexistent/dir/x.png",
+      "No such file or directory")
   end)
 
   it("reports a gnuplot that exits in the middle of a figure", function()

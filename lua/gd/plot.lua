@@ -8,12 +8,17 @@
 -- every argument when a series is added, so a bad call fails at once, also
 -- under GD_PLOT=none, where nothing is drawn or spawned.
 local gd = require "gd"
+local check = require "gd.check"
 local draw = require "gd.plot_draw"
 
 local plt = {}
 local doc = gd.doc
 
 local DEFAULT_SIZE = { 640, 480 }
+-- Limits that keep an absurd request an argument error rather than an
+-- out-of-memory death: axes in a layout, pixels a side, samples.
+local MAX_AXES, MAX_SIDE, MAX_PIXELS = 400, 100, 10000
+local MAX_SAMPLES, MAX_GRID, MAX_BINS, MAX_LEVELS = 1000000, 2000, 1000000, 1000
 local NAMED = {
   blue = "#1f77b4", orange = "#ff7f0e", green = "#2ca02c", red = "#d62728",
   purple = "#9467bd", brown = "#8c564b", pink = "#e377c2", gray = "#7f7f7f",
@@ -27,9 +32,7 @@ for i, c in ipairs(draw.CYCLE) do NAMED["C" .. i] = c end
 ---------------------------------------------------------------------------
 -- argument checking
 
-local function fail(fname, fmt, ...)
-  error(fname .. ": " .. string.format(fmt, ...), 0)
-end
+local fail = check.fail
 
 local function is_tensor(v)
   return type(v) == "userdata" and pcall(function() return v.shape end) and v.shape ~= nil
@@ -38,20 +41,6 @@ end
 -- A data table is an array; an options table has no [1].
 local function is_data(v)
   return is_tensor(v) or type(v) == "number" or (type(v) == "table" and v[1] ~= nil)
-end
-
-local function check_opts(fname, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then fail(fname, "options must be a table, got %s", type(opts)) end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      local names = {}
-      for a in pairs(allowed) do names[#names + 1] = a end
-      table.sort(names)
-      fail(fname, "unknown option '%s' (known: %s)", tostring(k), table.concat(names, ", "))
-    end
-  end
-  return opts
 end
 
 local function set_of(...)
@@ -71,34 +60,52 @@ local function to_tensor(v, fname, what)
   return t
 end
 
-local function check_number(fname, v, what, positive)
-  if type(v) ~= "number" or v ~= v then fail(fname, "%s must be a number, got %s", what, tostring(v)) end
-  if positive and v <= 0 then fail(fname, "%s must be positive, got %s", what, tostring(v)) end
-  return v
-end
-
 local function check_string(fname, v, what)
   if type(v) ~= "string" then fail(fname, "%s must be a string, got %s", what, type(v)) end
   return v
 end
 
--- {a, b} with numbers (or nil for "automatic" when allow_nil).
+-- Text that goes to gnuplot (titles, labels, colors, paths): a string that
+-- plot_draw's one escaper accepts (oneline: no newline either, for paths).
+local function check_text(fname, v, what, oneline)
+  check_string(fname, v, what)
+  local ok, why = draw.literal(v, oneline)
+  if not ok then fail(fname, "%s %s: %s", what, check.show(v), why) end
+  return v
+end
+
+-- A positive finite number (linewidth, pointsize, width).
+local function check_positive(fname, v, what)
+  return check.number(fname, what, v, 0, nil, true)
+end
+
+-- {lo, hi}: finite numbers with lo < hi, or nil ends when allow_nil (automatic).
 local function check_range(fname, r, what, allow_nil)
   if type(r) ~= "table" then fail(fname, "%s must be a table {lo, hi}, got %s", what, type(r)) end
   local a, b = r[1], r[2]
-  for _, v in ipairs({ a, b }) do
-    if not (allow_nil and v == nil) then check_number(fname, v, what) end
+  if not (allow_nil and a == nil) then check.number(fname, what .. " lower end", a) end
+  if not (allow_nil and b == nil) then check.number(fname, what .. " upper end", b) end
+  if a and b and not (a < b) then
+    fail(fname, "%s: lo must be below hi, got {%s, %s}", what, check.show(a), check.show(b))
   end
-  if a and b and not (a < b) then fail(fname, "%s: lo must be below hi, got {%g, %g}", what, a, b) end
   return { a, b }
 end
 
-local function check_int(fname, v, what, lo)
-  if math.type(v) ~= "integer" and not (type(v) == "number" and v == math.floor(v)) then
-    fail(fname, "%s must be an integer, got %s", what, tostring(v))
+-- rows x cols of a layout, each at least 1, at most MAX_AXES axes in all.
+local function check_layout(fname, rows, cols)
+  rows = check.integer(fname, "layout rows", rows, 1, MAX_SIDE)
+  cols = check.integer(fname, "layout cols", cols, 1, MAX_SIDE)
+  if rows * cols > MAX_AXES then
+    fail(fname, "a %dx%d layout has %d axes (at most %d)", rows, cols, rows * cols, MAX_AXES)
   end
-  if v < lo then fail(fname, "%s must be at least %d, got %d", what, lo, v) end
-  return math.tointeger(v)
+  return rows, cols
+end
+
+-- Width and height in pixels, 16 to MAX_PIXELS each.
+local function check_size(fname, size)
+  if type(size) ~= "table" then fail(fname, "size must be a table {width, height} in pixels") end
+  return { check.integer(fname, "width", size[1], 16, MAX_PIXELS),
+           check.integer(fname, "height", size[2], 16, MAX_PIXELS) }
 end
 
 -- Style strings: a line part ("-", "--", ":", "-.") and/or a marker.
@@ -119,13 +126,13 @@ local function parse_style(fname, s)
 end
 
 local function check_color(fname, c, alpha)
-  check_string(fname, c, "color")
+  check_text(fname, c, "color", true)
   local hex = NAMED[c] or (c:match("^#%x%x%x%x%x%x$") and c)
   if alpha and alpha < 1 and not hex then
     fail(fname, "alpha needs a color given as #rrggbb or a name gd.plot knows, got '%s'", c)
   end
-  if not hex and not c:match("^#%x%x%x%x%x%x%x%x$") and not c:match("^[%w_ ]+$") then
-    fail(fname, "bad color '%s' (a name or #rrggbb)", c)
+  if not hex and not c:match("^#%x%x%x%x%x%x%x%x$") and not c:match("^[%w_%- ]+$") then
+    fail(fname, "bad color %s (a name or #rrggbb)", check.show(c))
   end
   return hex or c
 end
@@ -133,17 +140,13 @@ end
 -- The options every series takes, checked; returns a series skeleton.
 local function series_opts(fname, o, default_style)
   local s = { title = o.title or o.label }
-  if s.title ~= nil then check_string(fname, s.title, "title") end
+  if s.title ~= nil then check_text(fname, s.title, "title") end
   s.style = parse_style(fname, o.style or default_style)
-  if o.alpha ~= nil then
-    check_number(fname, o.alpha, "alpha")
-    if o.alpha < 0 or o.alpha > 1 then fail(fname, "alpha must be in [0, 1], got %g", o.alpha) end
-    s.alpha = o.alpha
-  end
+  if o.alpha ~= nil then s.alpha = check.number(fname, "alpha", o.alpha, 0, 1) end
   if o.color ~= nil then s.color = check_color(fname, o.color, s.alpha) end
   local lw, ps = o.linewidth or o.lw, o.pointsize or o.ps
-  if lw ~= nil then s.lw = check_number(fname, lw, "linewidth", true) end
-  if ps ~= nil then s.ps = check_number(fname, ps, "pointsize", true) end
+  if lw ~= nil then s.lw = check_positive(fname, lw, "linewidth") end
+  if ps ~= nil then s.ps = check_positive(fname, ps, "pointsize") end
   return s
 end
 
@@ -157,22 +160,16 @@ Figure.__name, Axes.__name = "gd.plot.Figure", "gd.plot.Axes"
 local current                      -- the figure of the quick functions
 
 local function new_figure(fname, opts)
-  opts = check_opts(fname, opts, set_of { "layout", "size", "title" })
+  opts = check.opts(fname, opts, set_of { "layout", "size", "title" })
   local layout = opts.layout or { 1, 1 }
   if type(layout) ~= "table" then fail(fname, "layout must be a table {rows, cols}") end
-  local rows = check_int(fname, layout[1], "layout rows", 1)
-  local cols = check_int(fname, layout[2], "layout cols", 1)
-  local size = opts.size
-  if size == nil then
-    size = cols == 1 and rows == 1 and DEFAULT_SIZE
-      or { math.min(560 * cols, 1800), math.min(420 * rows, 1400) }
-  elseif type(size) ~= "table" then
-    fail(fname, "size must be a table {width, height} in pixels")
-  end
-  local w = check_int(fname, size[1], "width", 16)
-  local h = check_int(fname, size[2], "height", 16)
-  if opts.title ~= nil then check_string(fname, opts.title, "title") end
-  local fig = setmetatable({ rows = rows, cols = cols, size = { w, h }, heading = opts.title,
+  local rows, cols = check_layout(fname, layout[1], layout[2])
+  local size
+  if opts.size ~= nil then size = check_size(fname, opts.size)
+  elseif cols == 1 and rows == 1 then size = DEFAULT_SIZE
+  else size = { math.min(560 * cols, 1800), math.min(420 * rows, 1400) } end
+  if opts.title ~= nil then check_text(fname, opts.title, "title") end
+  local fig = setmetatable({ rows = rows, cols = cols, size = size, heading = opts.title,
                              axes = {}, cur = 1 }, Figure)
   current = fig
   return fig
@@ -181,13 +178,13 @@ end
 local function get_axes(fig, fname, i, j)
   local n = fig.rows * fig.cols
   if j ~= nil then
-    check_int(fname, i, "row", 1); check_int(fname, j, "column", 1)
+    i, j = check.integer(fname, "row", i, 1), check.integer(fname, "column", j, 1)
     if i > fig.rows or j > fig.cols then
       fail(fname, "(%d, %d) is outside the %dx%d layout", i, j, fig.rows, fig.cols)
     end
     i = (i - 1) * fig.cols + j
   end
-  i = i == nil and fig.cur or check_int(fname, i, "subplot", 1)
+  i = i == nil and fig.cur or check.integer(fname, "subplot", i, 1)
   if i > n then fail(fname, "subplot %d of a %dx%d layout (at most %d)", i, fig.rows, fig.cols, n) end
   local ax = fig.axes[i]
   if not ax then
@@ -221,7 +218,7 @@ end
 local function sample1(fname, f, o)
   if o.x == nil then fail(fname, "plotting a function needs the range x = {lo, hi}") end
   local r = check_range(fname, o.x, "x")
-  local n = o.n and check_int(fname, o.n, "n", 2) or 200
+  local n = o.n and check.integer(fname, "n", o.n, 2, MAX_SAMPLES) or 200
   local x = gd.linspace(r[1], r[2], n)
   local y = {}
   for i = 1, n do
@@ -250,7 +247,7 @@ local function xy_args(fname, default_style, extra, ...)
   if i < n or (o ~= nil and type(o) ~= "table") then
     fail(fname, "arguments are (x, y[, style][, opts]) or (y[, style][, opts])")
   end
-  o = check_opts(fname, o, set_of(SERIES_OPTS, { "x", "n" }, extra or {}))
+  o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "n" }, extra or {}))
   if style and o.style then fail(fname, "style given twice") end
   if #data == 0 then fail(fname, "no data given") end
   local s = series_opts(fname, o, style or default_style)
@@ -335,7 +332,7 @@ end
 
 local function ax_hist(ax, fname, data, o)
   if not is_data(data) then fail(fname, "data must be a tensor or a table of numbers") end
-  o = check_opts(fname, o, set_of(SERIES_OPTS, { "bins", "range", "density" }))
+  o = check.opts(fname, o, set_of(SERIES_OPTS, { "bins", "range", "density" }))
   local s = series_opts(fname, o, "-")
   local v = to_tensor(data, fname, "data"):totable()
   if #v == 0 then fail(fname, "no data (0 values)") end
@@ -343,11 +340,12 @@ local function ax_hist(ax, fname, data, o)
   if type(o.bins) == "table" or is_tensor(o.bins) then
     edges = to_tensor(o.bins, fname, "bins"):totable()
     if #edges < 2 then fail(fname, "bins: at least 2 edges needed") end
-    for i = 2, #edges do
-      if not (edges[i] > edges[i - 1]) then fail(fname, "bins: edges must increase") end
+    for i = 1, #edges do
+      check.number(fname, "bins: edge " .. i, edges[i])
+      if i > 1 and not (edges[i] > edges[i - 1]) then fail(fname, "bins: edges must increase") end
     end
   else
-    local nb = o.bins == nil and 10 or check_int(fname, o.bins, "bins", 1)
+    local nb = o.bins == nil and 10 or check.integer(fname, "bins", o.bins, 1, MAX_BINS)
     local lo, hi
     if o.range ~= nil then
       local r = check_range(fname, o.range, "range")
@@ -391,7 +389,7 @@ end
 
 local function ax_bar(ax, fname, a, b, o)
   if type(b) == "table" and not is_data(b) then o, b = b, nil end
-  o = check_opts(fname, o, set_of(SERIES_OPTS, { "width" }))
+  o = check.opts(fname, o, set_of(SERIES_OPTS, { "width" }))
   local s = series_opts(fname, o, "-")
   local x, h, labels
   if b == nil then
@@ -401,7 +399,7 @@ local function ax_bar(ax, fname, a, b, o)
     h = to_tensor(b, fname, "heights")
     if type(a) == "table" and type(a[1]) == "string" then
       labels = {}
-      for i, l in ipairs(a) do labels[i] = check_string(fname, l, "label") end
+      for i, l in ipairs(a) do labels[i] = check_text(fname, l, "label") end
       x = gd.arange(1, #labels + 1)
     else
       x = to_tensor(a, fname, "x")
@@ -411,7 +409,7 @@ local function ax_bar(ax, fname, a, b, o)
     fail(fname, "x and heights have different lengths (%d and %d)", x:numel(), h:numel())
   end
   if h:numel() == 0 then fail(fname, "no data (0 bars)") end
-  local width = o.width == nil and 0.8 or check_number(fname, o.width, "width", true)
+  local width = o.width == nil and 0.8 or check_positive(fname, o.width, "width")
   s.kind, s.floor = "boxes", math.min(0, (finite_min(h)))
   s.cols = { x, h, gd.full({ h:numel() }, width) }
   s.labels = labels
@@ -450,9 +448,9 @@ local function grid_args(fname, args, o, default_n)
   local function counts()
     local n = o.n or default_n
     if type(n) == "table" then
-      return check_int(fname, n[1], "n[1]", 2), check_int(fname, n[2], "n[2]", 2)
+      return check.integer(fname, "n[1]", n[1], 2, MAX_GRID), check.integer(fname, "n[2]", n[2], 2, MAX_GRID)
     end
-    n = check_int(fname, n, "n", 2)
+    n = check.integer(fname, "n", n, 2, MAX_GRID)
     return n, n
   end
   local xr = o.x and check_range(fname, o.x, "x")
@@ -533,14 +531,14 @@ local function nice_levels(lo, hi, n)
     local v = k * step
     if v > lo and v < hi then levels[#levels + 1] = v end
   end
-  if #levels == 0 then levels[1] = (lo + hi) / 2 end
+  if #levels == 0 then levels[1] = lo / 2 + hi / 2 end   -- (lo + hi) / 2 may overflow
   return levels
 end
 
 local function ax_contour(ax, fname, ...)
   local args, o = { ... }, nil
   if type(args[#args]) == "table" and not is_data(args[#args]) then o = table.remove(args) end
-  o = check_opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "levels", "filled", "lines", "colorbar" }))
+  o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "levels", "filled", "lines", "colorbar" }))
   local s = series_opts(fname, o, "-")
   if o.style and not s.style.line then fail(fname, "contour lines take a line style") end
   local X, Y, Z, nx, ny = grid_args(fname, args, o, o.filled and 150 or 100)
@@ -548,12 +546,13 @@ local function ax_contour(ax, fname, ...)
   if not lo then fail(fname, "Z has no finite values") end
   local levels = {}
   if o.levels == nil or type(o.levels) == "number" then
-    levels = nice_levels(lo, hi, o.levels == nil and 10 or check_int(fname, o.levels, "levels", 1))
+    levels = nice_levels(lo, hi, o.levels == nil and 10 or check.integer(fname, "levels", o.levels, 1, MAX_LEVELS))
   else
     levels = to_tensor(o.levels, fname, "levels"):totable()
     if #levels == 0 then fail(fname, "levels: none given") end
-    for k = 2, #levels do
-      if not (levels[k] > levels[k - 1]) then fail(fname, "levels must increase") end
+    for k = 1, #levels do
+      check.number(fname, "levels: value " .. k, levels[k])
+      if k > 1 and not (levels[k] > levels[k - 1]) then fail(fname, "levels must increase") end
     end
   end
   s.kind, s.grid = "contour", { X, Y, Z, nx = nx, ny = ny }
@@ -574,12 +573,12 @@ local function grid3d(kind, default_n)
   return function(ax, fname, ...)
     local args, o = { ... }, nil
     if type(args[#args]) == "table" and not is_data(args[#args]) then o = table.remove(args) end
-    o = check_opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "view", "colorbar" }))
+    o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "view", "colorbar" }))
     local s = series_opts(fname, o, "-")
     local X, Y, Z, nx, ny = grid_args(fname, args, o, default_n)
     if o.view ~= nil then
       if type(o.view) ~= "table" then fail(fname, "view must be a table {rot_x, rot_z}") end
-      ax.o.view = { check_number(fname, o.view[1], "view[1]"), check_number(fname, o.view[2], "view[2]") }
+      ax.o.view = { check.number(fname, "view[1]", o.view[1]), check.number(fname, "view[2]", o.view[2]) }
     end
     s.kind, s.grid, s.colorbar = kind, { X, Y, Z, nx = nx, ny = ny }, o.colorbar
     add_series(ax, fname, s)
@@ -592,17 +591,19 @@ local ax_surface = grid3d("surface", 50)
 ---------------------------------------------------------------------------
 -- axes settings
 
-local function ax_title(ax, fname, s) ax.o.title = check_string(fname, s, "title"); return ax end
-local function ax_xlabel(ax, fname, s) ax.o.xlabel = check_string(fname, s, "label"); return ax end
-local function ax_ylabel(ax, fname, s) ax.o.ylabel = check_string(fname, s, "label"); return ax end
-local function ax_zlabel(ax, fname, s) ax.o.zlabel = check_string(fname, s, "label"); return ax end
+local function ax_title(ax, fname, s) ax.o.title = check_text(fname, s, "title"); return ax end
+local function ax_xlabel(ax, fname, s) ax.o.xlabel = check_text(fname, s, "label"); return ax end
+local function ax_ylabel(ax, fname, s) ax.o.ylabel = check_text(fname, s, "label"); return ax end
+local function ax_zlabel(ax, fname, s) ax.o.zlabel = check_text(fname, s, "label"); return ax end
 
 local function limits(key)
   return function(ax, fname, a, b)
     if type(a) == "table" then a, b = a[1], a[2] end
-    if a ~= nil then check_number(fname, a, "lower limit") end
-    if b ~= nil then check_number(fname, b, "upper limit") end
-    if a and b and not (a < b) then fail(fname, "lower limit must be below the upper, got %g, %g", a, b) end
+    if a ~= nil then check.number(fname, "lower limit", a) end
+    if b ~= nil then check.number(fname, "upper limit", b) end
+    if a and b and not (a < b) then
+      fail(fname, "lower limit must be below the upper, got %s, %s", check.show(a), check.show(b))
+    end
     ax.o[key] = { a, b }
     return ax
   end
@@ -618,14 +619,18 @@ end
 
 local KEY_WORDS = set_of { "top", "bottom", "left", "right", "center", "inside", "outside",
                           "above", "below", "box", "nobox", "horizontal", "vertical" }
+-- Keywords sent as they are, so only known words, joined by single spaces.
 local function check_position(fname, pos)
   check_string(fname, pos, "position")
+  local words = {}
   for w in pos:gmatch("%S+") do
     if not KEY_WORDS[w] then
-      fail(fname, "unknown legend position word '%s' (top, bottom, left, right, center, outside, box, ...)", w)
+      fail(fname, "unknown legend position word %s (top, bottom, left, right, center, outside, box, ...)",
+        check.show(w))
     end
+    words[#words + 1] = w
   end
-  return pos
+  return table.concat(words, " ")
 end
 
 -- legend(), legend(false), legend("top left"), legend{"a", "b"}[, position].
@@ -636,7 +641,7 @@ local function ax_legend(ax, fname, a, pos)
   elseif type(a) == "table" then
     for i, l in ipairs(a) do
       if not ax.series[i] then fail(fname, "%d labels for %d series", #a, #ax.series) end
-      ax.series[i].title = check_string(fname, l, "label")
+      ax.series[i].title = check_text(fname, l, "label")
     end
     if pos ~= nil then ax.o.legend_pos = check_position(fname, pos) end
   elseif a ~= nil and a ~= true then
@@ -660,7 +665,7 @@ local function ax_axis(ax, fname, mode)
 end
 
 local function ax_view(ax, fname, rx, rz)
-  ax.o.view = { check_number(fname, rx, "rot_x"), check_number(fname, rz, "rot_z") }
+  ax.o.view = { check.number(fname, "rot_x", rx), check.number(fname, "rot_z", rz) }
   return ax
 end
 
@@ -709,19 +714,16 @@ end, "fig:subplot(i) or fig:subplot(row, col): the axes at position i (row-major
 Figure.show = doc(function(self) return draw.show(self, "fig:show") end,
   "fig:show(): draw the figure where GD_PLOT says (window, png, svg, dumb, none)")
 local function save_with(fig, fname, path, opts)
-  check_string(fname, path, "path")
-  opts = check_opts(fname, opts, set_of { "size" })
+  check_text(fname, path, "path", true)
+  opts = check.opts(fname, opts, set_of { "size" })
   local size = opts.size
-  if size ~= nil then
-    if type(size) ~= "table" then fail(fname, "size must be a table {width, height}") end
-    size = { check_int(fname, size[1], "width", 16), check_int(fname, size[2], "height", 16) }
-  end
+  if size ~= nil then size = check_size(fname, size) end
   return draw.save(fig, fname, path, size)
 end
 Figure.save = doc(function(self, path, opts) return save_with(self, "fig:save", path, opts) end,
-  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf or txt (by extension); returns path")
+  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf or txt (by extension), whole or not at all; returns path")
 Figure.title = doc(function(self, s)
-  self.heading = check_string("fig:title", s, "title")
+  self.heading = check_text("fig:title", s, "title")
   return self
 end, "fig:title(s): the figure's title, above all its axes")
 
@@ -758,9 +760,8 @@ plt.figure = doc(function(opts) return new_figure("gd.plot.figure", opts) end,
 plt.subplots = doc(function(rows, cols, opts)
   local fname = "gd.plot.subplots"
   if type(rows) == "table" then rows, cols, opts = nil, nil, rows end
-  rows = rows == nil and 1 or check_int(fname, rows, "rows", 1)
-  cols = cols == nil and 1 or check_int(fname, cols, "cols", 1)
-  opts = check_opts(fname, opts, set_of { "size", "title" })
+  rows, cols = check_layout(fname, rows == nil and 1 or rows, cols == nil and 1 or cols)
+  opts = check.opts(fname, opts, set_of { "size", "title" })
   local fig = new_figure(fname, { layout = { rows, cols }, size = opts.size, title = opts.title })
   local axes = {}
   for i = 1, rows * cols do axes[i] = get_axes(fig, fname, i) end
@@ -771,7 +772,7 @@ plt.subplot = doc(function(a, b, c)
   local fname = "gd.plot.subplot"
   if c ~= nil then             -- matplotlib's subplot(rows, cols, i)
     local fig = gcf()
-    local rows, cols = check_int(fname, a, "rows", 1), check_int(fname, b, "cols", 1)
+    local rows, cols = check_layout(fname, a, b)
     if fig.rows ~= rows or fig.cols ~= cols then
       if next(fig.axes) and (fig.rows * fig.cols > 1) then
         fail(fname, "the current figure has a %dx%d layout", fig.rows, fig.cols)
@@ -801,7 +802,7 @@ plt.output = doc(function(mode, dir)
   if mode ~= nil and not draw.MODES[mode] then
     fail(fname, "mode must be window, png, svg, dumb or none, got %s", tostring(mode))
   end
-  if dir ~= nil then check_string(fname, dir, "dir") end
+  if dir ~= nil then check_text(fname, dir, "dir", true) end
   return draw.output(mode, dir)
 end, "gd.plot.output([mode][, dir]): where show() draws, over GD_PLOT and GD_PLOT_DIR (nil: back to them); returns the old ones")
 plt.shutdown = doc(function() draw.shutdown() end,

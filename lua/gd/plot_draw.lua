@@ -18,6 +18,7 @@
 -- more go into a float64 temp file, since gnuplot reads its stdin one byte
 -- per system call (about 2 µs a byte: 1000 numbers of text cost ~20 ms).
 local pipe = require("gd.core")._plotpipe
+local check = require "gd.check"
 
 local M = {}
 
@@ -31,33 +32,65 @@ local PALETTE = "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '
 local PACKAGE_HINT = "install the Debian package gnuplot-nox (apt-get install gnuplot-nox), "
   .. "or set GD_PLOT=none to skip plots"
 
-local function fail(fname, fmt, ...)
-  error(fname .. ": " .. string.format(fmt, ...), 0)
-end
+local fail = check.fail
 
 ---------------------------------------------------------------------------
 -- the figure as gnuplot commands
 
-local function quote(s)            -- a double-quoted gnuplot string
-  return '"' .. s:gsub('[\\"]', "\\%0"):gsub("\n", "\\n"):gsub("\r", "") .. '"'
+-- The one way any text reaches gnuplot: titles, labels, legend entries,
+-- tick labels, colors, file names, everything that is not a number gd
+-- formats or a keyword it chose.  gnuplot runs `cmd` in backquotes and
+-- expands @macros on the command line, and a newline ends a command; in a
+-- single-quoted string none of that happens and there are no escapes.  So
+-- the text goes out single-quoted, cut at each quote and newline, which
+-- come as the constant strings "'" and "\n" joined with `.`: it's →
+-- 'it'."'".'s', a line break never ends the command (gnuplot's own '' for
+-- a quote fails at the start of a string).  Every other control character
+-- (C0, DEL) is refused; oneline refuses newlines too (file names).  The
+-- terminals are all noenhanced, so ^ _ @ { } show as they are.
+-- Returns the gnuplot string expression, or nil and why not.
+local CUT = { ["'"] = [['."'".']], ["\n"] = [['."\n".']] }
+local function literal(s, oneline)
+  if type(s) ~= "string" then return nil, "a string is expected, got " .. type(s) end
+  local bad = s:find(oneline and "[\0-\31\127]" or "[\0-\9\11-\31\127]")
+  if bad then
+    local b = s:byte(bad)
+    local name = ({ [10] = "newline", [13] = "carriage return", [9] = "tab", [0] = "NUL" })[b]
+    return nil, ("control character %s at byte %d (%s)"):format(("\\%d"):format(b), bad,
+      name or "C0/DEL") .. (oneline and "" or "; text may hold newlines, no other control characters")
+  end
+  return "'" .. s:gsub("['\n]", CUT) .. "'"
+end
+M.literal = literal
+
+-- literal(s) for the commands; plot.lua has checked the user's text with
+-- literal already, so this fails only for names from elsewhere (arg[0]).
+local function text(s, oneline)
+  local lit, why = literal(s, oneline)
+  if not lit then error("gd.plot: text " .. check.show(s) .. ": " .. why, 0) end
+  return lit
 end
 
-local function squote(s)           -- single quotes: no escapes; '' is a quote
-  return "'" .. s:gsub("'", "''") .. "'"
-end
+local function finite(v) return v == v and v > -math.huge and v < math.huge end
 
-local function num(v) return string.format("%.10g", v) end
+-- The one way numbers reach gnuplot (gd formats them; gnuplot has no inf).
+local function num(v)
+  if not finite(v) then
+    error("gd.plot: internal error: non-finite number " .. tostring(v) .. " in a gnuplot command", 0)
+  end
+  return string.format("%.10g", v)
+end
 
 -- Colors with alpha are #AARRGGBB, AA the transparency (00 opaque).
 local function colorspec(c, alpha)
   if alpha and alpha < 1 and c:match("^#%x%x%x%x%x%x$") then
     c = string.format("#%02x%s", math.floor((1 - alpha) * 255 + 0.5), c:sub(2))
   end
-  return "lc rgb " .. quote(c)
+  return "lc rgb " .. text(c, true)
 end
 
 local function title_of(s)
-  return s.title and ("title " .. quote(s.title)) or "notitle"
+  return s.title and ("title " .. text(s.title)) or "notitle"
 end
 
 -- Where the data of one series goes: inline text or a temp file.
@@ -71,7 +104,7 @@ local function upload(ctx, cols, nx, ny)
   end
   local path = ctx.check(ctx.p:tempfile(cols))
   local rec = nx and ("record=(%d,%d) "):format(nx, ny) or ""
-  return ("%s binary %sformat='%s'"):format(squote(path), rec, ("%float64"):rep(#cols))
+  return ("%s binary %sformat=%s"):format(text(path, true), rec, text(("%float64"):rep(#cols)))
 end
 
 local function point_props(st, ps, default_ps)
@@ -99,7 +132,7 @@ end
 
 local function boxes_item(s, src, color)
   local fill = ("fs %ssolid %s border lc rgb %s"):format(s.alpha and "transparent " or "",
-    num(s.alpha or 0.85), quote("#ffffff"))
+    num(s.alpha or 0.85), text("#ffffff"))
   return ("%s using 1:2:3 with boxes %s %s %s"):format(src, fill, colorspec(s.color or color), title_of(s))
 end
 
@@ -122,14 +155,14 @@ local function axes_commands(ctx, ax, pre)
   local send = ctx.send
   send("reset")
   send(PALETTE)
-  if ax.o.title then send("set title " .. quote(ax.o.title)) end
-  if ax.o.xlabel then send("set xlabel " .. quote(ax.o.xlabel)) end
+  if ax.o.title then send("set title " .. text(ax.o.title)) end
+  if ax.o.xlabel then send("set xlabel " .. text(ax.o.xlabel)) end
   -- the dumb terminal cannot rotate text, and drops a rotated y label
   if ax.o.ylabel then
-    send("set ylabel " .. quote(ax.o.ylabel) .. (ctx.text and " norotate" or ""))
+    send("set ylabel " .. text(ax.o.ylabel) .. (ctx.text and " norotate" or ""))
     if ctx.text then send(("set lmargin %d"):format((utf8.len(ax.o.ylabel) or #ax.o.ylabel) + 10)) end
   end
-  if ax.o.zlabel then send("set zlabel " .. quote(ax.o.zlabel)) end
+  if ax.o.zlabel then send("set zlabel " .. text(ax.o.zlabel)) end
   for _, k in ipairs { "x", "y", "z" } do
     local l = ax.o[k .. "lim"]
     if l then
@@ -160,7 +193,7 @@ local function axes_commands(ctx, ax, pre)
     elseif s.kind == "boxes" then
       if s.labels then
         local t = {}
-        for j, l in ipairs(s.labels) do t[j] = quote(l) .. " " .. j end
+        for j, l in ipairs(s.labels) do t[j] = text(l) .. " " .. j end
         send("set xtics (" .. table.concat(t, ", ") .. ")")
       end
       items[#items + 1] = boxes_item(s, d.src, color)
@@ -170,12 +203,16 @@ local function axes_commands(ctx, ax, pre)
         send(("set palette maxcolors %d"):format(nb))
         send(("set cbrange [-0.5:%s]"):format(num(nb - 0.5)))
         local step, tics = math.max(1, math.ceil(#s.levels / 12)), {}
-        for k = 1, #s.levels, step do tics[#tics + 1] = ("%s %s"):format(quote(("%.4g"):format(s.levels[k])), num(k - 0.5)) end
+        for k = 1, #s.levels, step do tics[#tics + 1] = ("%s %s"):format(text(("%.4g"):format(s.levels[k])), num(k - 0.5)) end
         send("set cbtics (" .. table.concat(tics, ", ") .. ")")
         if s.colorbar ~= false then send("set colorbox") end
-        local X, Y = s.grid[1], s.grid[2]
-        if not ax.o.xlim then send(("set xrange [%s:%s]"):format(num(X:min():item()), num(X:max():item()))) end
-        if not ax.o.ylim then send(("set yrange [%s:%s]"):format(num(Y:min():item()), num(Y:max():item()))) end
+        -- the image fills the axes: the ranges are the grid's (where finite)
+        for k, G in pairs { x = s.grid[1], y = s.grid[2] } do
+          local lo, hi = G:min():item(), G:max():item()
+          if not ax.o[k .. "lim"] and finite(lo) and finite(hi) and lo < hi then
+            send(("set %srange [%s:%s]"):format(k, num(lo), num(hi)))
+          end
+        end
         items[#items + 1] = d.bands .. " using 1:2:3 with image " .. (s.lines and "notitle" or title_of(s))
       elseif s.colorbar then
         send("set colorbox")
@@ -219,9 +256,9 @@ local render_count = 0
 -- Draw fig on pipe p: the terminal commands `term` (a list), the data, the
 -- axes, one sync.  A gnuplot error leaves p in step (sync cleared it); any
 -- other failure before the sync leaves commands in flight, so p is killed.
-local function draw(fig, fname, p, term, text)
+local function draw(fig, fname, p, term, as_text)
   render_count = render_count + 1
-  local ctx = { p = p, id = render_count, k = 0, text = text, synced = false }
+  local ctx = { p = p, id = render_count, k = 0, text = as_text, synced = false }
   function ctx.check(ok, msg, cmd)
     if ok then return ok end
     if cmd then fail(fname, "gnuplot error: %s\n  in command: %s", msg, cmd) end
@@ -256,7 +293,7 @@ local function draw(fig, fname, p, term, text)
     local multi = fig.rows * fig.cols > 1 or fig.heading
     if multi then
       ctx.send(("set multiplot layout %d,%d%s"):format(fig.rows, fig.cols,
-        fig.heading and (" title " .. quote(fig.heading)) or ""))
+        fig.heading and (" title " .. text(fig.heading)) or ""))
     end
     local last = 0
     for i = 1, fig.rows * fig.cols do if fig.axes[i] then last = i end end
@@ -281,8 +318,19 @@ local function draw(fig, fname, p, term, text)
   if not ok then error(err, 0) end
 end
 
+-- GD_PLOT_TIMEOUT: how long gd.plot waits for gnuplot to answer (s).
+local function timeout(fname)
+  local v = os.getenv("GD_PLOT_TIMEOUT")
+  if v == nil or v == "" then return 30 end
+  local t = tonumber(v)
+  if not (t and t > 0 and t <= 1e6) then
+    fail(fname, "GD_PLOT_TIMEOUT must be a number of seconds in (0, 1e6], got %s", check.show(v))
+  end
+  return t
+end
+
 local function open_pipe(fname)
-  local p, err = pipe.open()
+  local p, err = pipe.open(nil, timeout(fname))
   if not p then not_found(fname, err) end
   return p
 end
@@ -313,7 +361,7 @@ local function term_for(format, size)
   if format == "png" then
     return ("set terminal pngcairo size %d,%d noenhanced rounded font 'sans,10'"):format(w, h)
   elseif format == "svg" then
-    return ("set terminal svg size %d,%d noenhanced font 'sans,10' background rgb 'white'"):format(w, h)
+    return ("set terminal svg size %d,%d noenhanced font 'sans,10' background rgb '#ffffff'"):format(w, h)
   elseif format == "pdf" then
     return ("set terminal pdfcairo size %sin,%sin noenhanced rounded font 'sans,10'"):format(num(w / 100), num(h / 100))
   elseif format == "txt" then
@@ -324,16 +372,32 @@ local function term_for(format, size)
   error("unreachable: " .. tostring(format))
 end
 
--- Render fig into the file path, in the format its extension names.
+-- Render fig into the file path, in the format its extension names.  The
+-- file appears whole or not at all: gnuplot writes a new file beside it,
+-- renamed over path once gnuplot has finished without error; on failure
+-- that file goes and an old path is left as it was.
 local function save(fig, fname, path, size)
   local ext = path:match("%.(%w+)$")
   ext = ext and ext:lower()
   if not FORMATS[ext] then
-    fail(fname, "cannot tell the format of '%s' (extensions .png, .svg, .pdf, .txt)", path)
+    fail(fname, "cannot tell the format of %s (extensions .png, .svg, .pdf, .txt)", check.show(path))
   end
-  on_files_session(fname, function(p)
-    draw(fig, fname, p, { term_for(ext, size or fig.size), "set output " .. squote(path) }, ext == "txt")
+  local _, why = literal(path, true)
+  if why then fail(fname, "path %s: %s", check.show(path), why) end
+  local tmp, err = pipe.sibling(path)
+  if not tmp then fail(fname, "%s", err) end
+  local ok, derr = pcall(on_files_session, fname, function(p)
+    draw(fig, fname, p, { term_for(ext, size or fig.size), "set output " .. text(tmp, true) }, ext == "txt")
   end)
+  if not ok then
+    os.remove(tmp)
+    error(derr, 0)
+  end
+  local moved, merr = os.rename(tmp, path)
+  if not moved then
+    os.remove(tmp)
+    fail(fname, "cannot write %s: %s", check.show(path), merr)
+  end
   return path
 end
 
@@ -345,12 +409,12 @@ local override = {}                -- plt.output(mode, dir)
 local window_term                  -- cached: "qt", "wxt", "x11" or false
 local shown = 0                    -- figures shown, for file names and window numbers
 
-local function find_window_terminal()
+local function find_window_terminal(fname)
   if window_term ~= nil then return window_term end
   window_term = false
   local display = os.getenv("DISPLAY") or os.getenv("WAYLAND_DISPLAY")
   if not display or display == "" then return false end
-  local p = pipe.open()
+  local p = pipe.open(nil, timeout(fname))
   if not p then return false end
   local ok, out
   if p:send("printerr GPVAL_TERMINALS") then ok, out = p:sync() end
@@ -371,7 +435,7 @@ local function destination(fname)
     fail(fname, "GD_PLOT must be window, png, svg, dumb or none (got '%s')", mode)
   end
   if mode == nil or mode == "window" then
-    if find_window_terminal() then mode = "window"
+    if find_window_terminal(fname) then mode = "window"
     else
       if mode == "window" and not warned_window then
         warned_window = true
@@ -404,7 +468,7 @@ local function show(fig, fname)
   elseif mode == "dumb" then
     on_files_session(fname, function(p)
       local tmp = assert(p:tempfile())
-      draw(fig, fname, p, { term_for("txt", fig.size), "set output " .. squote(tmp) }, true)
+      draw(fig, fname, p, { term_for("txt", fig.size), "set output " .. text(tmp, true) }, true)
       local f = io.open(tmp, "r")
       if f then io.write(f:read("a")); f:close() end
       io.stdout:flush()
@@ -415,7 +479,7 @@ local function show(fig, fname)
     shown = shown + 1
     draw(fig, fname, window_pipe, {
       ("set terminal %s %d size %d,%d noenhanced persist title %s"):format(window_term, shown,
-        fig.size[1], fig.size[2], quote(script_name() .. "-" .. shown)),
+        fig.size[1], fig.size[2], text(script_name() .. "-" .. shown, true)),
     })
   end
   return fig
