@@ -95,8 +95,8 @@ local function figure_with(texts)
   local function t() local s = nxt(); used[#used + 1] = s; return s end
   local fig = plt.figure { layout = { 2, 3 }, size = { 1500, 900 }, title = t() }
   local a = fig:subplot(1)
-  -- a string variable that would run a command if @pwn were expanded as a macro
-  a:gnuplot([[pwn = "'.system('touch ]] .. DIR .. [[/pwned_macro').'"]])
+  -- "@pwn" in the texts: were it expanded as a macro, gnuplot would fail on
+  -- the undefined variable pwn, and the render with it
   a:plot({ 1, 2, 3 }, { 1, 4, 9 }, { title = t() })
   a:plot({ 1, 2, 3 }, { 2, 3, 4 }, { label = t() })
   a:scatter({ 1, 2 }, { 3, 1 }, { title = t() })
@@ -235,6 +235,31 @@ describe("gd.plot text reaches gnuplot inert", function()
     assert.equal([['`x` @y "z" \']], literal([[`x` @y "z" \]]))
     assert.is_nil(literal("a\nb", true))
     assert.is_nil(literal(42))
+  end)
+
+  it("lets ax:gnuplot send one set/unset that neither runs nor writes anything", function()
+    local ax = plt.figure():subplot(1)
+    local T = DIR .. "/pwned_raw"
+    local refused = {
+      "system('touch " .. T .. "1')", "set xrange [0:system('touch " .. T .. "2')]",
+      "set output '|touch " .. T .. "3'", "set out '" .. T .. "4'", "set o '" .. T .. "5'",
+      "set print '|touch " .. T .. "6'", "set table '" .. T .. "7'", "set term png",
+      "set palette file '<touch " .. T .. "8'", "set palette file \"| touch " .. T .. "9\"",
+      "load '" .. T .. "'", "call '" .. T .. "'", "!touch " .. T, "set grid; !touch " .. T,
+      "set title `touch " .. T .. "`", "set title @x", "pwn = 1", "set grid\nsystem('x')",
+      "set fit logfile '" .. T .. "'", "eval 'x'", 42,
+    }
+    for _, cmd in ipairs(refused) do
+      u.errors(function() ax:gnuplot(cmd) end, "ax:gnuplot", "command")
+    end
+    assert.equal(0, #ax.raw)
+    for _, cmd in ipairs { "set grid", "unset key", "set xrange [1:2]", "set title 'x'", "set tics out" } do
+      ax:gnuplot(cmd)
+    end
+    assert.equal(5, #ax.raw)
+    ax:plot({ 1, 2 }, { 3, 4 })
+    ax.fig:save(path("raw.svg"))
+    assert.same({}, pwned())
   end)
 end)
 

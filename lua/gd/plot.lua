@@ -670,7 +670,9 @@ local function ax_view(ax, fname, rx, rz)
 end
 
 local function ax_gnuplot(ax, fname, cmd)
-  ax.raw[#ax.raw + 1] = check_string(fname, cmd, "command")
+  local ok, why = draw.raw_command(cmd)
+  if not ok then fail(fname, "command %s: %s", check.show(cmd), why) end
+  ax.raw[#ax.raw + 1] = cmd
   return ax
 end
 
@@ -705,7 +707,7 @@ method("legend", ax_legend, "ax:legend([labels][, position]): show the legend (f
 method("grid", ax_grid, "ax:grid([on = true]): grid lines")
 method("axis", ax_axis, "ax:axis(mode): \"equal\" (same unit on x and y), \"square\" or \"auto\"")
 method("view", ax_view, "ax:view(rot_x, rot_z): 3-D viewing angles in degrees")
-method("gnuplot", ax_gnuplot, "ax:gnuplot(cmd): a raw gnuplot command sent before this axes' plot")
+method("gnuplot", ax_gnuplot, "ax:gnuplot(cmd): one raw gnuplot set/unset command sent before this axes' plot (nothing that runs or writes)")
 
 --- Figure methods.
 Figure.subplot = doc(function(self, i, j)

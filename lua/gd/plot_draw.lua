@@ -63,6 +63,37 @@ local function literal(s, oneline)
 end
 M.literal = literal
 
+-- The gate for ax:gnuplot(cmd), the one raw command a user can send: one
+-- `set` or `unset` statement (or `exit`) that neither runs nor writes
+-- anything.  Refused: backquotes, @macros, `system`, a second statement
+-- (`;`), control characters, pipes and file output (`set output`, `print`,
+-- `table`, `term`, `fit` logs, load paths; gnuplot accepts any unambiguous
+-- prefix, so a word that is a prefix of one of those counts as it), and a
+-- quoted string that starts with < or | (gnuplot opens those as commands).
+-- Returns cmd, or nil and why not.
+local RAW_FIRST = { set = true, unset = true, exit = true }
+local RAW_REFUSED = { "output", "print", "table", "terminal", "fit", "loadpath", "fontpath",
+                      "psdir", "history", "macros" }
+function M.raw_command(cmd)
+  if type(cmd) ~= "string" then return nil, "a string is expected, got " .. type(cmd) end
+  if cmd:find("[%c\127]") then return nil, "control characters are refused" end
+  if cmd:find("[`@;!]") then return nil, "backquotes, @, ; and ! are refused" end
+  if cmd:find("system", 1, true) then return nil, "system() is refused" end
+  if cmd:find("['\"]%s*[<|]") then return nil, "a quoted name starting with < or | (a pipe) is refused" end
+  local first, opt = cmd:match("^%s*(%a+)%s*(%a*)")
+  if not first or not RAW_FIRST[first] then
+    return nil, "only a set, unset or exit command is sent raw, got " .. check.show(cmd)
+  end
+  if opt ~= "" then
+    for _, r in ipairs(RAW_REFUSED) do
+      if r:sub(1, #opt) == opt or opt:sub(1, #r) == r then
+        return nil, ("'%s %s' may write or run something and is refused"):format(first, opt)
+      end
+    end
+  end
+  return cmd
+end
+
 -- literal(s) for the commands; plot.lua has checked the user's text with
 -- literal already, so this fails only for names from elsewhere (arg[0]).
 local function text(s, oneline)
