@@ -166,7 +166,9 @@ static int f_eye(lua_State *L) {
 /* A finite number argument (arange's bounds and step). */
 static double checkfinite(lua_State *L, int arg, const char *fname, const char *what) {
   double v = gdl_checknumber(L, arg, fname, what);
-  if (!isfinite(v)) luaL_error(L, "%s: argument %d (%s): finite number expected, got %f", fname, arg, what, v);
+  if (!isfinite(v))
+    luaL_error(L, "%s: argument %d (%s): finite number expected, got %s", fname, arg, what,
+               isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
   return v;
 }
 

@@ -43,6 +43,8 @@ function M.show(v)
     if math.type(v) == "integer" then return tostring(v) end
     if v ~= v then return "nan" end
     if v == math.huge then return "inf" elseif v == -math.huge then return "-inf" end
+    local i = math.tointeger(v)               -- 2^53 shows as 9007199254740992
+    if i then return tostring(i) end
     return string.format("%.14g", v)
   elseif type(v) == "string" then
     return string.format("%q", v)
