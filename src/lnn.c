@@ -380,6 +380,21 @@ static double fused_step(lua_State *L, int spec, const gd_nn_stage *st, int ns, 
   return lv;
 }
 
+/* The value of metric k (spec.metrics at mt) on the tensors at yi, pi,
+ * computed without recording. */
+static double metric_value(lua_State *L, int mt, int k, int yi, int pi, const char *fname) {
+  gd_ad_pause();
+  lua_rawgeti(L, mt, k + 1);
+  lua_rawgeti(L, -1, 2);
+  lua_pushvalue(L, yi);
+  lua_pushvalue(L, pi);
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) { gd_ad_resume(); lua_error(L); }
+  gd_ad_resume();
+  double v = lua_isnumber(L, -1) && !gdl_test(L, -1) ? lua_tonumber(L, -1) : scalar_of(L, -1, fname);
+  lua_pop(L, 2);
+  return v;
+}
+
 /* Evaluate loss and metrics of the whole (x, y) without a tape into the
  * table at ht under prefix ("" or "val_"), appended at epoch e. */
 static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, int ht,
@@ -405,13 +420,8 @@ static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, in
     for (lua_Integer k = 1; lua_rawgeti(L, mt, k) == LUA_TTABLE; k++) {
       lua_rawgeti(L, -1, 1);
       snprintf(key, sizeof key, "%s%s", prefix, lua_tostring(L, -1));
-      lua_pop(L, 1);
-      lua_rawgeti(L, -1, 2);
-      lua_pushvalue(L, yi);
-      lua_pushvalue(L, pi);
-      lua_call(L, 2, 1);
-      double v = scalar_of(L, -1, fname);
       lua_pop(L, 2);
+      double v = metric_value(L, mt, (int)k - 1, yi, pi, fname);
       lua_getfield(L, ht, key);
       if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
       lua_pushnumber(L, v);
@@ -477,21 +487,6 @@ static void append(lua_State *L, int ht, const char *key, lua_Integer e, double 
   lua_pushnumber(L, v);
   lua_rawseti(L, -2, e);
   lua_pop(L, 1);
-}
-
-/* The value of metric k (spec.metrics at mt) on the tensors at yi, pi,
- * computed without recording. */
-static double metric_value(lua_State *L, int mt, int k, int yi, int pi, const char *fname) {
-  gd_ad_pause();
-  lua_rawgeti(L, mt, k + 1);
-  lua_rawgeti(L, -1, 2);
-  lua_pushvalue(L, yi);
-  lua_pushvalue(L, pi);
-  if (lua_pcall(L, 2, 1, 0) != LUA_OK) { gd_ad_resume(); lua_error(L); }
-  gd_ad_resume();
-  double v = lua_isnumber(L, -1) && !gdl_test(L, -1) ? lua_tonumber(L, -1) : scalar_of(L, -1, fname);
-  lua_pop(L, 2);
-  return v;
 }
 
 /* Push list[1] when it holds one tensor, else gd.cat(list, 1). */
