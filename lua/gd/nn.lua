@@ -489,7 +489,7 @@ local function fit_closure(self, x, y, w, spec)
   local opt, vars = self.optimizer, self.trainable_weights
   local h = {}
   for e = 1, spec.epochs do
-    spec.epoch_begin(e)
+    if spec.epoch_begin then spec.epoch_begin(e) end
     opt:minimize(function() return lossfn(y, self(x), w) end, vars)
     h.loss = h.loss or {}
     h.loss[e] = opt.loss
@@ -498,7 +498,7 @@ local function fit_closure(self, x, y, w, spec)
       h[m[1]] = h[m[1]] or {}
       h[m[1]][e] = type(v) == "number" and v or v:item()
     end
-    local stop = spec.epoch_end(e, h)
+    local stop = spec.epoch_end and spec.epoch_end(e, h)
     if spec.verbose ~= 0 then
       local line = { ("Epoch %d/%d - loss: %.6g"):format(e, spec.epochs, opt.loss) }
       if h.val_loss then line[2] = (" - val_loss: %.6g"):format(h.val_loss[e]) end
@@ -557,7 +557,9 @@ function Seq:fit(x, y, o)
     x = x, y = y, sw = w,
     epochs = epochs, batch_size = batch_size, shuffle = shuffle, verbose = verbose,
   }
-  spec.epoch_begin, spec.epoch_end = epoch_hooks(self, cbs, vx, vy, objective(self, false, fname))
+  if vx or #cbs > 0 then            -- none otherwise: a plain fit makes no Lua call per epoch
+    spec.epoch_begin, spec.epoch_end = epoch_hooks(self, cbs, vx, vy, objective(self, false, fname))
+  end
   run_hooks(cbs, "on_train_begin", {}, self)
   local h
   if getmetatable(self.optimizer) == gd.optim._closure_mt then
