@@ -380,6 +380,19 @@ static double fused_step(lua_State *L, int spec, const gd_nn_stage *st, int ns, 
   return lv;
 }
 
+/* Append v to the list ht[key] (created if missing) at index e. */
+static void append(lua_State *L, int ht, const char *key, lua_Integer e, double v) {
+  if (lua_getfield(L, ht, key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, ht, key);
+  }
+  lua_pushnumber(L, v);
+  lua_rawseti(L, -2, e);
+  lua_pop(L, 1);
+}
+
 /* The value of metric k (spec.metrics at mt) on the tensors at yi, pi,
  * computed without recording. */
 static double metric_value(lua_State *L, int mt, int k, int yi, int pi, const char *fname) {
@@ -410,10 +423,7 @@ static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, in
   else eval_loss(L, spec, yi, pi, 0, fname);
   char key[96];
   snprintf(key, sizeof key, "%sloss", prefix);
-  lua_getfield(L, ht, key);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
-  lua_pushnumber(L, ns ? fused_loss : scalar_of(L, pi + 1, fname));
-  lua_rawseti(L, -2, e);
+  append(L, ht, key, e, ns ? fused_loss : scalar_of(L, pi + 1, fname));
   lua_getfield(L, spec, "metrics");      /* {{name, fn}, ...} */
   if (lua_istable(L, -1)) {
     int mt = lua_gettop(L);
@@ -421,12 +431,7 @@ static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, in
       lua_rawgeti(L, -1, 1);
       snprintf(key, sizeof key, "%s%s", prefix, lua_tostring(L, -1));
       lua_pop(L, 2);
-      double v = metric_value(L, mt, (int)k - 1, yi, pi, fname);
-      lua_getfield(L, ht, key);
-      if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
-      lua_pushnumber(L, v);
-      lua_rawseti(L, -2, e);
-      lua_pop(L, 1);
+      append(L, ht, key, e, metric_value(L, mt, (int)k - 1, yi, pi, fname));
     }
   }
   lua_settop(L, top);
@@ -476,18 +481,6 @@ static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int 
   return lv;
 }
 
-/* Append v to the list ht[key] (created if missing) at index e. */
-static void append(lua_State *L, int ht, const char *key, lua_Integer e, double v) {
-  if (lua_getfield(L, ht, key) == LUA_TNIL) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, ht, key);
-  }
-  lua_pushnumber(L, v);
-  lua_rawseti(L, -2, e);
-  lua_pop(L, 1);
-}
 
 /* Push list[1] when it holds one tensor, else gd.cat(list, 1). */
 static void cat_rows(lua_State *L, int list) {

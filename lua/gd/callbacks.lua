@@ -52,6 +52,17 @@ local function monitored(fname, monitor, logs)
   return v
 end
 
+-- The verbose option (0 or 1, default 0).
+local function verbose_opt(fname, o)
+  return check.integer(fname, "verbose", o.verbose == nil and 0 or o.verbose, 0, 1)
+end
+
+-- Argument 1 is a path.
+local function path_arg(fname, path)
+  if type(path) ~= "string" then check.fail(fname, "argument 1: path expected, got %s", check.show(path)) end
+  return path
+end
+
 local function string_opt(fname, what, v, default)
   if v == nil then return default end
   if type(v) ~= "string" then check.fail(fname, "%s: string expected, got %s", what, check.show(v)) end
@@ -70,7 +81,7 @@ function M.EarlyStopping(o)
   local baseline = o.baseline ~= nil and check.number(fname, "baseline", o.baseline) or nil
   local keep = check.boolean(fname, "restore_best_weights", o.restore_best_weights, false)
   local start = check.integer(fname, "start_from_epoch", o.start_from_epoch == nil and 0 or o.start_from_epoch, 0)
-  local verbose = check.integer(fname, "verbose", o.verbose == nil and 0 or o.verbose, 0, 1)
+  local verbose = verbose_opt(fname, o)
   local cb = { monitor = monitor, patience = patience, min_delta = delta, mode = mode }
   local best_weights
   function cb.on_train_begin()
@@ -104,7 +115,7 @@ function M.LearningRateScheduler(fn, o)
   local fname = "gd.nn.callbacks.LearningRateScheduler"
   if type(fn) ~= "function" then check.fail(fname, "argument 1: function expected, got %s", check.show(fn)) end
   o = check.opts(fname, o, { "verbose" }, 2)
-  local verbose = check.integer(fname, "verbose", o.verbose == nil and 0 or o.verbose, 0, 1)
+  local verbose = verbose_opt(fname, o)
   local cb = {}
   function cb.on_epoch_begin(epoch, _, model)
     local opt = model.optimizer
@@ -129,7 +140,7 @@ function M.ReduceLROnPlateau(o)
   local delta = math.abs(check.number(fname, "min_delta", o.min_delta == nil and 1e-4 or o.min_delta))
   local cooldown = check.integer(fname, "cooldown", o.cooldown == nil and 0 or o.cooldown, 0)
   local min_lr = check.number(fname, "min_lr", o.min_lr == nil and 0 or o.min_lr, 0)
-  local verbose = check.integer(fname, "verbose", o.verbose == nil and 0 or o.verbose, 0, 1)
+  local verbose = verbose_opt(fname, o)
   local cb = { monitor = monitor }
   function cb.on_train_begin()
     cb.best = mode == "max" and -math.huge or math.huge
@@ -161,12 +172,12 @@ end
 --- gd.nn.callbacks.ModelCheckpoint(path, {monitor = "val_loss", save_best_only = false, mode = "auto"}): save_weights(path) after every epoch (or when monitor improves); "{epoch}" in path is replaced by the epoch
 function M.ModelCheckpoint(path, o)
   local fname = "gd.nn.callbacks.ModelCheckpoint"
-  if type(path) ~= "string" then check.fail(fname, "argument 1: path expected, got %s", check.show(path)) end
+  path_arg(fname, path)
   o = check.opts(fname, o, { "monitor", "save_best_only", "mode", "verbose" }, 2)
   local monitor = string_opt(fname, "monitor", o.monitor, "val_loss")
   local best_only = check.boolean(fname, "save_best_only", o.save_best_only, false)
   local mode = mode_of(fname, o.mode, monitor)
-  local verbose = check.integer(fname, "verbose", o.verbose == nil and 0 or o.verbose, 0, 1)
+  local verbose = verbose_opt(fname, o)
   local cb = { path = path }
   function cb.on_train_begin() cb.best = mode == "max" and -math.huge or math.huge end
   function cb.on_epoch_end(epoch, logs, model)
@@ -186,7 +197,7 @@ end
 --- gd.nn.callbacks.CSVLogger(path, {separator = ",", append = false}): one row per epoch (epoch, then the logs' keys sorted), each row flushed as written
 function M.CSVLogger(path, o)
   local fname = "gd.nn.callbacks.CSVLogger"
-  if type(path) ~= "string" then check.fail(fname, "argument 1: path expected, got %s", check.show(path)) end
+  path_arg(fname, path)
   o = check.opts(fname, o, { "separator", "append" }, 2)
   local sep = string_opt(fname, "separator", o.separator, ",")
   local append = check.boolean(fname, "append", o.append, false)
