@@ -126,6 +126,25 @@ describe("gd.nn.callbacks", function()
     local net = one_weight(0.25)
     errors(function() net:fit(x, y, { verbose = 0, callbacks = { cb.ModelCheckpoint("/nonexistent-dir-gd/x/w.gdw") } }) end,
       "gd.nn.callbacks.ModelCheckpoint", "cannot write")
+    -- a write that fails late (the file size limit, EFBIG) leaves the previous checkpoint as it was
+    local p = tmp("old.gdw")
+    assert.is_true(net:save_weights(p))
+    local function slurp() local f = assert(io.open(p, "rb")); local s = f:read("a"); f:close(); return s end
+    local old = slurp()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write(string.format([[
+local n = gd.nn.Sequential{ gd.nn.Dense(100, { input_dim = 100 }) }
+n:compile{ optimizer = "sgd", loss = "mse" }
+local ok, err = pcall(n.fit, n, gd.ones(2, 100), gd.ones(2, 100), { verbose = 0, callbacks = { gd.nn.callbacks.ModelCheckpoint(%q) } })
+io.write(tostring(ok), "|", tostring(err))
+]], p))
+    f:close()
+    local out = u.sh_line("sh -c 'ulimit -f 4; trap \"\" XFSZ; exec " .. u.gdlua .. " " .. script .. "' 2>&1")
+    os.remove(script)
+    assert.truthy(out:find("false|", 1, true) and out:find("cannot write", 1, true) and out:find("File too large", 1, true), out)
+    assert.equal(old, slurp())
+    os.remove(p)
   end)
 
   it("CSVLogger writes one flushed row per epoch: epoch, then the logs' keys sorted", function()
