@@ -245,18 +245,19 @@ static int layer_tostring(lua_State *L) {
 
 /* ---- losses -------------------------------------------------------------- */
 
-/* _nn.loss(name, y, p, from_logits) → 0-d tensor (recorded) */
+/* _nn.loss(name, y, p, from_logits, per_sample) → 0-d tensor, or the per-sample losses (recorded) */
 static int l_loss(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   char fname[64];
   snprintf(fname, sizeof fname, "gd.losses.%s", name);
   int kind = gd_nn_loss_find(name);
   if (kind < 0) luaL_error(L, "gd.losses: unknown loss '%s'", name);
+  int from_logits = lua_toboolean(L, 4), rows = lua_toboolean(L, 5);   /* before operands push */
   gdl_scalar s1, s2;
   gd_tensor *y = gdl_operand(L, 2, &s1, fname);
   gd_tensor *p = gdl_operand(L, 3, &s2, fname);
   gd_tensor *r = gdl_new(L);
-  if (gd_nn_loss_eval(r, (gd_nn_loss)kind, y, p, lua_toboolean(L, 4))) gdl_fail(L, fname);
+  if (gd_nn_loss_eval(r, (gd_nn_loss)kind, y, p, from_logits, rows)) gdl_fail(L, fname);
   return 1;
 }
 
@@ -278,21 +279,23 @@ static double field_num(lua_State *L, int t, const char *k, double def) {
   return v;
 }
 
-/* Push loss(y, p) for the spec's loss (a built-in index or a function). */
-static void eval_loss(lua_State *L, int spec, int yi, int pi, const char *fname) {
+/* Push loss(y, p) for the spec's loss (a built-in index or a function);
+ * wi > 0: the batch's sample weights, passed as loss(y, p, w) (a function then). */
+static void eval_loss(lua_State *L, int spec, int yi, int pi, int wi, const char *fname) {
   lua_getfield(L, spec, "loss");
   if (lua_isinteger(L, -1)) {
     int kind = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
     gd_tensor *y = gdl_check(L, yi, fname), *p = gdl_check(L, pi, fname);
     gd_tensor *r = gdl_new(L);
-    if (gd_nn_loss_eval(r, (gd_nn_loss)kind, y, p, (int)field_num(L, spec, "from_logits", 0)))
+    if (gd_nn_loss_eval(r, (gd_nn_loss)kind, y, p, (int)field_num(L, spec, "from_logits", 0), 0))
       gdl_fail(L, fname);
     return;
   }
   lua_pushvalue(L, yi);
   lua_pushvalue(L, pi);
-  lua_call(L, 2, 1);
+  if (wi > 0) lua_pushvalue(L, wi);
+  lua_call(L, wi > 0 ? 3 : 2, 1);
   gdl_check(L, -1, fname);
 }
 
@@ -377,6 +380,34 @@ static double fused_step(lua_State *L, int spec, const gd_nn_stage *st, int ns, 
   return lv;
 }
 
+/* Append v to the list ht[key] (created if missing) at index e. */
+static void append(lua_State *L, int ht, const char *key, lua_Integer e, double v) {
+  if (lua_getfield(L, ht, key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, ht, key);
+  }
+  lua_pushnumber(L, v);
+  lua_rawseti(L, -2, e);
+  lua_pop(L, 1);
+}
+
+/* The value of metric k (spec.metrics at mt) on the tensors at yi, pi,
+ * computed without recording. */
+static double metric_value(lua_State *L, int mt, int k, int yi, int pi, const char *fname) {
+  gd_ad_pause();
+  lua_rawgeti(L, mt, k + 1);
+  lua_rawgeti(L, -1, 2);
+  lua_pushvalue(L, yi);
+  lua_pushvalue(L, pi);
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) { gd_ad_resume(); lua_error(L); }
+  gd_ad_resume();
+  double v = lua_isnumber(L, -1) && !gdl_test(L, -1) ? lua_tonumber(L, -1) : scalar_of(L, -1, fname);
+  lua_pop(L, 2);
+  return v;
+}
+
 /* Evaluate loss and metrics of the whole (x, y) without a tape into the
  * table at ht under prefix ("" or "val_"), appended at epoch e. */
 static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, int ht,
@@ -389,31 +420,18 @@ static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, in
   else forward_all(L, layers, xi, fname);
   int pi = lua_gettop(L);
   if (ns) lua_pushnumber(L, fused_loss);
-  else eval_loss(L, spec, yi, pi, fname);
+  else eval_loss(L, spec, yi, pi, 0, fname);
   char key[96];
   snprintf(key, sizeof key, "%sloss", prefix);
-  lua_getfield(L, ht, key);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
-  lua_pushnumber(L, ns ? fused_loss : scalar_of(L, pi + 1, fname));
-  lua_rawseti(L, -2, e);
+  append(L, ht, key, e, ns ? fused_loss : scalar_of(L, pi + 1, fname));
   lua_getfield(L, spec, "metrics");      /* {{name, fn}, ...} */
   if (lua_istable(L, -1)) {
     int mt = lua_gettop(L);
     for (lua_Integer k = 1; lua_rawgeti(L, mt, k) == LUA_TTABLE; k++) {
       lua_rawgeti(L, -1, 1);
       snprintf(key, sizeof key, "%s%s", prefix, lua_tostring(L, -1));
-      lua_pop(L, 1);
-      lua_rawgeti(L, -1, 2);
-      lua_pushvalue(L, yi);
-      lua_pushvalue(L, pi);
-      lua_call(L, 2, 1);
-      double v = scalar_of(L, -1, fname);
       lua_pop(L, 2);
-      lua_getfield(L, ht, key);
-      if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, ht, key); }
-      lua_pushnumber(L, v);
-      lua_rawseti(L, -2, e);
-      lua_pop(L, 1);
+      append(L, ht, key, e, metric_value(L, mt, (int)k - 1, yi, pi, fname));
     }
   }
   lua_settop(L, top);
@@ -438,10 +456,10 @@ static void apply_grads(lua_State *L, int opt, int vars, int nv, gd_tensor **g, 
   lua_call(L, 3, 0);
 }
 
-/* The general path: forward and loss of the batch at xi, yi recorded on a
- * tape, the gradients of src[0..nv) into g.  Pushes the tape and the
- * predictions; returns the loss. */
-static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int nv,
+/* The general path: forward and loss of the batch at xi, yi (sample weights
+ * at wi when wi > 0) recorded on a tape, the gradients of src[0..nv) into g.
+ * Pushes the predictions; returns the loss. */
+static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int wi, int nv,
                         const gd_tensor **src, gd_tensor *g, const char *fname) {
   nntape *tp = lua_newuserdatauv(L, sizeof *tp, 0);
   tp->t = NULL;
@@ -453,7 +471,7 @@ static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int 
   gdl_tape_start(L, tp->t, fname);
   forward_all(L, layers, xi, fname);                  /* predictions */
   int pi = lua_gettop(L);
-  eval_loss(L, spec, yi, pi, fname);
+  eval_loss(L, spec, yi, pi, wi, fname);
   gd_tape_stop(tp->t);
   double lv = scalar_of(L, pi + 1, fname);
   if (nv > 0 && gd_tape_gradient(tp->t, gdl_check(L, pi + 1, fname), nv, src, g)) gdl_fail(L, fname);
@@ -463,23 +481,65 @@ static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int 
   return lv;
 }
 
-/* Append v to the list ht[key] (created if missing) at index e. */
-static void append(lua_State *L, int ht, const char *key, lua_Integer e, double v) {
-  if (lua_getfield(L, ht, key) == LUA_TNIL) {
+
+/* Push list[1] when it holds one tensor, else gd.cat(list, 1). */
+static void cat_rows(lua_State *L, int list) {
+  if (lua_rawlen(L, list) == 1) { lua_rawgeti(L, list, 1); return; }
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &core_key);
+  lua_getfield(L, -1, "cat");
+  lua_remove(L, -2);
+  lua_pushvalue(L, list);
+  lua_pushinteger(L, 1);
+  lua_call(L, 2, 1);
+}
+
+/* Print " - key: v" for key = prefix .. name of the history ht at epoch e, if there. */
+static void print_entry(lua_State *L, int ht, const char *prefix, const char *name, lua_Integer e) {
+  char key[96];
+  snprintf(key, sizeof key, "%s%s", prefix, name);
+  if (lua_getfield(L, ht, key) == LUA_TTABLE && lua_rawgeti(L, -1, e) == LUA_TNUMBER) {
+    printf(" - %s: %.6g", key, lua_tonumber(L, -1));
     lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, ht, key);
   }
-  lua_pushnumber(L, v);
-  lua_rawseti(L, -2, e);
   lua_pop(L, 1);
 }
 
+/* The epoch's entries of the history at ht in Keras's order: loss, the
+ * metrics (names in spec.metrics at mt), then their val_ versions. */
+static void print_logs(lua_State *L, int ht, int mt, int nmet, lua_Integer e) {
+  for (int v = 0; v < 2; v++) {
+    const char *prefix = v ? "val_" : "";
+    print_entry(L, ht, prefix, "loss", e);
+    for (int k = 0; k < nmet; k++) {
+      lua_rawgeti(L, mt, k + 1);
+      lua_rawgeti(L, -1, 1);
+      print_entry(L, ht, prefix, lua_tostring(L, -1), e);
+      lua_pop(L, 2);
+    }
+  }
+}
+
+/* Call the spec's hook name (if any) with e (and the history at ht when
+ * ht > 0); returns whether it returned true (stop training). */
+static int call_hook(lua_State *L, int spec, const char *name, lua_Integer e, int ht) {
+  if (lua_getfield(L, spec, name) == LUA_TNIL) { lua_pop(L, 1); return 0; }
+  lua_pushinteger(L, e);
+  if (ht > 0) lua_pushvalue(L, ht);
+  lua_call(L, ht > 0 ? 2 : 1, 1);
+  int stop = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return stop;
+}
+
 /* _nn.fit(spec) with spec = {layers, vars, opt, loss (index or function),
- * from_logits, metrics = {{name, fn}, ...}, x, y, epochs, batch_size, shuffle,
- * verbose, vx, vy} → history {loss = {...}, val_loss = {...}, <metric> = {...}}.
- * An epoch's loss is Σ_b n_b·loss_b / N (Keras's batch-weighted mean).
+ * from_logits, metrics = {{name, fn}, ...}, x, y, sw, epochs, batch_size,
+ * shuffle, verbose, epoch_begin, epoch_end} → history {loss = {...}, <metric> = {...}}.
+ * An epoch's loss is Σ_b n_b·loss_b / N (Keras's batch-weighted mean); its
+ * metrics are computed on the epoch's concatenated batch targets and
+ * predictions (Keras's stateful metrics).  sw (N sample weights) is gathered
+ * with the batch and passed as loss(y, p, w).  epoch_begin(e) runs before an
+ * epoch, epoch_end(e, history) after it (validation and callbacks live
+ * there: it may add entries); a true result from it stops training.
  * Stacks of C layers with a built-in loss take the fused path (gd_nn_step:
  * hand-written backward passes, no tape); anything else is recorded on a tape. */
 static int l_fit(lua_State *L) {
@@ -491,14 +551,17 @@ static int l_fit(lua_State *L) {
   lua_getfield(L, 1, "opt");      /* 4 */
   lua_getfield(L, 1, "x");        /* 5 */
   lua_getfield(L, 1, "y");        /* 6 */
-  lua_getfield(L, 1, "vx");       /* 7 */
-  lua_getfield(L, 1, "vy");       /* 8 */
+  lua_getfield(L, 1, "sw");       /* 7 */
+  lua_newtable(L);                /* 8: the epoch's batch targets */
   lua_newtable(L);                /* 9: history */
   gd_tensor *x = gdl_check(L, 5, fname), *y = gdl_check(L, 6, fname);
   if (x->ndim < 1 || y->ndim < 1 || x->shape[0] != y->shape[0])
     luaL_error(L, "%s: x and y must have the same number of rows", fname);
   int64_t n = x->shape[0];
   if (n < 1) luaL_error(L, "%s: no data", fname);
+  gd_tensor *sw = lua_isnil(L, 7) ? NULL : gdl_check(L, 7, fname);
+  if (sw && (sw->ndim != 1 || sw->shape[0] != n))
+    luaL_error(L, "%s: sample weights must be a vector of %d values", fname, (int)n);
   double ep = field_num(L, 1, "epochs", 1);
   if (!(ep >= 0 && ep <= 1e15)) luaL_error(L, "%s: epochs must be a count >= 0, got %f", fname, ep);
   lua_Integer epochs = (lua_Integer)ep;
@@ -525,7 +588,7 @@ static int l_fit(lua_State *L) {
   double *msum = lua_newuserdatauv(L, sizeof(double) * (size_t)(nmet + 1), 0);               /* 13 */
   /* fused when every layer is a C layer and every variable one of their weights */
   gd_nn_stage st[GD_NN_MAXSTAGE];
-  int ns = x->ndim == 2 ? stages_of(L, 1, 2, st) : 0;
+  int ns = x->ndim == 2 && !sw ? stages_of(L, 1, 2, st) : 0;
   int *map = lua_newuserdatauv(L, sizeof(int) * (size_t)(nv + 1), 0);                        /* 14 */
   for (int j = 0; j < nv && ns; j++) {
     map[j] = -1;
@@ -538,10 +601,14 @@ static int l_fit(lua_State *L) {
   tensors *g = push_tensors(L, ns ? 2 * ns : nv);   /* 15: the step's gradients */
   gd_tensor **gp = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)(nv + 1), 0);          /* 16 */
   for (int j = 0; j < nv; j++) gp[j] = &g->t[ns ? map[j] : j];
+  lua_newtable(L);                /* 17: the epoch's batch predictions */
   int base = lua_gettop(L);
   int64_t nb = (n + bs - 1) / bs;
   int full = nb == 1;             /* one batch: its order changes nothing, so no shuffle */
-  for (lua_Integer e = 1; e <= epochs; e++) {
+  int bar = verbose == 1 && tty;
+  int stop = 0;
+  for (lua_Integer e = 1; e <= epochs && !stop; e++) {
+    call_hook(L, 1, "epoch_begin", e, 0);
     if (shuffle && !full) {
       lua_rawgetp(L, LUA_REGISTRYINDEX, &core_key);
       lua_getfield(L, -1, "randperm");
@@ -558,60 +625,65 @@ static int l_fit(lua_State *L) {
       if (full) {
         lua_pushvalue(L, 5);
         lua_pushvalue(L, 6);
+        lua_pushvalue(L, 7);
       } else {
         if (gd_nn_take_rows(gdl_new(L), x, perm + lo, cnt)) gdl_fail(L, fname);
         if (gd_nn_take_rows(gdl_new(L), y, perm + lo, cnt)) gdl_fail(L, fname);
+        if (!sw) lua_pushnil(L);
+        else if (gd_nn_take_rows(gdl_new(L), sw, perm + lo, cnt)) gdl_fail(L, fname);
       }
-      int xbi = base + 1, ybi = base + 2;
+      int xbi = base + 1, ybi = base + 2, wbi = sw ? base + 3 : 0;
       double lv = ns ? fused_step(L, 1, st, ns, xbi, ybi, g, nmet > 0, fname)
-                     : tape_step(L, 1, 2, xbi, ybi, nv, src, g->t, fname);
+                     : tape_step(L, 1, 2, xbi, ybi, wbi, nv, src, g->t, fname);
       int predi = lua_gettop(L);
       apply_grads(L, 4, 3, nv, gp, fname);
       for (int i = 0; i < g->n; i++) gd_tensor_release(&g->t[i]);
       gdl_gcstep(L);
       lsum += lv * (double)cnt;
-      if (nmet) {
-        gd_ad_pause();
-        for (int k = 0; k < nmet; k++) {
-          lua_rawgeti(L, 10, k + 1);
-          lua_rawgeti(L, -1, 2);
-          lua_pushvalue(L, ybi);
-          lua_pushvalue(L, predi);
-          if (lua_pcall(L, 2, 1, 0) != LUA_OK) { gd_ad_resume(); lua_error(L); }
-          msum[k] += scalar_of(L, -1, fname) * (double)cnt;
-          lua_pop(L, 2);
-        }
-        gd_ad_resume();
+      if (nmet) {                 /* kept for the epoch's metrics */
+        lua_pushvalue(L, ybi);
+        lua_rawseti(L, 8, b + 1);
+        lua_pushvalue(L, predi);
+        lua_rawseti(L, base, b + 1);
       }
-      if (verbose == 1 && tty) {
+      if (bar) {                  /* the bar shows the batch-weighted running means */
         int w = 30, done = (int)((b + 1) * w / nb);
         printf("\rEpoch %lld/%lld [", (long long)e, (long long)epochs);
         for (int i = 0; i < w; i++) putchar(i < done ? '=' : '.');
         printf("] %lld/%lld - loss: %.6g", (long long)(b + 1), (long long)nb, lsum / (double)(lo + cnt));
+        for (int k = 0; k < nmet; k++) {
+          msum[k] += metric_value(L, 10, k, ybi, predi, fname) * (double)cnt;
+          lua_rawgeti(L, 10, k + 1);
+          lua_rawgeti(L, -1, 1);
+          printf(" - %s: %.6g", lua_tostring(L, -1), msum[k] / (double)(lo + cnt));
+          lua_pop(L, 2);
+        }
         fflush(stdout);
       }
       lua_settop(L, base);
     }
     append(L, 9, "loss", e, lsum / (double)n);
-    for (int k = 0; k < nmet; k++) {
-      lua_rawgeti(L, 10, k + 1);
-      lua_rawgeti(L, -1, 1);
-      append(L, 9, lua_tostring(L, -1), e, msum[k] / (double)n);
-      lua_pop(L, 2);
+    if (nmet) {
+      cat_rows(L, 8);
+      cat_rows(L, base);
+      int yi = lua_gettop(L) - 1;
+      for (int k = 0; k < nmet; k++) {
+        double v = metric_value(L, 10, k, yi, yi + 1, fname);
+        lua_rawgeti(L, 10, k + 1);
+        lua_rawgeti(L, -1, 1);
+        append(L, 9, lua_tostring(L, -1), e, v);
+        lua_pop(L, 2);
+      }
+      lua_settop(L, base);
     }
-    if (!lua_isnil(L, 7)) evaluate_into(L, 1, 2, 7, 8, 9, "val_", e, fname);
+    stop = call_hook(L, 1, "epoch_end", e, 9);
     if (verbose == 2 || verbose == 1) {
-      if (verbose == 1 && tty)
+      if (bar)
         printf("\rEpoch %lld/%lld [==============================] %lld/%lld", (long long)e,
                (long long)epochs, (long long)nb, (long long)nb);
       else
         printf("Epoch %lld/%lld", (long long)e, (long long)epochs);
-      lua_pushnil(L);
-      while (lua_next(L, 9)) {
-        lua_rawgeti(L, -1, e);
-        printf(" - %s: %.6g", lua_tostring(L, -3), lua_tonumber(L, -1));
-        lua_pop(L, 2);
-      }
+      print_logs(L, 9, 10, nmet, e);
       putchar('\n');
       fflush(stdout);
     }

@@ -71,13 +71,19 @@ int gd_nn_dense(gd_tensor *out, const gd_tensor *x, const gd_tensor *w, const gd
 /* out = v as a 0-d constant. */
 static int konst(gd_tensor *out, double v) { return gd_ad_full(out, 0, NULL, v); }
 
-static int loss_mse(gd_tensor *out, const gd_tensor *y, const gd_tensor *p) {
+/* out = the mean of the elementwise losses l: over everything, or (rows) over
+ * the last dim, one loss per sample as Keras's reduction = "none". */
+static int mean_loss(gd_tensor *out, const gd_tensor *l, int rows) {
+  return gd_ad_reduce(out, NULL, GD_RED_MEAN, l, rows ? l->ndim - 1 : -1, 0, 0);
+}
+
+static int loss_mse(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int rows) {
   gd_tensor d, s;
   gd_tensor_init(&d);
   gd_tensor_init(&s);
   int rc = gd_ad_binary(&d, GD_BIN_SUB, y, p);
   if (!rc) rc = gd_ad_unary(&s, GD_UN_SQUARE, &d);
-  if (!rc) rc = gd_ad_reduce(out, NULL, GD_RED_MEAN, &s, -1, 0, 0);
+  if (!rc) rc = mean_loss(out, &s, rows);
   return drop(rc, &d, &s, NULL, NULL);
 }
 
@@ -93,7 +99,7 @@ static int clip_prob(gd_tensor *out, const gd_tensor *p) {
   return drop(rc, &lo, &hi, &t, NULL);
 }
 
-static int loss_bce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int logits) {
+static int loss_bce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int logits, int rows) {
   gd_tensor a, b, c, e, one;
   gd_tensor_init(&a); gd_tensor_init(&b); gd_tensor_init(&c);
   gd_tensor_init(&e); gd_tensor_init(&one);
@@ -102,7 +108,7 @@ static int loss_bce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int 
     rc = gd_ad_unary(&a, GD_UN_SOFTPLUS, p);
     if (!rc) rc = gd_ad_binary(&b, GD_BIN_MUL, p, y);
     if (!rc) rc = gd_ad_binary(&c, GD_BIN_SUB, &a, &b);
-    if (!rc) rc = gd_ad_reduce(out, NULL, GD_RED_MEAN, &c, -1, 0, 0);
+    if (!rc) rc = mean_loss(out, &c, rows);
     return drop(rc, &a, &b, &c, NULL);
   }
   /* −(y log p̃ + (1 − y) log(1 − p̃)) = −(log(1 − p̃) + y (log p̃ − log(1 − p̃))) */
@@ -114,13 +120,13 @@ static int loss_bce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int 
   if (!rc) { gd_tensor_release(&c); rc = gd_ad_binary(&c, GD_BIN_SUB, &a, &b); }
   if (!rc) { gd_tensor_release(&a); rc = gd_ad_binary(&a, GD_BIN_MUL, y, &c); }
   if (!rc) { gd_tensor_release(&c); rc = gd_ad_binary(&c, GD_BIN_ADD, &a, &b); }
-  if (!rc) rc = gd_ad_reduce(&e, NULL, GD_RED_MEAN, &c, -1, 0, 0);
+  if (!rc) rc = mean_loss(&e, &c, rows);
   if (!rc) rc = gd_ad_unary(out, GD_UN_NEG, &e);
   gd_tensor_release(&one);
   return drop(rc, &a, &b, &c, &e);
 }
 
-static int loss_cce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int logits) {
+static int loss_cce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int logits, int rows) {
   if (p->ndim < 1) return gd_seterr(GD_ESHAPE, "categorical_crossentropy needs at least 1 dim");
   int k = p->ndim - 1;
   gd_tensor a, b, c, e;
@@ -137,13 +143,13 @@ static int loss_cce(gd_tensor *out, const gd_tensor *y, const gd_tensor *p, int 
   }
   if (!rc) { gd_tensor_release(&c); rc = gd_ad_binary(&c, GD_BIN_MUL, y, &b); }
   if (!rc) { gd_tensor_release(&a); rc = gd_ad_reduce(&a, NULL, GD_RED_SUM, &c, k, 0, 0); }
-  if (!rc) rc = gd_ad_reduce(&e, NULL, GD_RED_MEAN, &a, -1, 0, 0);
+  if (!rc) rc = rows ? (gd_tensor_share(&e, &a), GD_OK) : gd_ad_reduce(&e, NULL, GD_RED_MEAN, &a, -1, 0, 0);
   if (!rc) rc = gd_ad_unary(out, GD_UN_NEG, &e);
   return drop(rc, &a, &b, &c, &e);
 }
 
 int gd_nn_loss_eval(gd_tensor *out, gd_nn_loss loss, const gd_tensor *y, const gd_tensor *p,
-                    int from_logits) {
+                    int from_logits, int rows) {
   int nd;
   int64_t shape[GD_MAXDIM];
   if (gd_broadcast_shape(y->ndim, y->shape, p->ndim, p->shape, &nd, shape) ||
@@ -153,10 +159,11 @@ int gd_nn_loss_eval(gd_tensor *out, gd_nn_loss loss, const gd_tensor *y, const g
                      gd_shape_str(a, sizeof a, y->ndim, y->shape),
                      gd_shape_str(b, sizeof b, p->ndim, p->shape));
   }
+  if (rows && p->ndim < 1) return gd_seterr(GD_ESHAPE, "per-sample losses need at least 1 dim");
   switch (loss) {
-    case GD_NN_MSE: return loss_mse(out, y, p);
-    case GD_NN_BCE: return loss_bce(out, y, p, from_logits);
-    case GD_NN_CCE: return loss_cce(out, y, p, from_logits);
+    case GD_NN_MSE: return loss_mse(out, y, p, rows);
+    case GD_NN_BCE: return loss_bce(out, y, p, from_logits, rows);
+    case GD_NN_CCE: return loss_cce(out, y, p, from_logits, rows);
     default: return gd_seterr(GD_EARG, "unknown loss");
   }
 }

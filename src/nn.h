@@ -43,9 +43,11 @@ int gd_nn_dense(gd_tensor *out, const gd_tensor *x, const gd_tensor *w, const gd
  *   bce  −mean(y log p̃ + (1 − y) log(1 − p̃)), p̃ = clip(p, ε, 1 − ε);
  *        from_logits: mean(relu(p) − p·y + log1p(exp(−|p|)))
  *   cce  −mean_rows Σ_k y log p̃, p̃ = clip(p / Σ_k p, ε, 1 − ε);
- *        from_logits: −mean_rows Σ_k y (p − logsumexp_k p) */
+ *        from_logits: −mean_rows Σ_k y (p − logsumexp_k p)
+ * rows: instead one loss per sample (the mean over the last dim; cce's
+ * Σ_k), shaped as y without its last dim: Keras's reduction = "none". */
 int gd_nn_loss_eval(gd_tensor *out, gd_nn_loss loss, const gd_tensor *y, const gd_tensor *p,
-                    int from_logits);
+                    int from_logits, int rows);
 /* out = rows idx[0..n) of x along dim 0 (a contiguous copy, not recorded). */
 int gd_nn_take_rows(gd_tensor *out, const gd_tensor *x, const int64_t *idx, int64_t n);
 

@@ -90,7 +90,7 @@ describe("help", function()
     for _, k in ipairs({ "Dense", "Activation", "Sequential" }) do
       assert.is_true(has_line(lines, gd._docs[gd.nn[k]]), "help(gd.nn) lacks " .. k)
     end
-    assert.matches("^modules: gd%.nn%.initializers;", lines[#lines])
+    assert.matches("^modules: gd%.nn%.callbacks, gd%.nn%.initializers, gd%.nn%.regularizers;", lines[#lines])
     lines = help_lines(gd.nn.initializers)
     assert.is_true(has_line(lines, gd._docs[gd.nn.initializers.glorot_uniform]))
   end)

@@ -6,8 +6,12 @@ local losses = require "gd.losses"
 local check = require "gd.check"
 local data = require "gd.data"
 local as_tensor = data.as_tensor
+local metrics = require "gd.metrics"
+local regularizers = require "gd.regularizers"
 
 local M = {}
+M.regularizers = regularizers
+M.callbacks = require "gd.callbacks"
 
 -- Initializers: name → function(shape, fan_in, fan_out, value) → tensor (gd's generator).
 local inits = {
@@ -79,7 +83,7 @@ local function check_activation(fname, name)
   check.fail(fname, "unknown activation %s (one of: %s)", check.show(name), table.concat(activations, ", "))
 end
 
-local counter = { dense = 0, activation = 0 }
+local counter = { dense = 0, activation = 0, dropout = 0 }
 local function autoname(kind)
   counter[kind] = counter[kind] + 1
   return counter[kind] == 1 and kind or (kind .. "_" .. (counter[kind] - 1))
@@ -90,14 +94,21 @@ function M.Dense(units, o)
   local fname = "gd.nn.Dense"
   units = check.integer(fname, "units", units, 1)
   o = check.opts(fname, o, { "activation", "use_bias", "kernel_initializer", "bias_initializer", "input_dim",
-                             "name", "value", "bias_value" }, 2)
+                             "name", "value", "bias_value", "kernel_regularizer", "bias_regularizer" }, 2)
+  for _, k in ipairs({ "kernel_regularizer", "bias_regularizer" }) do
+    local r = o[k]
+    if r ~= nil and not regularizers.is(r) and type(r) ~= "function" then
+      check.fail(fname, "%s: a gd.nn.regularizers one or a function expected, got %s", k, check.show(r))
+    end
+  end
   if o.activation ~= nil then check_activation(fname, o.activation) end
   local use_bias = check.boolean(fname, "use_bias", o.use_bias, true)
   local input_dim = o.input_dim ~= nil and check.integer(fname, "input_dim", o.input_dim, 1) or nil
   if o.name ~= nil and type(o.name) ~= "string" then check.fail(fname, "name: string expected, got %s", check.show(o.name)) end
   local kinit = initializer(o.kernel_initializer or "glorot_uniform", "kernel_initializer", o.value)
   local binit = initializer(o.bias_initializer or "zeros", "bias_initializer", o.bias_value)
-  local side = { name = o.name or autoname("dense") }
+  local side = { name = o.name or autoname("dense"), kernel_regularizer = o.kernel_regularizer,
+                 bias_regularizer = o.bias_regularizer }
   side.init = function(fan_in)
     local k = gd.Variable(kinit({ fan_in, units }, fan_in, units), { name = side.name .. "/kernel" })
     local b = use_bias and gd.Variable(binit({ units }, fan_in, units), { name = side.name .. "/bias" }) or nil
@@ -112,6 +123,42 @@ end
 function M.Activation(name)
   check_activation("gd.nn.Activation", name)
   return C.activation(name, { name = autoname("activation") })
+end
+
+-- Dropout is active while a fit runs (M is in training mode), the identity otherwise.
+local training = false
+
+local DropoutMT = { __name = "gd.nn.Dropout" }
+DropoutMT.__index = DropoutMT
+
+-- Inverted dropout: each element kept with probability 1 − rate and scaled by
+-- 1/(1 − rate), so the expected activation is unchanged (Keras).
+function DropoutMT.__call(self, x)
+  if not training or self.rate == 0 then return x end
+  if type(x) ~= "userdata" then x = as_tensor(x, "gd.nn.Dropout", "x") end
+  local keep = gd.rand(x.shape):ge(self.rate)
+  return x * keep * (1 / (1 - self.rate))
+end
+function DropoutMT.__tostring(self) return ("Dropout(%g)"):format(self.rate) end
+
+--- gd.nn.Dropout(rate, {name}): inverted dropout of a fraction rate in [0, 1) of the inputs, active in fit only
+function M.Dropout(rate, o)
+  local fname = "gd.nn.Dropout"
+  rate = check.number(fname, "rate", rate, 0, 1)
+  if rate >= 1 then check.fail(fname, "rate must be in [0, 1), got %s", check.show(rate)) end
+  o = check.opts(fname, o, { "name" }, 2)
+  if o.name ~= nil and type(o.name) ~= "string" then check.fail(fname, "name: string expected, got %s", check.show(o.name)) end
+  return setmetatable({ rate = rate, name = o.name or autoname("dropout"), kind = "Dropout" }, DropoutMT)
+end
+
+-- Run f(...) with Dropout active; the mode is restored on an error too.
+local function in_training(f, ...)
+  local prev = training
+  training = true
+  local r = table.pack(pcall(f, ...))
+  training = prev
+  if not r[1] then error(r[2], 0) end
+  return table.unpack(r, 2, r.n)
 end
 
 local is_layer = C.is_layer
@@ -195,7 +242,7 @@ function Seq:add(layer)
       end
       out = layer.built and layer.units or nil
     end
-  else
+  elseif getmetatable(layer) ~= DropoutMT then
     out = nil                        -- a function: its output size is unknown
   end
   self._out = out
@@ -211,6 +258,16 @@ local function check_built(self, fname)
     end
   end
 end
+
+-- Keras's Precision, Recall and AUC on gd.metrics' definitions (Lua numbers):
+-- predictions thresholded at 0.5, all elements flattened (a one-hot output
+-- counts every entry, as Keras's micro averaging); auc is the exact ROC area
+-- (Keras interpolates it over 200 thresholds).
+local keras_metrics = {
+  precision = function(y, p) return metrics.precision(y, gd.gt(p, 0.5)) end,
+  recall = function(y, p) return metrics.recall(y, gd.gt(p, 0.5)) end,
+  auc = function(y, p) return metrics.roc_auc(y, p) end,
+}
 
 local optim_names = { sgd = "SGD", adam = "Adam", adamw = "AdamW", rmsprop = "RMSprop", adagrad = "Adagrad" }
 
@@ -249,7 +306,7 @@ function Seq:compile(o)
   local metrics = {}
   for i, m in ipairs(o.metrics ~= nil and check.list(fname, "metrics", o.metrics) or {}) do
     if type(m) == "string" then
-      local f = losses.metrics[m] or (m ~= "metrics" and losses[m])
+      local f = keras_metrics[m] or losses.metrics[m] or (m ~= "metrics" and losses[m])
       if type(f) ~= "function" then check.fail(fname, "metrics[%d]: unknown metric %s", i, check.show(m)) end
       metrics[#metrics + 1] = { m, f }
     elseif type(m) == "function" then
@@ -277,39 +334,186 @@ local function check_rows(fname, x, y, xs, ys)
   if #x ~= #y then check.fail(fname, "%s has %d rows, %s has %d", xs, #x, ys, #y) end
 end
 
+local loss_names = { [0] = "mse", [1] = "binary_crossentropy", [2] = "categorical_crossentropy" }
+
+-- Σ of the layers' regularizer penalties r(kernel) + r(bias) (recorded), nil when there are none.
+local function penalty(self)
+  local p
+  local function add(r, w)
+    if not r or not w then return end
+    local t = r(w)
+    p = p and p + t or t
+  end
+  for _, l in ipairs(self._layers) do
+    if is_layer(l) and l.kind == "Dense" and l.built then
+      add(l.kernel_regularizer, l.kernel)
+      add(l.bias_regularizer, l.use_bias and l.bias or nil)
+    end
+  end
+  return p
+end
+
+local function has_penalty(self)
+  for _, l in ipairs(self._layers) do
+    if is_layer(l) and (l.kernel_regularizer or l.bias_regularizer) then return true end
+  end
+  return false
+end
+
+-- The loss that trains (weighted: it takes per-sample weights w) and that
+-- evaluate reports, as Keras: the compiled loss, Σ_i w_i·l_i / N with sample
+-- weights (Keras's sum_over_batch_size: divided by the batch size, not by
+-- Σw), plus the regularizers' penalties.  The compiled loss itself (a
+-- built-in index keeps the fused path) when there is neither.
+local function objective(self, weighted, fname)
+  local base, pen = self.loss, has_penalty(self)
+  if not weighted and not pen then return base end
+  local lossfn = base
+  if type(base) == "number" then
+    local name, fl = loss_names[base], self.from_logits
+    if weighted then
+      lossfn = function(y, p, w)
+        local l = C.loss(name, y, p, fl, true)          -- one loss per sample
+        return (l * w):sum() / l:numel()
+      end
+    else
+      lossfn = function(y, p) return C.loss(name, y, p, fl) end
+    end
+  elseif weighted then
+    check.fail(fname, "sample_weight and class_weight need a built-in loss (mse, binary_crossentropy, categorical_crossentropy)")
+  end
+  if not pen then return lossfn end
+  return function(y, p, w) return lossfn(y, p, w) + penalty(self) end
+end
+
+-- The per-sample weights of fit's options (sample_weight times class_weight
+-- of each row's class), or nil when neither is given.
+local function sample_weights(fname, y, o)
+  local w
+  if o.sample_weight ~= nil then
+    w = as_tensor(o.sample_weight, fname, "sample_weight"):reshape(-1)
+    if w:numel() ~= #y then
+      check.fail(fname, "sample_weight has %d values, y has %d rows", w:numel(), #y)
+    end
+    if w:min():item() < 0 then check.fail(fname, "sample_weight must be >= 0") end
+  end
+  if o.class_weight ~= nil then
+    local cw = o.class_weight
+    if type(cw) ~= "table" or getmetatable(cw) ~= nil then
+      check.fail(fname, "class_weight: a table {[class] = weight} expected, got %s", check.show(cw))
+    end
+    for k, v in pairs(cw) do
+      if math.type(k) ~= "integer" then check.fail(fname, "class_weight: class %s is not an integer", check.show(k)) end
+      check.number(fname, ("class_weight[%d]"):format(k), v, 0)
+    end
+    -- the class of a row: its label (one column) or the 1-based argmax (one-hot rows)
+    local classes = y.shape[2] == 1 and y:reshape(-1) or gd.argmax(y, 2)
+    local cwt = {}
+    for i, c in ipairs(classes:totable()) do
+      local wc = cw[math.tointeger(c) or c]
+      cwt[i] = wc == nil and 1 or wc                  -- Keras: a class not listed weighs 1
+    end
+    w = w and w * gd.tensor(cwt) or gd.tensor(cwt)
+  end
+  return w
+end
+
+local hooks = { "on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end" }
+
+-- fit's callbacks option checked: a list of tables whose hooks are functions.
+local function check_callbacks(fname, cbs)
+  if cbs == nil then return {} end
+  check.list(fname, "callbacks", cbs)
+  for i, cb in ipairs(cbs) do
+    if type(cb) ~= "table" then check.fail(fname, "callbacks[%d]: a callback table expected, got %s", i, check.show(cb)) end
+    local any = false
+    for _, h in ipairs(hooks) do
+      if cb[h] ~= nil and type(cb[h]) ~= "function" then
+        check.fail(fname, "callbacks[%d].%s: function expected, got %s", i, h, check.show(cb[h]))
+      end
+      any = any or cb[h] ~= nil
+    end
+    if not any then check.fail(fname, "callbacks[%d]: none of %s", i, table.concat(hooks, ", ")) end
+  end
+  return cbs
+end
+
+-- Call hook name of every callback; true if one of them returned true.
+local function run_hooks(cbs, name, ...)
+  local stop = false
+  for _, cb in ipairs(cbs) do
+    if cb[name] and cb[name](...) == true then stop = true end
+  end
+  return stop
+end
+
+-- The epoch hooks of a fit: epoch_begin(e); epoch_end(e, h) evaluates the
+-- validation data (Dropout off) into h and runs the callbacks on the
+-- epoch's logs; it returns true to stop.
+local function epoch_hooks(self, cbs, vx, vy, vloss)
+  local function begin(e)
+    local prev = training
+    training = false
+    run_hooks(cbs, "on_epoch_begin", e, {}, self)
+    training = prev
+  end
+  local function finish(e, h)
+    local prev = training
+    training = false
+    local logs = {}
+    for k, v in pairs(h) do logs[k] = v[e] end
+    if vx then
+      local r = gd.no_grad(C.evaluate, { layers = self._layers, loss = vloss, from_logits = self.from_logits,
+                                         metrics = self.metrics, x = vx, y = vy })
+      for k, v in pairs(r) do
+        h["val_" .. k] = h["val_" .. k] or {}
+        h["val_" .. k][e] = v[1]
+        logs["val_" .. k] = v[1]
+      end
+    end
+    local stop = run_hooks(cbs, "on_epoch_end", e, logs, self)
+    training = prev
+    return stop or self.stop_training == true
+  end
+  return begin, finish
+end
+
 -- Full-batch fits with a closure optimizer (gd.optim.LBFGS, BFGS, Newton;
 -- lua/gd/optim_closure.lua): each epoch is one opt:minimize on the whole set.
-local loss_names = { [0] = "mse", [1] = "binary_crossentropy", [2] = "categorical_crossentropy" }
-local function fit_closure(self, x, y, vx, vy, o)
-  local lossfn = self.loss
+local function fit_closure(self, x, y, w, spec)
+  local lossfn = spec.loss
   if type(lossfn) == "number" then
     local f, opts = losses[loss_names[lossfn]], { from_logits = self.from_logits }
     lossfn = function(t, p) return f(t, p, opts) end
   end
   local opt, vars = self.optimizer, self.trainable_weights
-  local epochs = check.integer("gd.nn.Sequential:fit", "epochs", o.epochs == nil and 1 or o.epochs, 0)
-  local h = { loss = {}, val_loss = vx and {} or nil }
-  for e = 1, epochs do
-    opt:minimize(function() return lossfn(y, self(x)) end, vars)
+  local h = {}
+  for e = 1, spec.epochs do
+    if spec.epoch_begin then spec.epoch_begin(e) end
+    opt:minimize(function() return lossfn(y, self(x), w) end, vars)
+    h.loss = h.loss or {}
     h.loss[e] = opt.loss
-    if vx then h.val_loss[e] = gd.no_grad(lossfn, vy, self(vx)):item() end
     for _, m in ipairs(self.metrics) do                 -- {name, fn(y, p)}
+      local v = gd.no_grad(m[2], y, self(x))
       h[m[1]] = h[m[1]] or {}
-      h[m[1]][e] = gd.no_grad(m[2], y, self(x)):item()
+      h[m[1]][e] = type(v) == "number" and v or v:item()
     end
-    if (o.verbose or 1) ~= 0 then
-      print(("Epoch %d/%d - loss: %.6g%s"):format(e, epochs, opt.loss,
-        vx and (" - val_loss: %.6g"):format(h.val_loss[e]) or ""))
+    local stop = spec.epoch_end and spec.epoch_end(e, h)
+    if spec.verbose ~= 0 then
+      local line = { ("Epoch %d/%d - loss: %.6g"):format(e, spec.epochs, opt.loss) }
+      if h.val_loss then line[2] = (" - val_loss: %.6g"):format(h.val_loss[e]) end
+      print(table.concat(line))
     end
+    if stop then break end
   end
-  self.history = h
   return h
 end
 
---- net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data}) → {loss = {...}, val_loss = {...}}
+--- net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data, callbacks, sample_weight, class_weight}) → history {loss = {...}, val_loss = {...}, <metric> = {...}}
 function Seq:fit(x, y, o)
   local fname = "gd.nn.Sequential:fit"
-  o = check.opts(fname, o, { "epochs", "batch_size", "shuffle", "verbose", "validation_split", "validation_data" }, 3)
+  o = check.opts(fname, o, { "epochs", "batch_size", "shuffle", "verbose", "validation_split", "validation_data",
+                             "callbacks", "sample_weight", "class_weight" }, 3)
   if not self.optimizer then check.fail(fname, "call compile first") end
   x, y = as_tensor(x, fname, "x"), as_targets(fname, "y", y)
   check_rows(fname, x, y, "x", "y")
@@ -321,6 +525,8 @@ function Seq:fit(x, y, o)
   if verbose ~= 0 and verbose ~= 1 and verbose ~= 2 then
     check.fail(fname, "verbose must be 0, 1 or 2, got %s", check.show(verbose))
   end
+  local cbs = check_callbacks(fname, o.callbacks)
+  local w = sample_weights(fname, y, o)
   local vx, vy
   if o.validation_data ~= nil then
     local vd = check.list(fname, "validation_data", o.validation_data)
@@ -339,20 +545,33 @@ function Seq:fit(x, y, o)
       end
       vx, vy = x:narrow(1, nt + 1, n - nt), y:narrow(1, nt + 1, n - nt)
       x, y = x:narrow(1, 1, nt), y:narrow(1, 1, nt)
+      if w then w = w:narrow(1, 1, nt) end
     end
   end
   -- build every layer before collecting the variables
   if #self._layers > 0 then check.call(gd.no_grad, C.forward, self._layers, x:narrow(1, 1, 1)) end
-  if getmetatable(self.optimizer) == gd.optim._closure_mt then return fit_closure(self, x, y, vx, vy, o) end
+  self.stop_training = false
   local spec = {
     layers = self._layers, vars = self.trainable_weights, opt = self.optimizer,
-    loss = self.loss, from_logits = self.from_logits, metrics = self.metrics,
-    x = x, y = y, vx = vx, vy = vy,
+    loss = objective(self, w ~= nil, fname), from_logits = self.from_logits, metrics = self.metrics,
+    x = x, y = y, sw = w,
     epochs = epochs, batch_size = batch_size, shuffle = shuffle, verbose = verbose,
   }
-  local h = check.call(C.fit, spec)
+  if vx or #cbs > 0 then            -- none otherwise: a plain fit makes no Lua call per epoch
+    spec.epoch_begin, spec.epoch_end = epoch_hooks(self, cbs, vx, vy, objective(self, false, fname))
+  end
+  run_hooks(cbs, "on_train_begin", {}, self)
+  local h
+  if getmetatable(self.optimizer) == gd.optim._closure_mt then
+    h = in_training(fit_closure, self, x, y, w, spec)
+  else
+    h = check.call(in_training, C.fit, spec)
+  end
   h.loss = h.loss or {}
   self.history = h
+  local logs = {}
+  for k, v in pairs(h) do logs[k] = v[#v] end
+  run_hooks(cbs, "on_train_end", logs, self)
   return h
 end
 
@@ -361,13 +580,13 @@ function Seq:predict(x)
   return check.call(gd.no_grad, C.forward, self._layers, as_tensor(x, "gd.nn.Sequential:predict", "x"))
 end
 
---- net:evaluate(x, y): the loss (and metrics) on (x, y) → loss, {loss =, metric =}
+--- net:evaluate(x, y): the loss (with the regularizers' penalties, as Keras) and metrics on (x, y) → loss, {loss =, metric =}
 function Seq:evaluate(x, y)
   local fname = "gd.nn.Sequential:evaluate"
   if not self.loss then check.fail(fname, "call compile first") end
   x, y = as_tensor(x, fname, "x"), as_targets(fname, "y", y)
   check_rows(fname, x, y, "x", "y")
-  local r = check.call(gd.no_grad, C.evaluate, { layers = self._layers, loss = self.loss,
+  local r = check.call(gd.no_grad, C.evaluate, { layers = self._layers, loss = objective(self, false, fname),
     from_logits = self.from_logits, metrics = self.metrics, x = x, y = y })
   local out = {}
   for k, v in pairs(r) do out[k] = v[1] end
@@ -393,7 +612,9 @@ function Seq:summary(print_fn)
   local units, total, trainable = nil, 0, 0
   for _, l in ipairs(self._layers) do
     local name, kind, n = "function", "Function", 0
-    if is_layer(l) then
+    if getmetatable(l) == DropoutMT then
+      name, kind = l.name, "Dropout"
+    elseif is_layer(l) then
       name, kind = l.name or "", l.kind
       if kind == "Dense" then units = l.units end
       n = count(l)
@@ -432,9 +653,10 @@ function Seq:load_weights(path)
 end
 
 for k, f in pairs(Seq) do gd.doc(f, "net:" .. k) end
-gd.doc(M.Dense, "gd.nn.Dense(units, {activation, use_bias = true, kernel_initializer = \"glorot_uniform\", bias_initializer = \"zeros\", input_dim}): y = act(x·W + b)")
+gd.doc(M.Dense, "gd.nn.Dense(units, {activation, use_bias = true, kernel_initializer = \"glorot_uniform\", bias_initializer = \"zeros\", kernel_regularizer, bias_regularizer, input_dim}): y = act(x·W + b)")
+gd.doc(M.Dropout, "gd.nn.Dropout(rate, {name}): inverted dropout of a fraction rate in [0, 1), active in fit only (predict, evaluate and net(x) are deterministic)")
 gd.doc(M.Activation, "gd.nn.Activation(name): linear, relu, sigmoid, tanh, softmax or softplus as a layer")
 gd.doc(M.Sequential, "gd.nn.Sequential([layers]): a stack of layers with compile, fit, predict, evaluate, summary")
-gd.doc(Seq.fit, "net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data}) → {loss = {...}, val_loss = {...}}")
+gd.doc(Seq.fit, "net:fit(x, y, {epochs = 1, batch_size = 32, shuffle = true, verbose = 1, validation_split, validation_data, callbacks, sample_weight, class_weight}) → {loss = {...}, val_loss = {...}, <metric> = {...}}")
 gd.doc(Seq.summary, "net:summary([false | print_fn]): print the layers, output shapes and parameter counts (summary(false) returns the text)")
 return M
