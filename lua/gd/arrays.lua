@@ -143,18 +143,25 @@ return function(gd)
 
   -- ---- softmax ------------------------------------------------------------------
 
+  -- x − max(x) along dim, the max a constant: softmax and log_softmax do not
+  -- change under a shift, so this is exact and keeps exp from overflowing.
+  local function shifted(f, x, dim)
+    x = tensor_arg(f, 1, x)
+    dim = dim_arg(f, 2, x, dim, -1)
+    return x - gd.stop_gradient(x:max(dim, true)), dim
+  end
+
   def("softmax", "x:softmax([dim = -1]): exp(x) / sum(exp(x)) along dim, computed stably",
     function(x, dim)
-      x = tensor_arg("gd.softmax", 1, x)
-      dim = dim_arg("gd.softmax", 2, x, dim, -1)
-      return gd.exp(x - gd.logsumexp(x, dim, true))
+      local z, d = shifted("gd.softmax", x, dim)
+      local e = gd.exp(z)
+      return e / e:sum(d, true)
     end)
 
   def("log_softmax", "x:log_softmax([dim = -1]): x - logsumexp(x) along dim (stable)",
     function(x, dim)
-      x = tensor_arg("gd.log_softmax", 1, x)
-      dim = dim_arg("gd.log_softmax", 2, x, dim, -1)
-      return x - gd.logsumexp(x, dim, true)
+      local z, d = shifted("gd.log_softmax", x, dim)
+      return z - gd.log(gd.exp(z):sum(d, true))
     end)
 
   -- ---- tests of values ------------------------------------------------------------
