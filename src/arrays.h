@@ -8,6 +8,8 @@
 
 #include "tensor.h"
 
+/* c = x's values contiguous: x itself (shared) or a copy. */
+int gd_contig_of(gd_tensor *c, const gd_tensor *x);
 /* Layout of x (contiguous) seen as lanes along dim: outer × n × inner. */
 void gd_lanes(const gd_tensor *x, int dim, int64_t *outer, int64_t *n, int64_t *inner);
 

@@ -33,7 +33,8 @@ static int auto_bounds(const gd_tensor *x, double *lo, double *hi) {
 
 int gd_histogram(gd_tensor *counts, gd_tensor *edges, const gd_tensor *x, int64_t bins,
                  double lo, double hi, int auto_range) {
-  if (bins < 1) return gd_seterr(GD_EARG, "bins must be ≥ 1, got %lld", (long long)bins);
+  if (bins < 1 || bins > ((int64_t)1 << 48))
+    return gd_seterr(GD_EARG, "bins must be in [1, 2^48], got %lld", (long long)bins);
   gd_tensor flat;
   gd_tensor_init(&flat);
   int64_t nflat[1] = {(int64_t)x->numel};

@@ -15,8 +15,7 @@ void gd_lanes(const gd_tensor *x, int dim, int64_t *outer, int64_t *n, int64_t *
   *inner = in;
 }
 
-/* A contiguous tensor with x's values: x itself (shared) or a copy. */
-static int contig_of(gd_tensor *c, const gd_tensor *x) {
+int gd_contig_of(gd_tensor *c, const gd_tensor *x) {
   if (gd_is_contig(x)) {
     gd_tensor_share(c, x);
     return GD_OK;
@@ -29,7 +28,7 @@ int gd_cumulative(gd_tensor *out, const gd_tensor *x, int dim, int prod, int rev
     return gd_seterr(GD_EARG, "dim %d out of range for a %d-d tensor", dim + 1, x->ndim);
   gd_tensor c;
   gd_tensor_init(&c);
-  int rc = contig_of(&c, x);
+  int rc = gd_contig_of(&c, x);
   if (!rc) rc = gd_tensor_alloc(out, x->ndim, x->shape);
   if (rc) {
     gd_tensor_release(&c);

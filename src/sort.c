@@ -130,15 +130,6 @@ static int sort_lane(sortbuf *b, const double *src, int64_t s, int64_t n, int de
   return exact;
 }
 
-/* A contiguous tensor with x's values: x itself (shared) or a copy. */
-static int contig_of(gd_tensor *c, const gd_tensor *x) {
-  if (gd_is_contig(x)) {
-    gd_tensor_share(c, x);
-    return GD_OK;
-  }
-  return gd_contiguous(c, x);
-}
-
 int gd_sort(gd_tensor *vals, gd_tensor *idx, const gd_tensor *x, int dim, int descending,
             int base) {
   if (x->ndim && (dim < 0 || dim >= x->ndim))
@@ -151,7 +142,7 @@ int gd_sort(gd_tensor *vals, gd_tensor *idx, const gd_tensor *x, int dim, int de
   gd_tensor_init(&c);
   sortbuf b;
   gd_tensor_init(&b.mem);
-  int rc = contig_of(&c, x);
+  int rc = gd_contig_of(&c, x);
   if (!rc && vals) rc = gd_tensor_alloc(vals, x->ndim, x->shape);
   if (!rc && idx) rc = gd_tensor_alloc(idx, x->ndim, x->shape);
   if (!rc) rc = sortbuf_init(&b, n);

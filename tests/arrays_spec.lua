@@ -424,6 +424,7 @@ describe("gd.histogram and gd.unique", function()
     u.errors(function() gd.histogram(gd.ones(3), { bin = 3 }) end, "gd.histogram", "unknown option 'bin'")
     u.errors(function() gd.histogram(gd.tensor{1, nan}) end, "gd.histogram", "not finite")
     u.errors(function() gd._histogram(gd.ones(2), 0) end, "gd.histogram", "bins must be")
+    u.errors(function() gd.histogram(gd.ones(2), { bins = math.maxinteger }) end, "gd.histogram", "bins must be in [1, 2^48]")
   end)
 end)
 
