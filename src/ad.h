@@ -25,6 +25,7 @@ typedef enum gd_opcode {
   GD_OP_SOFTPLUS, GD_OP_SIGN, GD_OP_FLOOR, GD_OP_CEIL, GD_OP_ROUND, GD_OP_SQUARE,
   GD_OP_COPY,
   GD_OP_ERF, GD_OP_ERFC, GD_OP_LGAMMA, GD_OP_DIGAMMA, GD_OP_TRIGAMMA,
+  GD_OP_LOG10, GD_OP_LOG2,   /* in gd_unop's order: GD_OP_NEG + op */
   /* reductions */
   GD_OP_SUM, GD_OP_MEAN, GD_OP_VAR, GD_OP_STD, GD_OP_MAX, GD_OP_MIN, GD_OP_PROD,
   GD_OP_LOGSUMEXP, GD_OP_NORM, GD_OP_SUM_TO,
@@ -37,6 +38,8 @@ typedef enum gd_opcode {
   GD_OP_CHOLESKY, GD_OP_LSTSQ, GD_OP_PINV,
   /* decompositions: several results, one node (out and co[]) */
   GD_OP_EIGH, GD_OP_SVD, GD_OP_QR,
+  /* array functions (adops_arrays.c) */
+  GD_OP_CUMSUM, GD_OP_CUMPROD,
   GD_OP_COUNT
 } gd_opcode;
 

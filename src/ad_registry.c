@@ -1,6 +1,6 @@
 /* ad_registry.c: the table of differentiable ops: name, whether the rule
  * reads the output, and the rule (from grad_elem.c, grad_shape.c,
- * grad_linalg.c).  gradcheck's spec walks this list. */
+ * grad_linalg.c, grad_arrays.c).  gradcheck's spec walks this list. */
 #include "grad.h"
 
 static const struct { const char *name; int save_out; } ops[GD_OP_COUNT] = {
@@ -17,6 +17,7 @@ static const struct { const char *name; int save_out; } ops[GD_OP_COUNT] = {
   [GD_OP_SQUARE] = {"square", 0}, [GD_OP_COPY] = {"copy", 0},
   [GD_OP_ERF] = {"erf", 0}, [GD_OP_ERFC] = {"erfc", 0}, [GD_OP_LGAMMA] = {"lgamma", 0},
   [GD_OP_DIGAMMA] = {"digamma", 0}, [GD_OP_TRIGAMMA] = {"trigamma", 0},
+  [GD_OP_LOG10] = {"log10", 0}, [GD_OP_LOG2] = {"log2", 0},
   [GD_OP_SUM] = {"sum", 0}, [GD_OP_MEAN] = {"mean", 0}, [GD_OP_VAR] = {"var", 0},
   [GD_OP_STD] = {"std", 1}, [GD_OP_MAX] = {"max", 1}, [GD_OP_MIN] = {"min", 1},
   [GD_OP_PROD] = {"prod", 0}, [GD_OP_LOGSUMEXP] = {"logsumexp", 1}, [GD_OP_NORM] = {"norm", 1},
@@ -30,6 +31,7 @@ static const struct { const char *name; int save_out; } ops[GD_OP_COUNT] = {
   [GD_OP_SOLVE] = {"solve", 1}, [GD_OP_DET] = {"det", 1}, [GD_OP_SLOGDET] = {"slogdet", 1},
   [GD_OP_CHOLESKY] = {"cholesky", 1}, [GD_OP_LSTSQ] = {"lstsq", 1}, [GD_OP_PINV] = {"pinv", 1},
   [GD_OP_EIGH] = {"eigh", 1}, [GD_OP_SVD] = {"svd", 1}, [GD_OP_QR] = {"qr", 1},
+  [GD_OP_CUMSUM] = {"cumsum", 0}, [GD_OP_CUMPROD] = {"cumprod", 1},
 };
 
 /* A rule for ops whose rule is not written yet: a clear error. */
@@ -47,7 +49,8 @@ const gd_opinfo *gd_op_info(gd_opcode op) {
   if (!ready) {
     for (int i = 0; i < GD_OP_COUNT; i++) {
       gd_backward_fn f = gd_bw_elem[i] ? gd_bw_elem[i]
-                       : gd_bw_shape[i] ? gd_bw_shape[i] : gd_bw_linalg[i];
+                       : gd_bw_shape[i] ? gd_bw_shape[i]
+                       : gd_bw_arrays[i] ? gd_bw_arrays[i] : gd_bw_linalg[i];
       table[i].name = ops[i].name;
       table[i].save_out = ops[i].save_out;
       table[i].shape_only = i == GD_OP_ADD || i == GD_OP_SUB || i == GD_OP_NEG ||
@@ -56,7 +59,7 @@ const gd_opinfo *gd_op_info(gd_opcode op) {
                             i == GD_OP_EXPAND || i == GD_OP_SLICE || i == GD_OP_SELECT ||
                             i == GD_OP_CAT || i == GD_OP_STACK || i == GD_OP_EMBED ||
                             i == GD_OP_SIGN || i == GD_OP_FLOOR || i == GD_OP_CEIL ||
-                            i == GD_OP_ROUND;
+                            i == GD_OP_ROUND || i == GD_OP_CUMSUM;
       table[i].backward = f ? f : missing;
     }
     ready = 1;

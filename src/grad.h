@@ -18,5 +18,6 @@ void gd_const_init(gd_const *c, double v);
 extern const gd_backward_fn gd_bw_elem[GD_OP_COUNT + 1];
 extern const gd_backward_fn gd_bw_shape[GD_OP_COUNT + 1];
 extern const gd_backward_fn gd_bw_linalg[GD_OP_COUNT + 1];
+extern const gd_backward_fn gd_bw_arrays[GD_OP_COUNT + 1];
 
 #endif

@@ -237,6 +237,8 @@ static int deriv(gd_opcode op, const gd_tensor *x, const gd_tensor *y, gd_tensor
   switch (op) {
     case GD_OP_EXP: gd_tensor_share(d, y); return GD_OK;
     case GD_OP_LOG: return vbin(d, GD_BIN_DIV, 1.0, x);
+    case GD_OP_LOG10: return vbin(d, GD_BIN_DIV, 1.0 / log(10.0), x);   /* 1/(x ln 10) */
+    case GD_OP_LOG2: return vbin(d, GD_BIN_DIV, 1.0 / log(2.0), x);
     case GD_OP_LOG1P:
       rc = binv(&t, GD_BIN_ADD, x, 1.0);
       if (!rc) rc = vbin(d, GD_BIN_DIV, 1.0, &t);
@@ -517,6 +519,7 @@ const gd_backward_fn gd_bw_elem[GD_OP_COUNT + 1] = {
   [GD_OP_POW] = bw_pow, [GD_OP_MOD] = bw_mod, [GD_OP_MAXIMUM] = bw_maximum,
   [GD_OP_MINIMUM] = bw_minimum, [GD_OP_WHERE] = bw_where,
   [GD_OP_NEG] = bw_unary, [GD_OP_EXP] = bw_unary, [GD_OP_LOG] = bw_unary,
+  [GD_OP_LOG10] = bw_unary, [GD_OP_LOG2] = bw_unary,
   [GD_OP_LOG1P] = bw_unary, [GD_OP_EXPM1] = bw_unary, [GD_OP_SQRT] = bw_unary,
   [GD_OP_ABS] = bw_unary, [GD_OP_SIN] = bw_unary, [GD_OP_COS] = bw_unary,
   [GD_OP_TAN] = bw_unary, [GD_OP_TANH] = bw_unary, [GD_OP_SIGMOID] = bw_unary,

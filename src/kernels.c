@@ -52,7 +52,8 @@ static inline double powq(double x, double y) {
   X(CEIL, ceil, ceil(x)) X(ROUND, round, nearbyint(x)) X(SQUARE, square, x * x) \
   X(COPY, copy, x) \
   X(ERF, erf, erf(x)) X(ERFC, erfc, erfc(x)) X(LGAMMA, lgamma, gd_lgamma(x)) \
-  X(DIGAMMA, digamma, gd_digamma(x)) X(TRIGAMMA, trigamma, gd_trigamma(x))
+  X(DIGAMMA, digamma, gd_digamma(x)) X(TRIGAMMA, trigamma, gd_trigamma(x)) \
+  X(LOG10, log10, log10(x)) X(LOG2, log2, log2(x))
 
 const char *gd_binop_name(gd_binop op) {
   static const char *const names[] = {

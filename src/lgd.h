@@ -129,6 +129,7 @@ void gdl_open_optim(lua_State *L);
 /* gd._optim._lbfgs_direction(g, S, Y, rho, gamma): −H·g by L-BFGS's two-loop recursion (loptim2.c). */
 int gdl_lbfgs_direction(lua_State *L);
 void gdl_open_nn(lua_State *L);
+void gdl_open_arrays(lua_State *L);
 /* Register gd._nn's file functions (weights, CSV: lnnio.c) into the table at t. */
 void gdl_register_nnio(lua_State *L, int t);
 /* Build the Variable metatable (after the tensor metatable is complete). */

@@ -359,6 +359,29 @@ static const double *keyed_element(lua_State *L, gd_tensor *x, int k, const char
 /* x[i] of a 1-D x is a Lua number, except when an active tape tracks x: then
  * it is a recorded 0-d tensor, so that code such as (1 - v[1])^2
  * differentiates (DESIGN.md section 3).  x[{i, j, ...}] stays a number. */
+/* x[m] for a tensor m (numpy boolean indexing): a 1-D m of #x entries on an
+ * n-d x (n ≥ 2) picks the rows where m ≠ 0; otherwise x:mask(m). */
+static int mask_index(lua_State *L, const gd_tensor *x) {
+  const char *fname = "gd.Tensor index";
+  gd_tensor *m = gdl_test(L, 2);
+  if (!m) {
+    lua_pushnil(L);
+    return 1;
+  }
+  if (x->ndim < 2 || m->ndim != 1 || m->shape[0] != x->shape[0]) {
+    gd_tensor *r = gdl_new(L);
+    if (gd_ad_mask(r, x, m)) gdl_fail(L, fname);
+    return 1;
+  }
+  int64_t n = m->shape[0], k = 0;
+  int64_t *ids = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)(n ? n : 1), 0);
+  for (int64_t i = 0; i < n; i++)
+    if (gd_data(m)[i * m->stride[0]] != 0) ids[k++] = i;
+  gd_tensor *r = gdl_new(L);
+  if (gd_ad_index(r, x, 0, ids, k)) gdl_fail(L, fname);
+  return 1;
+}
+
 int gdl_getitem(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.Tensor index");
   const gd_tensor *xs[1] = {x};
@@ -373,6 +396,7 @@ int gdl_getitem(lua_State *L) {
     if (gd_ad_select(r, x, 0, i)) gdl_fail(L, "gd.Tensor index");
     return 1;
   }
+  if (lua_type(L, 2) == LUA_TUSERDATA) return mask_index(L, x);
   if (lua_type(L, 2) != LUA_TNUMBER && !lua_istable(L, 2)) {
     lua_pushnil(L);
     return 1;

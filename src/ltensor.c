@@ -327,7 +327,7 @@ UN(cos, GD_UN_COS) UN(tan, GD_UN_TAN) UN(tanh, GD_UN_TANH) UN(sigmoid, GD_UN_SIG
 UN(relu, GD_UN_RELU) UN(softplus, GD_UN_SOFTPLUS) UN(sign, GD_UN_SIGN) UN(floor, GD_UN_FLOOR)
 UN(ceil, GD_UN_CEIL) UN(round, GD_UN_ROUND) UN(square, GD_UN_SQUARE) UN(copy, GD_UN_COPY)
 UN(erf, GD_UN_ERF) UN(erfc, GD_UN_ERFC) UN(lgamma, GD_UN_LGAMMA) UN(digamma, GD_UN_DIGAMMA)
-UN(trigamma, GD_UN_TRIGAMMA)
+UN(trigamma, GD_UN_TRIGAMMA) UN(log10, GD_UN_LOG10) UN(log2, GD_UN_LOG2)
 #undef UN
 
 /* ---- reductions ---------------------------------------------------------- */
@@ -475,6 +475,8 @@ static const gdl_reg methods[] = {
   {"lgamma", f_lgamma, "gd.lgamma(x): log|Gamma(x)|; inf at 0, -1, -2, ..."},
   {"digamma", f_digamma, "gd.digamma(x): d/dx lgamma(x); -inf at 0, nan at negative integers"},
   {"trigamma", f_trigamma, "gd.trigamma(x): d/dx digamma(x)"},
+  {"log10", f_log10, "gd.log10(x): base-10 logarithm (exact at powers of 10)"},
+  {"log2", f_log2, "gd.log2(x): base-2 logarithm (exact at powers of 2)"},
   {"sum", f_sum, "gd.sum(x[, dim[, keepdim]]): sum (pairwise); no dim: 0-d"},
   {"mean", f_mean, "gd.mean(x[, dim[, keepdim]]): arithmetic mean"},
   {"var", f_var, "gd.var(x[, dim[, keepdim]][, {ddof = 0}]): variance, divisor n - ddof"},

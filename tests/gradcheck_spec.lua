@@ -6,6 +6,7 @@ local groups = {
   (require "tests.helpers.gradcases_elem"),
   (require "tests.helpers.gradcases_shape"),
   (require "tests.helpers.gradcases_linalg"),
+  (require "tests.helpers.gradcases_arrays"),
 }
 
 local cases = {}

@@ -101,6 +101,7 @@ docs[gd.help] = "gd.help([f]): print the one-line doc of f; help(gd) or help(gd.
 docs[gd.doc] = "gd.doc(f, line): register a one-line doc for f"
 
 require("gd.autodiff")(gd)
+require("gd.arrays")(gd)
 
 setmetatable(gd, {
   __index = function(t, k)

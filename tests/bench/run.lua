@@ -8,7 +8,9 @@ Usage:
 
 Each workload <name> is up to three programs in this directory:
   <name>.lua  run as `gdlua tests/bench/<name>.lua`
-  <name>.py   run with PYTHON (torch, 1 thread, float64); skipped ("n/a") if torch is missing
+  <name>.py   run with PYTHON (torch, 1 thread, float64); skipped ("n/a") if torch is missing;
+              with entry field ref = "numpy" it is a numpy program instead (needs numpy,
+              not torch), and its time shows in the same column marked "np"
   <name>.c    optional plain-C baseline, compiled into build/bench/ at run time
               (entry field c = a short description of it; c_libs = extra cc arguments)
 Each program does its own set-up, then prints one line `time <seconds>` per timed
@@ -67,6 +69,14 @@ local workloads = {
     unit = "ms", reps = { gd = 1, torch = 1 },
     goal = "≤ torch",
     check = function(r) return r.torch and r.gd <= r.torch end },
+  { name = "sort", what = "gd.sort of 1e6 doubles (values and indices) vs np.sort",
+    unit = "ms", ref = "numpy",
+    goal = "≤ numpy",
+    check = function(r) return r.numpy and r.gd <= r.numpy end },
+  { name = "histogram", what = "gd.histogram of 1e7 doubles, 10 bins vs np.histogram",
+    unit = "ms", ref = "numpy",
+    goal = "≤ numpy",
+    check = function(r) return r.numpy and r.gd <= r.numpy end },
   { name = "lbfgs", what = "L-BFGS (history 10, strong Wolfe), separable Rosenbrock n = 10,000, gtol 1e-6",
     unit = "ms", reps = { gd = 3, torch = 2 },
     goal = "≥ 5× torch",
@@ -157,6 +167,13 @@ do
   if ok and lines[#lines] then torch_version = lines[#lines] end
 end
 
+-- Is numpy importable by PYTHON (for the entries with ref = "numpy")?
+local numpy_version
+do
+  local lines, ok = run(shq(PYTHON) .. [[ -c "import numpy; print(numpy.__version__)"]])
+  if ok and lines[#lines] then numpy_version = lines[#lines] end
+end
+
 local cc_ok = run("command -v cc >/dev/null && echo yes")[1] == "yes"
 
 local function compile_c(w)
@@ -205,8 +222,9 @@ for name in pairs(wanted) do
   if not found then io.stderr:write("bench: no workload named " .. name .. "\n"); os.exit(1) end
 end
 
-print(("gdlua bench: %s | torch: %s | OPENBLAS_NUM_THREADS=1 (1 thread vs 1 thread), OPENBLAS_CORETYPE=%s"):format(
+print(("gdlua bench: %s | torch: %s | numpy: %s | OPENBLAS_NUM_THREADS=1 (1 thread vs 1 thread), OPENBLAS_CORETYPE=%s"):format(
   GDLUA, torch_version and (torch_version .. " via " .. PYTHON) or "n/a (" .. PYTHON .. " cannot import torch)",
+  numpy_version or "n/a",
   os.getenv("OPENBLAS_CORETYPE") or "unset"))
 print(("median of up to %d processes × in-process repetitions; CPU time; per-op rows in µs/op, others in ms"):format(REPS))
 
@@ -218,9 +236,11 @@ for _, w in ipairs(selected) do
   local lua_file = ("%s/%s.lua"):format(HERE, w.name)
   io.stderr:write(("bench: %s ...\n"):format(w.name))
   r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file), n("gd"))
-  if torch_version and exists(("%s/%s.py"):format(HERE, w.name)) then
-    r.torch, v.torch = measure(w.name .. " torch",
-      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n("torch"))
+  local ref = w.ref or "torch"                 -- which Python library the .py side uses
+  local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version)
+  if ref_ok and exists(("%s/%s.py"):format(HERE, w.name)) then
+    r[ref], v[ref] = measure(w.name .. " " .. ref,
+      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n(ref))
   end
   if w.base then          -- a gdlua baseline program in the C column
     r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base)), n("c"))
@@ -228,7 +248,7 @@ for _, w in ipairs(selected) do
     local exe = compile_c(w)
     if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe), n("c")) end
   end
-  for _, k in ipairs { "torch", "c" } do
+  for _, k in ipairs { "torch", "numpy", "c" } do
     if v.gd and v[k] and not same(v.gd, v[k]) then
       note(("%s: gdlua value %.17g differs from %s value %.17g"):format(w.name, v.gd, k, v[k]))
     end
@@ -242,7 +262,7 @@ for _, w in ipairs(selected) do
   end
   rows[#rows + 1] = {
     w.name .. " (" .. w.what .. ")", w.unit,
-    r.gd and fmt(r.gd) or "err", fmt(r.torch), ratio(r.torch, r.gd),
+    r.gd and fmt(r.gd) or "err", fmt(r[ref]) .. (ref == "numpy" and " np" or ""), ratio(r[ref], r.gd),
     fmt(r.c), ratio(r.gd, r.c), w.goal .. ": " .. verdict,
   }
 end
