@@ -451,6 +451,8 @@ describe("gd.kron, gd.tile and x:repeat_", function()
     close(gd.tile(gd.tensor{1, 2}, { 2, 1 }), { { 1, 2 }, { 1, 2 } }, 0)
     close(gd.tile(x, { 2 }), { { 1, 2, 1, 2 }, { 3, 4, 3, 4 } }, 0)     -- fewer reps: leading 1s (numpy)
     assert(gd.tile(x, { 0, 1 }):numel() == 0)
+    close(x:tile(1, 2), { { 1, 2, 1, 2 }, { 3, 4, 3, 4 } }, 0)          -- as a method, reps as numbers
+    close(gd.tile(gd.tensor{1, 2}, 2), { 1, 2, 1, 2 }, 0)                -- one number, as np.tile(a, 2)
     gradcheck(function(v) return v:repeat_(2, 2) * gd.arange(1, 9):reshape(2, 4) end, { { { 0.5, -1 } } })
   end)
 

@@ -327,10 +327,10 @@ return function(gd)
     return x:reshape(lifted):expand(big):reshape(out)
   end
 
-  def("tile", "gd.tile(x, reps): x repeated reps[i] times along dim i (a list; missing leading reps are 1), as numpy.tile",
-    function(x, reps)
+  def("tile", "gd.tile(x, reps) or x:tile(r1, r2, ...): x repeated reps[i] times along dim i (missing leading reps are 1), as numpy.tile",
+    function(x, ...)
       x = tensor_arg("gd.tile", 1, x)
-      return tile(x, reps_of("gd.tile", 2, reps))
+      return tile(x, reps_of("gd.tile", 2, ...))
     end)
   def("repeat_", "x:repeat_(r1, r2, ...): x tiled r_i times along dim i, as torch's repeat (= gd.tile)",
     function(x, ...)
