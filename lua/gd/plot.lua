@@ -723,7 +723,9 @@ local function save_with(fig, fname, path, opts)
   return draw.save(fig, fname, path, size)
 end
 Figure.save = doc(function(self, path, opts) return save_with(self, "fig:save", path, opts) end,
-  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf or txt (by extension), whole or not at all; returns path")
+  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf, eps, jpg, gif or txt (by extension; a missing folder is made), whole or not at all; returns path")
+Figure.ranges = doc(function(self) return draw.ranges(self, "fig:ranges") end,
+  "fig:ranges(): the x and y ranges gnuplot draws on each axes, {[i] = {x = {lo, hi}, y = {lo, hi}}} (read back from GPVAL_)")
 Figure.title = doc(function(self, s)
   self.heading = check_text("fig:title", s, "title")
   return self

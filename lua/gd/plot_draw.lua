@@ -19,6 +19,7 @@
 -- per system call (about 2 µs a byte: 1000 numbers of text cost ~20 ms).
 local pipe = require("gd.core")._plotpipe
 local check = require "gd.check"
+local layout = require "gd.plot_layout"
 
 local M = {}
 
@@ -142,9 +143,11 @@ local function point_props(st, ps, default_ps)
   return ("pt %d ps %s"):format(st.marker, num(ps or default_ps))
 end
 
--- One plot item of an "xy" series.
+-- One plot item of an "xy" series.  A transparent series with a title
+-- gets its key sample from an opaque twin that draws nothing (NaN).
 local function xy_item(s, src, color)
   local st, c = s.style, colorspec(s.color or color, s.alpha)
+  local keyed = s.alpha and s.alpha < 1 and s.title
   local lw = s.lw and (" lw " .. num(s.lw)) or ""
   local dt = st.dt and st.dt > 1 and (" dt " .. st.dt) or ""
   local with
@@ -158,7 +161,12 @@ local function xy_item(s, src, color)
   else
     with = "points " .. point_props(st, s.ps, 0.8) .. lw
   end
-  return ("%s using 1:2 with %s %s %s"):format(src, with, c, title_of(s))
+  local item = ("%s using 1:2 with %s %s %s"):format(src, with, c, keyed and "notitle" or title_of(s))
+  if keyed then
+    item = item .. (", NaN with %s %s %s"):format(with == "dots" and "points pt 7 ps 0.5" or with,
+      colorspec(s.color or color), title_of(s))
+  end
+  return item
 end
 
 local function boxes_item(s, src, color)
@@ -181,6 +189,25 @@ local function contour_table(ctx, s, src)
   return "$" .. name
 end
 
+-- Contour lines on a text terminal: one plot item per level, each with a
+-- line type of its own (the dumb terminal draws type k with its own
+-- character); a level's points are those nearer it than its neighbours.
+local function text_contour_items(s, d)
+  local lv, t = s.levels, {}
+  for k, l in ipairs(lv) do
+    local lo = k > 1 and (lv[k - 1] + l) / 2 or -math.huge
+    local hi = k < #lv and (l + lv[k + 1]) / 2 or math.huge
+    local cond = {}
+    if lo > -math.huge then cond[#cond + 1] = "$3 >= " .. num(lo) end
+    if hi < math.huge then cond[#cond + 1] = "$3 < " .. num(hi) end
+    local y = #cond > 0 and ("(%s ? $2 : NaN)"):format(table.concat(cond, " && ")) or "2"
+    local src = s.lines and d.src or d.tbl
+    t[#t + 1] = ("%s using 1:%s with lines lt %d %s"):format(src, y, (k - 1) % 8 + 1,
+      k == 1 and title_of(s) or "notitle")
+  end
+  return table.concat(t, ", ")
+end
+
 -- The commands of one axes: settings, then one plot or splot.
 local function axes_commands(ctx, ax, pre)
   local send = ctx.send
@@ -196,6 +223,7 @@ local function axes_commands(ctx, ax, pre)
   if ax.o.zlabel then send("set zlabel " .. text(ax.o.zlabel)) end
   for _, k in ipairs { "x", "y", "z" } do
     local l = ax.o[k .. "lim"]
+    if not ax.is3d and k ~= "z" then l = layout.range(ax, k) or l end
     if l then
       send(("set %srange [%s:%s]"):format(k, l[1] and num(l[1]) or "*", l[2] and num(l[2]) or "*"))
     end
@@ -204,17 +232,22 @@ local function axes_commands(ctx, ax, pre)
   if ax.o.grid then send("set grid") end
   if ax.o.aspect == "equal" then send("set size ratio -1")
   elseif ax.o.aspect == "square" then send("set size square") end
-  local any_title = false
-  for _, s in ipairs(ax.series) do any_title = any_title or s.title ~= nil end
-  if ax.o.legend == false or (not any_title) then send("unset key")
-  else send("set key " .. (ax.o.legend_pos or "top right") .. " noopaque") end
-  send("unset colorbox")
-  local floor = math.huge
-  for _, s in ipairs(ax.series) do if s.floor then floor = math.min(floor, s.floor) end end
-  if floor < math.huge then       -- bars stand on 0, with a margin around them
-    if floor >= 0 and not ax.o.ylim and not ax.log.y then send("set yrange [0:*]") end
-    send("set offsets graph 0.03, graph 0.03, graph 0.05, 0")
+  local titles = {}
+  for _, s in ipairs(ax.series) do titles[#titles + 1] = s.title end
+  if ax.o.legend == false or #titles == 0 then send("unset key")
+  else
+    local pos = ax.o.legend_pos
+    if not pos and not ax.is3d then
+      local f = ctx.fig
+      pos = layout.key_position(ax, layout.range(ax, "x") or ax.o.xlim, layout.range(ax, "y") or ax.o.ylim,
+        titles, f.size[1] / f.cols, f.size[2] / f.rows)
+    end
+    -- over contour lines the key needs a background of its own
+    local under = false
+    for _, s in ipairs(ax.series) do under = under or s.kind == "contour" or s.kind == "image" end
+    send("set key " .. (pos or "top right") .. (under and " opaque" or " noopaque"))
   end
+  send("unset colorbox")
   local items = {}
   for i, s in ipairs(ax.series) do
     local color = CYCLE[(i - 1) % #CYCLE + 1]
@@ -228,6 +261,8 @@ local function axes_commands(ctx, ax, pre)
         send("set xtics (" .. table.concat(t, ", ") .. ")")
       end
       items[#items + 1] = boxes_item(s, d.src, color)
+    elseif s.kind == "contour" and ctx.text then
+      items[#items + 1] = text_contour_items(s, d)
     elseif s.kind == "contour" then
       if s.filled then
         local nb = #s.levels + 1
@@ -237,13 +272,6 @@ local function axes_commands(ctx, ax, pre)
         for k = 1, #s.levels, step do tics[#tics + 1] = ("%s %s"):format(text(("%.4g"):format(s.levels[k])), num(k - 0.5)) end
         send("set cbtics (" .. table.concat(tics, ", ") .. ")")
         if s.colorbar ~= false then send("set colorbox") end
-        -- the image fills the axes: the ranges are the grid's (where finite)
-        for k, G in pairs { x = s.grid[1], y = s.grid[2] } do
-          local lo, hi = G:min():item(), G:max():item()
-          if not ax.o[k .. "lim"] and finite(lo) and finite(hi) and lo < hi then
-            send(("set %srange [%s:%s]"):format(k, num(lo), num(hi)))
-          end
-        end
         items[#items + 1] = d.bands .. " using 1:2:3 with image " .. (s.lines and "notitle" or title_of(s))
       elseif s.colorbar then
         send("set colorbox")
@@ -276,6 +304,10 @@ local function axes_commands(ctx, ax, pre)
     items[1] = "NaN notitle"
   end
   send((ax.is3d and "splot " or "plot ") .. table.concat(items, ", "))
+  if ctx.probe then   -- the ranges drawn, read back for fig:ranges()
+    send(("printerr sprintf('gd_range %d %%.17g %%.17g %%.17g %%.17g', GPVAL_X_MIN, GPVAL_X_MAX, "
+      .. "GPVAL_Y_MIN, GPVAL_Y_MAX)"):format(ax.index or 0))
+  end
 end
 
 local function not_found(fname, why)
@@ -287,9 +319,9 @@ local render_count = 0
 -- Draw fig on pipe p: the terminal commands `term` (a list), the data, the
 -- axes, one sync.  A gnuplot error leaves p in step (sync cleared it); any
 -- other failure before the sync leaves commands in flight, so p is killed.
-local function draw(fig, fname, p, term, as_text)
+local function draw(fig, fname, p, term, as_text, probe)
   render_count = render_count + 1
-  local ctx = { p = p, id = render_count, k = 0, text = as_text, synced = false }
+  local ctx = { p = p, id = render_count, k = 0, text = as_text, synced = false, fig = fig, probe = probe }
   function ctx.check(ok, msg, cmd)
     if ok then return ok end
     if cmd then fail(fname, "gnuplot error: %s\n  in command: %s", msg, cmd) end
@@ -312,7 +344,8 @@ local function draw(fig, fname, p, term, as_text)
           local g = s.grid
           d.src = upload(ctx, { g[1], g[2], g[3] }, g.nx, g.ny)
           if s.kind == "contour" then
-            if s.lines then d.src = contour_table(ctx, s, d.src) end
+            if s.lines then d.src = contour_table(ctx, s, d.src)
+            elseif as_text then d.tbl = contour_table(ctx, s, d.src) end
             if s.filled then d.bands = upload(ctx, { g[1], g[2], s.bands }, g.nx, g.ny) end
           end
         else
@@ -340,6 +373,13 @@ local function draw(fig, fname, p, term, as_text)
     local ok, out, cmd = p:sync()
     ctx.synced = ok or cmd ~= nil
     if not ok then ctx.check(ok, out, cmd) end
+    if probe then
+      ctx.ranges = {}
+      out = (out or ""):gsub("gd_range (%d+) (%S+) (%S+) (%S+) (%S+)\n?", function(i, a, b, c, d)
+        ctx.ranges[tonumber(i)] = { x = { tonumber(a), tonumber(b) }, y = { tonumber(c), tonumber(d) } }
+        return ""
+      end)
+    end
     if out and out:match("%S") then
       io.stderr:write("gd.plot: gnuplot says: ", (out:gsub("^%s+", ""):gsub("%s+$", "")), "\n")
     end
@@ -347,6 +387,7 @@ local function draw(fig, fname, p, term, as_text)
   local ok, err = pcall(body)
   if not ctx.synced then p:kill() end
   if not ok then error(err, 0) end
+  return ctx.ranges
 end
 
 -- GD_PLOT_TIMEOUT: how long gd.plot waits for gnuplot to answer (s).
@@ -385,7 +426,18 @@ local function on_files_session(fname, fn)
   if not ok then error(err, 0) end
 end
 
-local FORMATS = { png = true, svg = true, pdf = true, txt = true }
+local FORMATS = { png = true, svg = true, pdf = true, txt = true, eps = true, jpg = true,
+                  jpeg = true, gif = true }
+
+-- The text terminal's size: COLUMNS and LINES, else the tty's, else 80x25.
+local function text_size()
+  local c, r = tonumber(os.getenv("COLUMNS") or ""), tonumber(os.getenv("LINES") or "")
+  if not (c and r) then
+    local tc, tr = pipe.ttysize()
+    c, r = c or tc or 80, r or (tr and tr - 1) or 25
+  end
+  return math.max(20, math.min(400, math.floor(c))), math.max(8, math.min(200, math.floor(r)))
+end
 
 local function term_for(format, size)
   local w, h = size[1], size[2]
@@ -395,9 +447,16 @@ local function term_for(format, size)
     return ("set terminal svg size %d,%d noenhanced font 'sans,10' background rgb '#ffffff'"):format(w, h)
   elseif format == "pdf" then
     return ("set terminal pdfcairo size %sin,%sin noenhanced rounded font 'sans,10'"):format(num(w / 100), num(h / 100))
-  elseif format == "txt" then
+  elseif format == "eps" then
+    return ("set terminal epscairo size %sin,%sin noenhanced rounded font 'sans,10'"):format(num(w / 100), num(h / 100))
+  elseif format == "jpg" or format == "jpeg" then
+    return ("set terminal jpeg size %d,%d noenhanced font 'sans,10' background '#ffffff'"):format(w, h)
+  elseif format == "gif" then
+    return ("set terminal gif size %d,%d noenhanced font 'sans,10' background '#ffffff'"):format(w, h)
+  elseif format == "txt" or format == "dumb" then
     local cols = math.max(20, math.min(400, w // 8))
     local rows = math.max(8, math.min(200, h // 16))
+    if format == "dumb" then cols, rows = text_size() end
     return ("set terminal dumb size %d,%d noenhanced"):format(cols, rows)
   end
   error("unreachable: " .. tostring(format))
@@ -411,10 +470,16 @@ local function save(fig, fname, path, size)
   local ext = path:match("%.(%w+)$")
   ext = ext and ext:lower()
   if not FORMATS[ext] then
-    fail(fname, "cannot tell the format of %s (extensions .png, .svg, .pdf, .txt)", check.show(path))
+    fail(fname, "cannot tell the format of %s (extensions .png, .svg, .pdf, .eps, .jpg, .gif, .txt)",
+      check.show(path))
   end
   local _, why = literal(path, true)
   if why then fail(fname, "path %s: %s", check.show(path), why) end
+  local dir = path:match("^(.*[^/])/+[^/]*$")
+  if dir then
+    local made, merr = pipe.mkdir(dir)
+    if not made then fail(fname, "cannot create the folder of %s: %s", check.show(path), merr) end
+  end
   local tmp, err = pipe.sibling(path)
   if not tmp then fail(fname, "%s", err) end
   local ok, derr = pcall(on_files_session, fname, function(p)
@@ -437,14 +502,23 @@ end
 
 local MODES = { window = true, png = true, svg = true, dumb = true, none = true }
 local override = {}                -- plt.output(mode, dir)
+local DISPLAY_WAIT = 2             -- s a display server has to answer
 local window_term                  -- cached: "qt", "wxt", "x11" or false
 local shown = 0                    -- figures shown, for file names and window numbers
 
 local function find_window_terminal(fname)
   if window_term ~= nil then return window_term end
   window_term = false
-  local display = os.getenv("DISPLAY") or os.getenv("WAYLAND_DISPLAY")
+  local x11, wl = os.getenv("DISPLAY"), os.getenv("WAYLAND_DISPLAY")
+  local display = (x11 ~= "" and x11) or wl
   if not display or display == "" then return false end
+  -- a display that does not answer would hang the window terminal
+  local up, why = pipe.display(display, display ~= x11, DISPLAY_WAIT)
+  if not up then
+    io.stderr:write(("gd.plot: the display %s does not answer within %g s (%s); writing PNG files\n")
+      :format(display, DISPLAY_WAIT, why))
+    return false
+  end
   local p = pipe.open(nil, timeout(fname))
   if not p then return false end
   local ok, out
@@ -462,6 +536,7 @@ local warned_window = false
 local function destination(fname)
   local mode = override.mode or os.getenv("GD_PLOT")
   if mode == "" then mode = nil end
+  mode = mode and mode:lower()
   if mode and not MODES[mode] then
     fail(fname, "GD_PLOT must be window, png, svg, dumb or none (got '%s')", mode)
   end
@@ -499,7 +574,7 @@ local function show(fig, fname)
   elseif mode == "dumb" then
     on_files_session(fname, function(p)
       local tmp = assert(p:tempfile())
-      draw(fig, fname, p, { term_for("txt", fig.size), "set output " .. text(tmp, true) }, true)
+      draw(fig, fname, p, { term_for("dumb", fig.size), "set output " .. text(tmp, true) }, true)
       local f = io.open(tmp, "r")
       if f then io.write(f:read("a")); f:close() end
       io.stdout:flush()
@@ -523,6 +598,17 @@ local doc = require("gd").doc
 M.MODES = MODES
 M.save = doc(save, "gd.plot_draw.save(fig, fname, path[, size]): render fig into path (png, svg, pdf, txt by extension)")
 M.show = doc(show, "gd.plot_draw.show(fig, fname): draw fig where GD_PLOT says")
+-- The ranges gnuplot draws on each axes of fig (GPVAL_X_MIN, ...), from a
+-- render into a scratch text file: {[i] = {x = {lo, hi}, y = {lo, hi}}}.
+local function ranges(fig, fname)
+  local r
+  on_files_session(fname, function(p)
+    local tmp = assert(p:tempfile())
+    r = draw(fig, fname, p, { term_for("txt", fig.size), "set output " .. text(tmp, true) }, true, true)
+  end)
+  return r
+end
+M.ranges = doc(ranges, "gd.plot_draw.ranges(fig, fname): the x and y ranges gnuplot drew on each axes")
 M.destination = doc(destination, "gd.plot_draw.destination(fname): the mode and directory show() uses now")
 
 M.output = doc(function(mode, dir)
