@@ -123,3 +123,101 @@ describe("gd.plot output", function()
     assert.equal("\137PNG", slurp(path("nodisp/nodisplay-1.png")):sub(1, 4), out)
   end)
 end)
+
+describe("gd.plot new kinds", function()
+  local f = function(v) return v[1] ^ 2 + 3 * v[2] ^ 2 end
+  -- one figure with every new kind, rendered in each format
+  local function every_kind()
+    local fig = plt.figure { layout = { 2, 3 }, size = { 1200, 800 } }
+    local x = gd.linspace(0, 6, 40)
+    local ax = fig:subplot(1)
+    ax:plot(x, gd.sin(x), { title = "sin" })
+    ax:fill_between(x, gd.sin(x) - 0.3, gd.sin(x) + 0.3, { title = "band" })
+    ax:hline(0, { title = "zero line" }):vline(3)
+    ax:text(1.6, 1.1, "annotated peak"):arrow(2.5, 0.5, 1.7, 0.95)
+    local ax2 = fig:subplot(2)
+    ax2:gradient_field(f, { x = { -2, 2 }, y = { -2, 2 }, n = 5, title = "minus gradient" })
+    ax2:point(0, 0, { label = "the minimum", marker = "o" })
+    fig:subplot(3):errorbar({ 1, 2, 3 }, { 1, 3, 2 }, { 0.2, 0.5, 0.3 }, { title = "measured" })
+      :quiver({ 1, 2 }, { 1, 1 }, { 0.5, 0.5 }, { 1, -0.5 })
+    fig:subplot(4):heatmap({ { 50, 2 }, { 3, 45 } }, { labels = { "cat", "dog" }, fmt = "%d" })
+    fig:subplot(5):scatter({ 1, 2, 3, 4 }, { 1, 2, 1, 2 }, { c = { "ham", "spam", "ham", "spam" } })
+    fig:subplot(6):scatter({ 1, 2, 3 }, { 1, 2, 3 }, { c = { 0.1, 0.5, 0.9 }, cmap = "plasma" })
+    return fig
+  end
+
+  it("renders every new kind in png, svg, pdf and dumb", function()
+    local fig = every_kind()
+    local png = slurp(fig:save(path("kinds.png")))
+    assert.equal("\137PNG", png:sub(1, 4))
+    assert.equal("%PDF", slurp(fig:save(path("kinds.pdf"))):sub(1, 4))
+    local svg = slurp(fig:save(path("kinds.svg")))
+    for _, s in ipairs { "annotated peak", "minus gradient", "the minimum", "measured", "cat", "dog",
+                         ">50<", ">45<", "ham", "spam", "zero line", "band" } do
+      assert(svg:find(s, 1, true), "no " .. s .. " in the svg")
+    end
+    -- the heatmap's colorbar: its tick labels 10..40 are no cell's value
+    local plain = plt.figure()
+    plain:subplot(1):heatmap({ { 50, 2 }, { 3, 45 } }, { colorbar = false })
+    local nobar = slurp(plain:save(path("nobar.svg")))
+    local barred = plt.figure()
+    barred:subplot(1):heatmap({ { 50, 2 }, { 3, 45 } })
+    local bar = slurp(barred:save(path("bar.svg")))
+    for _, t in ipairs { "10", "20", "30", "40" } do
+      assert(bar:find(">%s*" .. t .. "<") and not nobar:find(">%s*" .. t .. "<"), t)
+    end
+    local txt = slurp(fig:save(path("kinds.txt")))
+    for _, s in ipairs { "annotated", "the minimum", "measured", "ham" } do
+      assert(txt:find(s, 1, true), "no " .. s .. " in\n" .. txt)
+    end
+  end)
+
+  it("renders a single kind as GIF", function()
+    local fig = plt.figure()
+    fig:subplot(1):heatmap({ { 1, 2 }, { 3, 4 } }):text(1, 1, "gif text")
+    assert.equal("GIF8", slurp(fig:save(path("one.gif"))):sub(1, 4))
+  end)
+
+  it("draws -grad f from the tape: arrows point downhill, the longest 0.9 of a cell", function()
+    local fig = plt.figure()
+    local ax = fig:subplot(1):gradient_field(f, { x = { -2, 2 }, y = { -2, 2 }, n = 3 })
+    local s = ax.series[1]
+    local X, Y, U, V = s.cols[1]:totable(), s.cols[2]:totable(), s.cols[3]:totable(), s.cols[4]:totable()
+    -- grad f = (2x, 6y); the longest on the grid is at (±2, ±2): |(4, 12)|; a cell is 2 wide
+    local k = 0.9 * 2 / math.sqrt(4 ^ 2 + 12 ^ 2)
+    assert.equal(9, #X)
+    for i = 1, 9 do
+      u.close(U[i], -2 * X[i] * k, 1e-12)
+      u.close(V[i], -6 * Y[i] * k, 1e-12)
+    end
+  end)
+
+  it("splits scatter{c = labels} into a series per class, values keep one series", function()
+    local ax = plt.figure():subplot(1)
+    ax:scatter({ 1, 2, 3, 4, 5 }, { 5, 4, 3, 2, 1 }, { c = { 2, 1, 2, 1, 3 } })
+    assert.equal(3, #ax.series)
+    assert.same({ "1", "2", "3" }, { ax.series[1].title, ax.series[2].title, ax.series[3].title })
+    assert.same({ 2, 4 }, ax.series[1].cols[1]:totable())
+    local ax2 = plt.figure():subplot(1)
+    ax2:scatter({ 1, 2 }, { 1, 2 }, { c = { 0.5, 1.5 } })
+    assert.equal(1, #ax2.series)
+  end)
+
+  it("checks the new kinds' arguments", function()
+    local ax = plt.figure():subplot(1)
+    u.errors(function() ax:text(1, "a", "s") end, "ax:text", "y")
+    u.errors(function() ax:text(1, 2, "a\0b") end, "ax:text", "control character")
+    u.errors(function() ax:arrow(1, 2, 3) end, "ax:arrow", "y2")
+    u.errors(function() ax:quiver({ 1, 2 }, { 1 }, { 1, 1 }, { 1, 1 }) end, "ax:quiver", "different lengths")
+    u.errors(function() ax:errorbar({ 1, 2 }, { 1, 2 }, { 1 }) end, "ax:errorbar", "x and err")
+    u.errors(function() ax:fill_between({ 1 }, { 1 }, { 1 }, { alpha = 2 }) end, "ax:fill_between", "alpha")
+    u.errors(function() ax:hline(0, { style = "o" }) end, "ax:hline", "line style")
+    u.errors(function() ax:point(0, 0, { marker = "--" }) end, "ax:point", "marker")
+    u.errors(function() ax:heatmap({ 1, 2 }) end, "ax:heatmap", "2-D grid")
+    u.errors(function() ax:heatmap({ { 1, 2 } }, { labels = { "a" } }) end, "ax:heatmap", "list of 2 strings")
+    u.errors(function() ax:heatmap({ { 1, 2 } }, { fmt = "%s%s" }) end, "ax:heatmap", "fmt")
+    u.errors(function() ax:imshow({ { 1, 2 } }, { cmap = "jet" }) end, "ax:imshow", "cmap")
+    u.errors(function() ax:scatter({ 1, 2 }, { 1, 2 }, { c = { 1 } }) end, "ax:scatter", "c has 1 values for 2 points")
+    u.errors(function() ax:gradient_field(42) end, "ax:gradient_field", "function")
+  end)
+end)

@@ -10,6 +10,7 @@
 local gd = require "gd"
 local check = require "gd.check"
 local draw = require "gd.plot_draw"
+local kinds = require "gd.plot_kinds"
 
 local plt = {}
 local doc = gd.doc
@@ -33,6 +34,7 @@ for i, c in ipairs(draw.CYCLE) do NAMED["C" .. i] = c end
 -- argument checking
 
 local fail = check.fail
+local H                            -- the checkers plot_kinds.lua uses (below)
 
 local function is_tensor(v)
   return type(v) == "userdata" and pcall(function() return v.shape end) and v.shape ~= nil
@@ -279,7 +281,13 @@ local function ax_plot(ax, fname, ...)
 end
 
 local function ax_scatter(ax, fname, ...)
-  add_series(ax, fname, (xy_args(fname, "o", nil, ...)))
+  local s, o = xy_args(fname, "o", { "c", "cmap", "colorbar" }, ...)
+  if o.c == nil then
+    if o.cmap ~= nil or o.colorbar ~= nil then fail(fname, "cmap and colorbar go with c = values") end
+    add_series(ax, fname, s)
+  else
+    for _, t in ipairs(kinds.colored_scatter(fname, s, o.c, o, H)) do add_series(ax, fname, t) end
+  end
   return ax
 end
 
@@ -676,6 +684,15 @@ local function ax_gnuplot(ax, fname, cmd)
   return ax
 end
 
+local function check_cmap(fname, name)
+  return check.oneof(fname, "cmap", name, draw.CMAP_NAMES)
+end
+
+-- plot.lua's checkers, for the kinds in plot_kinds.lua
+H = { is_data = is_data, to_tensor = to_tensor, check_text = check_text, check_color = check_color,
+      check_range = check_range, series_opts = series_opts, add_series = add_series, set_of = set_of,
+      SERIES_OPTS = SERIES_OPTS, SERIES_SET = set_of(SERIES_OPTS), check_cmap = check_cmap }
+
 ---------------------------------------------------------------------------
 -- the object API
 
@@ -708,6 +725,10 @@ method("grid", ax_grid, "ax:grid([on = true]): grid lines")
 method("axis", ax_axis, "ax:axis(mode): \"equal\" (same unit on x and y), \"square\" or \"auto\"")
 method("view", ax_view, "ax:view(rot_x, rot_z): 3-D viewing angles in degrees")
 method("gnuplot", ax_gnuplot, "ax:gnuplot(cmd): one raw gnuplot set/unset command sent before this axes' plot (nothing that runs or writes)")
+
+kinds.install(method, function(name, impl, line)
+  plt[name] = doc(function(...) return impl(plt.gca(), "gd.plot." .. name, ...) end, line)
+end, H)
 
 --- Figure methods.
 Figure.subplot = doc(function(self, i, j)

@@ -28,8 +28,26 @@ local INLINE_MAX = 1000            -- numbers sent as text; more go to a temp fi
 M.CYCLE = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" }
 local CYCLE = M.CYCLE
--- viridis, for contours and surfaces
-local PALETTE = "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')"
+-- Colormaps for contours, surfaces, images and colored scatters, as our
+-- own samples at even steps from 0 to 1 (viridis is the default).
+local CMAPS = {
+  viridis = { "#440154", "#482878", "#3e4a89", "#31688e", "#26828e", "#1f9e89", "#35b779",
+              "#6ece58", "#b5de2b", "#fde725" },
+  plasma = { "#0d0887", "#46039f", "#7201a8", "#9c179e", "#bd3786", "#d8576b", "#ed7953",
+             "#fb9f3a", "#fdca26", "#f0f921" },
+  magma = { "#000004", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d",
+            "#fd9668", "#feca8d", "#fcfdbf" },
+  coolwarm = { "#3b4cc0", "#6788ee", "#9abbff", "#c9d7f0", "#edd1c2", "#f7a889", "#e26952", "#b40426" },
+  gray = { "#000000", "#ffffff" },
+}
+M.CMAP_NAMES = { "viridis", "plasma", "magma", "coolwarm", "gray" }
+
+-- The gnuplot palette of the colormap named (viridis when nil).
+local function palette(name)
+  local t, parts = CMAPS[name or "viridis"], {}
+  for i, c in ipairs(t) do parts[i] = ("%d '%s'"):format(i - 1, c) end
+  return "set palette defined (" .. table.concat(parts, ", ") .. ")"
+end
 local PACKAGE_HINT = "install the Debian package gnuplot-nox (apt-get install gnuplot-nox), "
   .. "or set GD_PLOT=none to skip plots"
 
@@ -212,7 +230,14 @@ end
 local function axes_commands(ctx, ax, pre)
   local send = ctx.send
   send("reset")
-  send(PALETTE)
+  local cmap
+  for _, s in ipairs(ax.series) do cmap = cmap or s.cmap end
+  -- gnuplot's gif terminal cannot define a palette twice in one image:
+  -- the axes after the first keep gnuplot's default palette there,
+  -- and each palette takes only a few of the image's 256 colors
+  if not (ctx.few_colors and ctx.palette_sent) then send(palette(cmap)) end
+  if ctx.few_colors then send("set palette maxcolors 16") end
+  ctx.palette_sent = true
   if ax.o.title then send("set title " .. text(ax.o.title)) end
   if ax.o.xlabel then send("set xlabel " .. text(ax.o.xlabel)) end
   -- the dumb terminal cannot rotate text, and drops a rotated y label
@@ -225,7 +250,9 @@ local function axes_commands(ctx, ax, pre)
     local l = ax.o[k .. "lim"]
     if not ax.is3d and k ~= "z" then l = layout.range(ax, k) or l end
     if l then
-      send(("set %srange [%s:%s]"):format(k, l[1] and num(l[1]) or "*", l[2] and num(l[2]) or "*"))
+      local a, b = l[1] and num(l[1]) or "*", l[2] and num(l[2]) or "*"
+      if k == "y" and ax.o.yreverse then a, b = b, a end
+      send(("set %srange [%s:%s]"):format(k, a, b))
     end
     if ax.log[k] then send("set logscale " .. k) end
   end
@@ -252,8 +279,58 @@ local function axes_commands(ctx, ax, pre)
   for i, s in ipairs(ax.series) do
     local color = CYCLE[(i - 1) % #CYCLE + 1]
     local d = pre[s]
-    if s.kind == "xy" then
+    if s.kind == "xy" and s.cols[3] then      -- colored by value
+      if s.colorbar then send("set colorbox") end
+      items[#items + 1] = ("%s using 1:2:3 with points %s lc palette %s"):format(d.src,
+        point_props(s.style, s.ps, 0.8), title_of(s))
+    elseif s.kind == "xy" then
       items[#items + 1] = xy_item(s, d.src, color)
+    elseif s.kind == "vectors" then
+      local lw = " lw " .. num(s.lw or 1)
+      items[#items + 1] = ("%s using 1:2:3:4 with vectors head filled size screen 0.008,20%s %s %s"):format(
+        d.src, lw, colorspec(s.color or color, s.alpha), title_of(s))
+    elseif s.kind == "errorbar" then
+      local with = s.style.line and "yerrorlines" or "yerrorbars"
+      local m = s.style.marker == "dot" and 7 or (s.style.marker or 7)
+      items[#items + 1] = ("%s using 1:2:3 with %s pt %d ps %s %s %s"):format(d.src, with, m,
+        num(s.ps or 0.8), colorspec(s.color or color, s.alpha), title_of(s))
+    elseif s.kind == "band" then
+      items[#items + 1] = ("%s using 1:2:3 with filledcurves fs transparent solid %s noborder %s %s"):format(
+        d.src, num(s.alpha or 0.3), colorspec(s.color or color), title_of(s))
+    elseif s.kind == "line" then
+      local dt = s.style.dt and s.style.dt > 1 and (" dt " .. s.style.dt) or ""
+      local c = colorspec(s.color or "#404040", s.alpha)
+      local lw = " lw " .. num(s.lw or 1)
+      local from = s.axis == "y" and ("graph 0, first %s to graph 1, first %s"):format(num(s.at), num(s.at))
+        or ("first %s, graph 0 to first %s, graph 1"):format(num(s.at), num(s.at))
+      send(("set arrow from %s nohead front %s%s%s"):format(from, c, lw, dt))
+      if s.title then items[#items + 1] = ("NaN with lines %s%s%s %s"):format(c, lw, dt, title_of(s)) end
+    elseif s.kind == "image" then
+      if s.colorbar then send("set colorbox") end
+      for key, labels in pairs { x = s.xlabels, y = s.ylabels } do
+        local n = key == "x" and s.grid.nx or s.grid.ny
+        if not labels and n <= 30 then send(("set %stics 1"):format(key)) end   -- cells are 1, 2, ...
+        if labels then
+          local t = {}
+          for j, l in ipairs(labels) do t[j] = text(l) .. " " .. j end
+          send(("set %stics (%s)"):format(key, table.concat(t, ", ")))
+        end
+      end
+      if s.annot then
+        local Z, lo, hi = s.grid[3], s.grid[3]:min():item(), s.grid[3]:max():item()
+        for r = 1, s.grid.ny do
+          for c = 1, s.grid.nx do
+            local v = Z[r][c]
+            -- dark text on the light end of the colormap, white on the dark end
+            local light = hi > lo and (v - lo) / (hi - lo) > 0.6
+            local ok, str = pcall(string.format, s.fmt, v)   -- %d of a fraction fails
+            if not ok then str = ("%.3g"):format(v) end
+            send(("set label %s at first %d, first %d center front tc rgb %s"):format(
+              text(str), c, r, text(light and "#000000" or "#ffffff")))
+          end
+        end
+      end
+      items[#items + 1] = d.src .. " using 1:2:3 with image " .. title_of(s)
     elseif s.kind == "boxes" then
       if s.labels then
         local t = {}
@@ -293,6 +370,14 @@ local function axes_commands(ctx, ax, pre)
       items[#items + 1] = ("%s using 1:2:3 with pm3d %s"):format(d.src, title_of(s))
     end
   end
+  for _, l in ipairs(ax.labels or {}) do
+    send(("set label %s at first %s, first %s %s front tc rgb %s"):format(text(l.s), num(l.x), num(l.y),
+      l.align, text(l.color)))
+  end
+  for _, a in ipairs(ax.arrows or {}) do
+    send(("set arrow from first %s, first %s to first %s, first %s head filled front lc rgb %s lw %s"):format(
+      num(a[1]), num(a[2]), num(a[3]), num(a[4]), text(a.color), num(a.lw)))
+  end
   if ax.is3d then
     send("set xyplane relative 0")
     if ax.o.view then send(("set view %s,%s"):format(num(ax.o.view[1]), num(ax.o.view[2]))) end
@@ -321,7 +406,8 @@ local render_count = 0
 -- other failure before the sync leaves commands in flight, so p is killed.
 local function draw(fig, fname, p, term, as_text, probe)
   render_count = render_count + 1
-  local ctx = { p = p, id = render_count, k = 0, text = as_text, synced = false, fig = fig, probe = probe }
+  local ctx = { p = p, id = render_count, k = 0, text = as_text, synced = false, fig = fig, probe = probe,
+                few_colors = term[1]:find("terminal gif", 1, true) ~= nil }
   function ctx.check(ok, msg, cmd)
     if ok then return ok end
     if cmd then fail(fname, "gnuplot error: %s\n  in command: %s", msg, cmd) end
@@ -348,7 +434,7 @@ local function draw(fig, fname, p, term, as_text, probe)
             elseif as_text then d.tbl = contour_table(ctx, s, d.src) end
             if s.filled then d.bands = upload(ctx, { g[1], g[2], s.bands }, g.nx, g.ny) end
           end
-        else
+        elseif s.cols then
           d.src = upload(ctx, s.cols)
         end
         pre[s] = d

@@ -34,10 +34,11 @@ end
 -- The extent a series asks of axis k ("x" or "y"): lo, hi, tight (no
 -- margin), base (an end kept as it is: bars' floor); nil when it has none.
 local function series_extent(s, k, log)
-  if s.kind == "xy" or s.kind == "band" then
+  if s.kind == "xy" or s.kind == "band" or s.kind == "errorbar" or s.kind == "vectors" then
     local i = k == "x" and 1 or 2
     local arrays = { { list(s.cols[i]) } }
     if s.kind == "band" and k == "y" then arrays[2] = { list(s.cols[3]) } end
+    if s.kind == "vectors" then arrays[2] = { arrays[1][1], list(s.cols[i + 2]), 1 } end
     if s.err and s.err[k] then
       local e = list(s.err[k])
       arrays[2], arrays[3] = { arrays[1][1], e, 1 }, { arrays[1][1], e, -1 }
@@ -110,14 +111,16 @@ local function sample_points(ax, rx, ry)
     if finite(u) and finite(v) then pts[#pts + 1] = { u, v } end
   end
   for _, s in ipairs(ax.series) do
-    if s.kind == "xy" or s.kind == "band" then
+    if s.kind == "xy" or s.kind == "band" or s.kind == "errorbar" or s.kind == "vectors" then
       local x, y = list(s.cols[1]), list(s.cols[2])
       local n = #x
       local step = math.max(1, n // 2000)
       local sub = (s.style and s.style.line or s.kind == "band") and math.max(1, 2000 // n) or 1
       sub = math.min(sub, 20)
+      local e = s.err and s.err.y and list(s.err.y)
       for i = 1, n, step do
         add(x[i], y[i])
+        if e then add(x[i], y[i] + e[i]); add(x[i], y[i] - e[i]) end
         local j = i + step
         if sub > 1 and j <= n then
           for t = 1, sub - 1 do
@@ -142,8 +145,8 @@ function M.key_position(ax, rx, ry, titles, w, h)
   local len = 0
   for _, t in ipairs(titles) do len = math.max(len, utf8.len(t) or #t) end
   -- the key's box as a fraction of the plot area (about 80% of the panel)
-  local kw = math.min(1, (len * 7 + 60) / (0.8 * w))
-  local kh = math.min(1, (#titles * 16 + 10) / (0.8 * h))
+  local kw = math.min(1, (len * 8 + 80) / (0.8 * w))
+  local kh = math.min(1, (#titles * 18 + 20) / (0.8 * h))
   local pts = sample_points(ax, rx, ry)
   local best, fewest = nil, math.huge
   for _, c in ipairs { { "top right", 1, 1 }, { "top left", 0, 1 },
