@@ -221,3 +221,22 @@ describe("gd.plot new kinds", function()
     u.errors(function() ax:gradient_field(42) end, "ax:gradient_field", "function")
   end)
 end)
+
+describe("gd.plot colour", function()
+  it("spaces log = true levels evenly in log, colors by log, writes level values and a colorbar", function()
+    local fig = plt.figure()
+    local ax = fig:subplot(1)
+    -- z = 10^(x) on x in [0, 4]: levels between 1 and 10^4, 3 of them: 10, 100, 1000
+    ax:contour(function(x, y) return 10 ^ x end, { x = { 0, 4 }, y = { 0, 1 }, n = 41, levels = 3, log = true,
+      labels = true, colorbar = true, cmap = "plasma" })
+    u.close(ax.series[1].levels, { 10, 100, 1000 }, 1e-9)
+    local svg = slurp(fig:save(path("log.svg")))
+    assert(svg:find(">1000<", 1, true) and svg:find(">100<", 1, true), "no level labels")
+    -- the colorbar's log ticks: 10^2 and 10^3 label it ("1000" is also a line label)
+    assert(svg:find(">%s*100<"))
+    u.errors(function() plt.figure():subplot(1):contour(function(x, y) return -1 - x * x end, { log = true }) end,
+      "ax:contour", "log")
+    u.errors(function() plt.figure():subplot(1):contour(function(x, y) return x end, { cmap = "rainbow" }) end,
+      "ax:contour", "cmap")
+  end)
+end)

@@ -543,17 +543,36 @@ local function nice_levels(lo, hi, n)
   return levels
 end
 
+-- n levels evenly spaced in log between the smallest positive value of Z
+-- and hi (for log = true: a bowl's levels crowd near its minimum).
+local function log_levels(fname, Z, hi, n)
+  local lo = math.huge
+  for _, v in ipairs(Z:reshape(Z:numel()):totable()) do
+    if v > 0 and v < lo then lo = v end
+  end
+  if not (lo < hi) then fail(fname, "log = true needs positive values of Z below its largest") end
+  local a, b, levels = math.log(lo), math.log(hi), {}
+  for k = 1, n do levels[k] = math.exp(a + (b - a) * k / (n + 1)) end
+  return levels
+end
+
 local function ax_contour(ax, fname, ...)
   local args, o = { ... }, nil
   if type(args[#args]) == "table" and not is_data(args[#args]) then o = table.remove(args) end
-  o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "levels", "filled", "lines", "colorbar" }))
+  o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "levels", "filled", "lines", "colorbar",
+                                                 "cmap", "log", "labels" }))
   local s = series_opts(fname, o, "-")
   if o.style and not s.style.line then fail(fname, "contour lines take a line style") end
   local X, Y, Z, nx, ny = grid_args(fname, args, o, o.filled and 150 or 100)
   local lo, hi = finite_range(Z)
   if not lo then fail(fname, "Z has no finite values") end
   local levels = {}
-  if o.levels == nil or type(o.levels) == "number" then
+  if o.log ~= nil then check.boolean(fname, "log", o.log) end
+  if o.labels ~= nil then check.boolean(fname, "labels", o.labels) end
+  if o.log and (o.levels == nil or type(o.levels) == "number") then
+    local n = o.levels == nil and 10 or check.integer(fname, "levels", o.levels, 1, MAX_LEVELS)
+    levels = log_levels(fname, Z, hi, n)
+  elseif o.levels == nil or type(o.levels) == "number" then
     levels = nice_levels(lo, hi, o.levels == nil and 10 or check.integer(fname, "levels", o.levels, 1, MAX_LEVELS))
   else
     levels = to_tensor(o.levels, fname, "levels"):totable()
@@ -567,6 +586,9 @@ local function ax_contour(ax, fname, ...)
   s.levels, s.filled = levels, o.filled and true or false
   s.lines = o.lines ~= false and (not s.filled or o.lines == true)
   s.colorbar = o.colorbar
+  s.log, s.level_labels = o.log, o.labels
+  if o.cmap ~= nil then s.cmap = check.oneof(fname, "cmap", o.cmap, draw.CMAP_NAMES) end
+  if s.log and levels[1] <= 0 then fail(fname, "log = true needs positive levels, got %s", check.show(levels[1])) end
   if s.filled then
     -- band k = how many levels z reaches; NaN stays NaN (a hole in the image)
     local B = gd.zeros(ny, nx)
@@ -581,7 +603,7 @@ local function grid3d(kind, default_n)
   return function(ax, fname, ...)
     local args, o = { ... }, nil
     if type(args[#args]) == "table" and not is_data(args[#args]) then o = table.remove(args) end
-    o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "view", "colorbar" }))
+    o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "view", "colorbar", "cmap" }))
     local s = series_opts(fname, o, "-")
     local X, Y, Z, nx, ny = grid_args(fname, args, o, default_n)
     if o.view ~= nil then
@@ -589,6 +611,7 @@ local function grid3d(kind, default_n)
       ax.o.view = { check.number(fname, "view[1]", o.view[1]), check.number(fname, "view[2]", o.view[2]) }
     end
     s.kind, s.grid, s.colorbar = kind, { X, Y, Z, nx = nx, ny = ny }, o.colorbar
+    if o.cmap ~= nil then s.cmap = check.oneof(fname, "cmap", o.cmap, draw.CMAP_NAMES) end
     add_series(ax, fname, s)
     return ax
   end
@@ -709,7 +732,7 @@ method("scatter", ax_scatter, "ax:scatter(x, y[, opts]): points (style \"o\"); o
 method("path", ax_path, "ax:path(P[, opts]): points joined in order (\"-o\"), P an (n, 2) tensor, a list of 2-vectors, or x, y")
 method("hist", ax_hist, "ax:hist(x[, opts]): histogram; opts bins (a count or edges), range, density, color, alpha, title; returns counts, edges")
 method("bar", ax_bar, "ax:bar([x,] heights[, opts]): bars at x (numbers or labels); opts width, color, alpha, title")
-method("contour", ax_contour, "ax:contour(f | Z | X, Y, Z[, opts]): contour lines, or filled = true; opts x, y, n, levels (a count or values), lines, colorbar")
+method("contour", ax_contour, "ax:contour(f | Z | X, Y, Z[, opts]): contour lines, or filled = true; opts x, y, n, levels (a count or values), lines, colorbar, cmap, log (log-spaced levels colored by log), labels (level values on the lines)")
 method("wireframe", ax_wireframe, "ax:wireframe(f | Z | X, Y, Z[, opts]): 3-D mesh of f(v) or f(x, y) over x, y; opts n, view = {rot_x, rot_z}, color")
 method("surface", ax_surface, "ax:surface(f | Z | X, Y, Z[, opts]): 3-D colored surface; opts x, y, n, view, colorbar")
 method("title", ax_title, "ax:title(s): the axes' title")

@@ -353,12 +353,22 @@ local function axes_commands(ctx, ax, pre)
       elseif s.colorbar then
         send("set colorbox")
       end
+      if s.log and not s.filled then
+        -- colors and the colorbar by log z, over the levels' span
+        send("set logscale cb")
+        send(("set cbrange [%s:%s]"):format(num(s.levels[1]), num(s.levels[#s.levels])))
+      end
       if s.lines then
         local c = s.filled and colorspec(s.color or "#000000")
           or (s.color and colorspec(s.color) or "lc palette")
         local lw = " lw " .. num(s.lw or (s.filled and 0.5 or 1))
         local dt = s.style.dt and s.style.dt > 1 and (" dt " .. s.style.dt) or ""
         items[#items + 1] = ("%s using 1:2:3 with lines %s%s%s %s"):format(d.src, c, lw, dt, title_of(s))
+        if s.level_labels then    -- every 80th point of each line carries its level
+          send("set style textbox opaque noborder margins 1,1")
+          items[#items + 1] = ("%s using 1:2:(sprintf('%%.4g', $3)) every 80::30 with labels boxed "
+            .. "font ',8' tc rgb '#303030' notitle"):format(d.src)
+        end
       end
     elseif s.kind == "wireframe" then
       send("set hidden3d")
