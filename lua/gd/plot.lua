@@ -162,7 +162,7 @@ Figure.__name, Axes.__name = "gd.plot.Figure", "gd.plot.Axes"
 local current                      -- the figure of the quick functions
 
 local function new_figure(fname, opts)
-  opts = check.opts(fname, opts, set_of { "layout", "size", "title" })
+  opts = check.opts(fname, opts, set_of { "layout", "size", "title", "sharex", "sharey" })
   local layout = opts.layout or { 1, 1 }
   if type(layout) ~= "table" then fail(fname, "layout must be a table {rows, cols}") end
   local rows, cols = check_layout(fname, layout[1], layout[2])
@@ -173,6 +173,9 @@ local function new_figure(fname, opts)
   if opts.title ~= nil then check_text(fname, opts.title, "title") end
   local fig = setmetatable({ rows = rows, cols = cols, size = size, heading = opts.title,
                              axes = {}, cur = 1 }, Figure)
+  for _, k in ipairs { "sharex", "sharey" } do
+    if opts[k] ~= nil then fig[k] = check.boolean(fname, k, opts[k]) end
+  end
   current = fig
   return fig
 end
@@ -292,10 +295,10 @@ local function ax_scatter(ax, fname, ...)
 end
 
 -- A path: an (n, 2) tensor, a list of 2-vectors or {x, y} pairs, or (x, y).
+local path_series
 local function ax_path(ax, fname, p, ...)
   if is_data((...)) then       -- (x, y[, style][, opts])
-    add_series(ax, fname, (xy_args(fname, "-o", nil, p, ...)))
-    return ax
+    return path_series(ax, fname, p, ...)
   end
   local P
   if is_tensor(p) then
@@ -316,7 +319,23 @@ local function ax_path(ax, fname, p, ...)
     fail(fname, "points must be an (n, 2) tensor or a list of 2-vectors, got shape {%s}",
       table.concat(sh, ","))
   end
-  add_series(ax, fname, (xy_args(fname, "-o", nil, P[{ {}, 1 }], P[{ {}, 2 }], ...)))
+  return path_series(ax, fname, P[{ {}, 1 }], P[{ {}, 2 }], ...)
+end
+
+-- The path's series (x, y[, style][, opts]) and its end markers.
+function path_series(ax, fname, ...)
+  local s, o = xy_args(fname, "-o", { "mark_ends", "animate" }, ...)
+  add_series(ax, fname, s)
+  if o.mark_ends ~= nil and check.boolean(fname, "mark_ends", o.mark_ends) then
+    -- start: a circle, end: a star, in the path's color
+    local c = s.color or draw.CYCLE[(#ax.series - 1) % #draw.CYCLE + 1]
+    local n = s.cols[1]:numel()
+    for _, e in ipairs { { 1, 7, 1.6 }, { n, 3, 2.4 } } do
+      add_series(ax, fname, { kind = "xy", style = { marker = e[2] }, color = c, ps = e[3],
+        cols = { gd.tensor { s.cols[1][e[1]] }, gd.tensor { s.cols[2][e[1]] } } })
+    end
+  end
+  if o.animate ~= nil then s.animate = check.boolean(fname, "animate", o.animate) end
   return ax
 end
 
@@ -729,7 +748,7 @@ end
 
 method("plot", ax_plot, "ax:plot(x, y[, style][, opts]): a line; also (y), or (f, {x = {lo, hi}}); opts style, color, linewidth, pointsize, alpha, title")
 method("scatter", ax_scatter, "ax:scatter(x, y[, opts]): points (style \"o\"); opts alpha, color, pointsize, style, title")
-method("path", ax_path, "ax:path(P[, opts]): points joined in order (\"-o\"), P an (n, 2) tensor, a list of 2-vectors, or x, y")
+method("path", ax_path, "ax:path(P[, opts]): points joined in order (\"-o\"), P an (n, 2) tensor, a list of 2-vectors, or x, y; opts mark_ends (a circle at the start, a star at the end), animate (grows frame by frame in a GIF)")
 method("hist", ax_hist, "ax:hist(x[, opts]): histogram; opts bins (a count or edges), range, density, color, alpha, title; returns counts, edges")
 method("bar", ax_bar, "ax:bar([x,] heights[, opts]): bars at x (numbers or labels); opts width, color, alpha, title")
 method("contour", ax_contour, "ax:contour(f | Z | X, Y, Z[, opts]): contour lines, or filled = true; opts x, y, n, levels (a count or values), lines, colorbar, cmap, log (log-spaced levels colored by log), labels (level values on the lines)")
@@ -804,7 +823,7 @@ quick("axis", ax_axis, "gd.plot.axis(mode): \"equal\", \"square\" or \"auto\" as
 quick("view", ax_view, "gd.plot.view(rot_x, rot_z): 3-D view of the current axes")
 
 plt.figure = doc(function(opts) return new_figure("gd.plot.figure", opts) end,
-  "gd.plot.figure{layout = {rows, cols}, size = {w, h}, title}: a new figure, now the current one")
+  "gd.plot.figure{layout = {rows, cols}, size = {w, h}, title, sharex, sharey}: a new figure, now the current one; sharex/sharey give all 2-D axes one x (y) range")
 plt.subplots = doc(function(rows, cols, opts)
   local fname = "gd.plot.subplots"
   if type(rows) == "table" then rows, cols, opts = nil, nil, rows end

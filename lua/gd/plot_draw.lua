@@ -248,7 +248,7 @@ local function axes_commands(ctx, ax, pre)
   if ax.o.zlabel then send("set zlabel " .. text(ax.o.zlabel)) end
   for _, k in ipairs { "x", "y", "z" } do
     local l = ax.o[k .. "lim"]
-    if not ax.is3d and k ~= "z" then l = layout.range(ax, k) or l end
+    if not ax.is3d and k ~= "z" then l = layout.axis_range(ax, k) or l end
     if l then
       local a, b = l[1] and num(l[1]) or "*", l[2] and num(l[2]) or "*"
       if k == "y" and ax.o.yreverse then a, b = b, a end
@@ -266,7 +266,7 @@ local function axes_commands(ctx, ax, pre)
     local pos = ax.o.legend_pos
     if not pos and not ax.is3d then
       local f = ctx.fig
-      pos = layout.key_position(ax, layout.range(ax, "x") or ax.o.xlim, layout.range(ax, "y") or ax.o.ylim,
+      pos = layout.key_position(ax, layout.axis_range(ax, "x") or ax.o.xlim, layout.axis_range(ax, "y") or ax.o.ylim,
         titles, f.size[1] / f.cols, f.size[2] / f.rows)
     end
     -- over contour lines the key needs a background of its own

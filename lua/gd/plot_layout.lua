@@ -102,6 +102,22 @@ function M.range(ax, k)
   return { lo, hi }
 end
 
+-- {lo, hi} on axis k for ax, shared by all 2-D axes of its figure when
+-- the figure says sharex (sharey): the union of their ranges.
+function M.axis_range(ax, k)
+  local fig = ax.fig
+  if not (fig and fig["share" .. k]) then return M.range(ax, k) end
+  local lo, hi = math.huge, -math.huge
+  for _, a in pairs(fig.axes) do
+    if not a.is3d then
+      local r = M.range(a, k)
+      if r then lo, hi = math.min(lo, r[1]), math.max(hi, r[2]) end
+    end
+  end
+  if lo < hi then return { lo, hi } end
+  return nil
+end
+
 -- Points of the xy series in axes coordinates [0, 1]² (lines sampled
 -- between their points too), for the legend's choice; at most ~4000.
 local function sample_points(ax, rx, ry)
