@@ -259,3 +259,80 @@ describe("gd.plot layout", function()
     u.errors(function() plt.figure { sharex = 1 } end, "gd.plot.figure", "sharex")
   end)
 end)
+
+-- The number of images in a GIF, walking its blocks: the header, the
+-- logical screen (and its global color table), then extensions (0x21,
+-- label, sub-blocks) and images (0x2C, descriptor, local color table,
+-- LZW code size, sub-blocks) up to the trailer 0x3B.  Also the delay of
+-- the first graphic control extension (1/100 s).
+local function gif_frames(s)
+  assert(s:sub(1, 6) == "GIF89a" or s:sub(1, 6) == "GIF87a", "not a GIF")
+  local pos = 11
+  local flags = s:byte(pos)
+  pos = 14
+  if flags & 0x80 ~= 0 then pos = pos + 3 * (1 << ((flags & 7) + 1)) end
+  local function skip_subblocks()
+    while true do
+      local n = s:byte(pos)
+      assert(n, "truncated GIF")
+      pos = pos + 1
+      if n == 0 then return end
+      pos = pos + n
+    end
+  end
+  local images, delay = 0, nil
+  while true do
+    local b = s:byte(pos)
+    assert(b, "GIF without a trailer")
+    if b == 0x3B then break end
+    if b == 0x21 then
+      if s:byte(pos + 1) == 0xF9 and not delay then delay = string.unpack("<I2", s, pos + 4) end
+      pos = pos + 2
+      skip_subblocks()
+    elseif b == 0x2C then
+      images = images + 1
+      local f = s:byte(pos + 9)
+      pos = pos + 10
+      if f & 0x80 ~= 0 then pos = pos + 3 * (1 << ((f & 7) + 1)) end
+      pos = pos + 1          -- LZW minimum code size
+      skip_subblocks()
+    else
+      error(("unknown GIF block 0x%02x at %d"):format(b, pos))
+    end
+  end
+  return images, delay
+end
+
+describe("gd.plot animation", function()
+  local f = function(v) return v[1] ^ 2 + 10 * v[2] ^ 2 end
+  it("writes a path{animate = true} as a GIF with one frame per point", function()
+    local fig = plt.figure { size = { 300, 200 } }
+    local ax = fig:subplot(1)
+    ax:contour(f, { x = { -8, 8 }, y = { -3, 3 }, n = 40, levels = 8 })
+    ax:path(gd.optim.trace(f, gd.tensor { -7, 2 }, gd.optim.SGD { lr = 0.05 }, 11), { animate = true })
+    ax:path({ { 1, 1 }, { 2, 2 } }, { animate = true })
+    local p = fig:save(path("path.gif"))
+    local n, delay = gif_frames(slurp(p))
+    local P = ax.series[2].cols[1]:numel()
+    assert.equal(P, n)            -- the longer path's points: one frame each
+    assert.equal(10, delay)       -- 10 frames a second
+    -- a still figure saved as .gif is one image
+    assert.equal(1, (gif_frames(slurp(plt.figure():subplot(1):plot({ 1, 2 }).fig:save(path("still.gif"))))))
+  end)
+
+  it("gd.plot.animate draws frames with draw_fn at fps into file", function()
+    local calls = 0
+    local p = plt.animate(function(fig, k)
+      calls = calls + 1
+      fig:subplot(1):plot({ 0, k }, { 0, k }):text(0.5, 0.5, "frame " .. k):title("t")
+    end, 7, { fps = 4, file = path("anim/a.gif"), size = { 200, 150 } })
+    assert.equal(7, calls)
+    local n, delay = gif_frames(slurp(p))
+    assert.equal(7, n)
+    assert.equal(25, delay)
+    u.errors(function() plt.animate(42, 3) end, "gd.plot.animate", "draw_fn")
+    u.errors(function() plt.animate(function() end, 0) end, "gd.plot.animate", "frames")
+    u.errors(function() plt.animate(function() end, 2, { fps = 0 }) end, "gd.plot.animate", "fps")
+    u.errors(function() plt.animate(function() error("boom") end, 2, { file = path("x.gif") }) end, "boom")
+  end)
+end)

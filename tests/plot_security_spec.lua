@@ -157,6 +157,7 @@ describe("gd.plot text reaches gnuplot inert", function()
       nested("'; system(\"touch " .. DIR .. "/pwned_path2\"); '.png"),
       nested("x\"; system(\"touch " .. DIR .. "/pwned_path3\"); \".pdf"),
       path("it's.txt"),
+      nested("`touch " .. DIR .. "/pwned_path4`.gif"),
     }
     for _, n in ipairs(names) do
       assert.equal(n, fig:save(n))

@@ -851,6 +851,37 @@ plt.subplot = doc(function(a, b, c)
   end
   return get_axes(gcf(), fname, a, b)
 end, "gd.plot.subplot(i), subplot(row, col) or subplot(rows, cols, i): make that axes of the current figure current")
+local anim_count = 0
+plt.animate = doc(function(draw_fn, frames, opts)
+  local fname = "gd.plot.animate"
+  if type(draw_fn) ~= "function" then fail(fname, "draw_fn must be a function (fig, k), got %s", type(draw_fn)) end
+  frames = check.integer(fname, "frames", frames, 1, 10000)
+  opts = check.opts(fname, opts, set_of { "fps", "file", "size", "layout", "title" })
+  local fps = opts.fps == nil and 10 or check.number(fname, "fps", opts.fps, 0.1, 100)
+  local file = opts.file
+  if file ~= nil then check_text(fname, file, "file", true)
+  else
+    local mode, dir = draw.destination(fname)
+    if mode == "none" then file = false
+    else
+      anim_count = anim_count + 1
+      file = ("%s/%s-anim%d.gif"):format(dir, draw.script_name(), anim_count)
+    end
+  end
+  local keep, list = current, {}
+  for k = 1, frames do
+    local fig = new_figure(fname, { size = opts.size, layout = opts.layout, title = opts.title })
+    local ok, err = pcall(draw_fn, fig, k)
+    if not ok then current = keep; error(err, 0) end
+    list[k] = fig
+  end
+  current = keep
+  if not file then return nil end
+  local anim = { frames = list, size = list[1].size, fps = fps, axes = {}, rows = 1, cols = 1 }
+  draw.save(anim, fname, file)
+  if opts.file == nil then print("gd.plot: " .. file) end
+  return file
+end, "gd.plot.animate(draw_fn, frames[, {fps = 10, file, size, layout, title}]): an animated GIF; draw_fn(fig, k) draws frame k into a new figure; file defaults to GD_PLOT_DIR/<script>-anim<n>.gif (nothing under GD_PLOT=none); returns the file")
 plt.gcf = doc(function() return gcf() end, "gd.plot.gcf(): the current figure (made if there is none)")
 plt.gca = doc(function() return gca() end, "gd.plot.gca(): the current axes of the current figure")
 plt.show = doc(function()

@@ -121,6 +121,9 @@ local function text(s, oneline)
   return lit
 end
 
+-- A Lua array as a tensor (plot_draw makes tensors only for animation frames).
+local function pipe_tensor(t) return require("gd").tensor(t) end
+
 local function finite(v) return v == v and v > -math.huge and v < math.huge end
 
 -- The one way numbers reach gnuplot (gd formats them; gnuplot has no inf).
@@ -210,7 +213,39 @@ end
 -- Contour lines on a text terminal: one plot item per level, each with a
 -- line type of its own (the dumb terminal draws type k with its own
 -- character); a level's points are those nearer it than its neighbours.
-local function text_contour_items(s, d)
+-- (On a GIF, which cannot hold a palette twice, type k is the colormap's
+-- color at level k instead.)
+local function cmap_color(name, t)
+  local c = CMAPS[name or "viridis"]
+  local x = math.max(0, math.min(1, t)) * (#c - 1)
+  local i = math.min(#c - 2, math.floor(x))
+  local f, rgb = x - i, {}
+  for j = 0, 2 do
+    local a = tonumber(c[i + 1]:sub(2 + 2 * j, 3 + 2 * j), 16)
+    local b = tonumber(c[i + 2]:sub(2 + 2 * j, 3 + 2 * j), 16)
+    rgb[j + 1] = math.floor(a + (b - a) * f + 0.5)
+  end
+  return ("#%02x%02x%02x"):format(rgb[1], rgb[2], rgb[3])
+end
+
+-- Contour lines on a GIF in one item: the color of each point is its
+-- level's colormap color, looked up by gnuplot in an array (lc rgb variable).
+local function rgb_level_item(ctx, s, d)
+  local lv, cols, conds = s.levels, {}, {}
+  for k = 1, #lv do
+    local c = cmap_color(s.cmap, #lv > 1 and (k - 1) / (#lv - 1) or 0.5)
+    cols[k] = tostring(tonumber(c:sub(2), 16))
+    if k > 1 then conds[#conds + 1] = ("(z >= %s)"):format(num((lv[k - 1] + lv[k]) / 2)) end
+  end
+  local name = ("gdlv%d_%d"):format(ctx.id, ctx.k)
+  ctx.k = ctx.k + 1
+  ctx.send(("array %s[%d] = [%s]"):format(name, #lv, table.concat(cols, ",")))
+  ctx.send(("%s_k(z) = 1%s"):format(name, #conds > 0 and (" + " .. table.concat(conds, " + ")) or ""))
+  return ("%s using 1:2:(%s[%s_k($3)]) with lines lc rgb variable lw %s %s"):format(d.src, name, name,
+    num(s.lw or 1), title_of(s))
+end
+
+local function level_items(s, d, colored)
   local lv, t = s.levels, {}
   for k, l in ipairs(lv) do
     local lo = k > 1 and (lv[k - 1] + l) / 2 or -math.huge
@@ -220,8 +255,9 @@ local function text_contour_items(s, d)
     if hi < math.huge then cond[#cond + 1] = "$3 < " .. num(hi) end
     local y = #cond > 0 and ("(%s ? $2 : NaN)"):format(table.concat(cond, " && ")) or "2"
     local src = s.lines and d.src or d.tbl
-    t[#t + 1] = ("%s using 1:%s with lines lt %d %s"):format(src, y, (k - 1) % 8 + 1,
-      k == 1 and title_of(s) or "notitle")
+    local how = colored and (colorspec(cmap_color(s.cmap, #lv > 1 and (k - 1) / (#lv - 1) or 0.5))
+      .. " lw " .. num(s.lw or 1)) or ("lt %d"):format((k - 1) % 8 + 1)
+    t[#t + 1] = ("%s using 1:%s with lines %s %s"):format(src, y, how, k == 1 and title_of(s) or "notitle")
   end
   return table.concat(t, ", ")
 end
@@ -339,7 +375,9 @@ local function axes_commands(ctx, ax, pre)
       end
       items[#items + 1] = boxes_item(s, d.src, color)
     elseif s.kind == "contour" and ctx.text then
-      items[#items + 1] = text_contour_items(s, d)
+      items[#items + 1] = level_items(s, d)
+    elseif s.kind == "contour" and ctx.few_colors and not s.filled and not s.color then
+      items[#items + 1] = rgb_level_item(ctx, s, d)
     elseif s.kind == "contour" then
       if s.filled then
         local nb = #s.levels + 1
@@ -411,13 +449,54 @@ end
 
 local render_count = 0
 
+-- The commands of one figure (one frame of an animation): its data and
+-- contour tables first, outside the multiplot, then its axes.
+local function frame_commands(ctx, fig, as_text)
+  local pre = {}
+  for i = 1, fig.rows * fig.cols do
+    local ax = fig.axes[i]
+    for _, s in ipairs(ax and ax.series or {}) do
+      local d = ctx.sent[s] or {}     -- frames share their still series' data
+      if ctx.sent[s] then
+      elseif s.grid then
+        local g = s.grid
+        d.src = upload(ctx, { g[1], g[2], g[3] }, g.nx, g.ny)
+        if s.kind == "contour" then
+          if s.lines then d.src = contour_table(ctx, s, d.src)
+          elseif as_text then d.tbl = contour_table(ctx, s, d.src) end
+          if s.filled then d.bands = upload(ctx, { g[1], g[2], s.bands }, g.nx, g.ny) end
+        end
+      elseif s.cols then
+        d.src = upload(ctx, s.cols)
+      end
+      pre[s], ctx.sent[s] = d, d
+    end
+  end
+  local multi = fig.rows * fig.cols > 1 or fig.heading
+  if multi then
+    ctx.send(("set multiplot layout %d,%d%s"):format(fig.rows, fig.cols,
+      fig.heading and (" title " .. text(fig.heading)) or ""))
+  end
+  local last = 0
+  for i = 1, fig.rows * fig.cols do if fig.axes[i] then last = i end end
+  if last == 0 then last = 1 end
+  for i = 1, last do
+    local ax = fig.axes[i]
+    if ax then axes_commands(ctx, ax, pre)
+    elseif multi then ctx.send("set multiplot next")
+    else axes_commands(ctx, { series = {}, raw = {}, log = {}, o = {} }, pre) end
+  end
+  if multi then ctx.send("unset multiplot") end
+end
+
+
 -- Draw fig on pipe p: the terminal commands `term` (a list), the data, the
 -- axes, one sync.  A gnuplot error leaves p in step (sync cleared it); any
 -- other failure before the sync leaves commands in flight, so p is killed.
 local function draw(fig, fname, p, term, as_text, probe)
   render_count = render_count + 1
   local ctx = { p = p, id = render_count, k = 0, text = as_text, synced = false, fig = fig, probe = probe,
-                few_colors = term[1]:find("terminal gif", 1, true) ~= nil }
+                few_colors = term[1]:find("terminal gif", 1, true) ~= nil, sent = {} }
   function ctx.check(ok, msg, cmd)
     if ok then return ok end
     if cmd then fail(fname, "gnuplot error: %s\n  in command: %s", msg, cmd) end
@@ -430,42 +509,12 @@ local function draw(fig, fname, p, term, as_text, probe)
     ctx.send("unset multiplot")
     ctx.send("reset session")
     for _, c in ipairs(term) do ctx.send(c) end
-    -- data first, and contour tables, outside the multiplot
-    local pre = {}
-    for i = 1, fig.rows * fig.cols do
-      local ax = fig.axes[i]
-      for _, s in ipairs(ax and ax.series or {}) do
-        local d = {}
-        if s.grid then
-          local g = s.grid
-          d.src = upload(ctx, { g[1], g[2], g[3] }, g.nx, g.ny)
-          if s.kind == "contour" then
-            if s.lines then d.src = contour_table(ctx, s, d.src)
-            elseif as_text then d.tbl = contour_table(ctx, s, d.src) end
-            if s.filled then d.bands = upload(ctx, { g[1], g[2], s.bands }, g.nx, g.ny) end
-          end
-        elseif s.cols then
-          d.src = upload(ctx, s.cols)
-        end
-        pre[s] = d
-      end
+    for _, f in ipairs(fig.frames or { fig }) do   -- an animation: its frames, in order
+      ctx.fig = f
+      frame_commands(ctx, f, as_text)
     end
-    local multi = fig.rows * fig.cols > 1 or fig.heading
-    if multi then
-      ctx.send(("set multiplot layout %d,%d%s"):format(fig.rows, fig.cols,
-        fig.heading and (" title " .. text(fig.heading)) or ""))
-    end
-    local last = 0
-    for i = 1, fig.rows * fig.cols do if fig.axes[i] then last = i end end
-    if last == 0 then last = 1 end
-    for i = 1, last do
-      local ax = fig.axes[i]
-      if ax then axes_commands(ctx, ax, pre)
-      elseif multi then ctx.send("set multiplot next")
-      else axes_commands(ctx, { series = {}, raw = {}, log = {}, o = {} }, pre) end
-    end
-    if multi then ctx.send("unset multiplot") end
     ctx.send("unset output")
+
     local ok, out, cmd = p:sync()
     ctx.synced = ok or cmd ~= nil
     if not ok then ctx.check(ok, out, cmd) end
@@ -476,6 +525,7 @@ local function draw(fig, fname, p, term, as_text, probe)
         return ""
       end)
     end
+    if out then out = out:gsub("%d+ frames in animation sequence%s*", "") end
     if out and out:match("%S") then
       io.stderr:write("gd.plot: gnuplot says: ", (out:gsub("^%s+", ""):gsub("%s+$", "")), "\n")
     end
@@ -558,6 +608,46 @@ local function term_for(format, size)
   error("unreachable: " .. tostring(format))
 end
 
+-- The frames of a figure with animated paths (path{animate = true}):
+-- frame k draws their first k points, every other series whole, on the
+-- whole figure's ranges (so the axes stay still); nil when none animates.
+local function animated_frames(fig)
+  local n = 0
+  for _, ax in pairs(fig.axes) do
+    for _, s in ipairs(ax.series) do if s.animate then n = math.max(n, s.cols[1]:numel()) end end
+  end
+  if n == 0 then return nil end
+  local cols = {}
+  for _, ax in pairs(fig.axes) do
+    for _, s in ipairs(ax.series) do
+      if s.animate then cols[s] = { s.cols[1]:totable(), s.cols[2]:totable() } end
+    end
+  end
+  local frames = {}
+  for k = 1, n do
+    local f = setmetatable({ axes = {} }, { __index = fig })
+    for i, ax in pairs(fig.axes) do
+      local a = setmetatable({ series = {}, o = setmetatable({}, { __index = ax.o }) }, { __index = ax })
+      if not ax.is3d then
+        a.o.xlim, a.o.ylim = layout.axis_range(ax, "x") or ax.o.xlim, layout.axis_range(ax, "y") or ax.o.ylim
+      end
+      for j, s in ipairs(ax.series) do
+        if s.animate then
+          local c, m = cols[s], math.min(k, #cols[s][1])
+          local t = setmetatable({}, { __index = s })
+          t.cols = { pipe_tensor(table.move(c[1], 1, m, 1, {})), pipe_tensor(table.move(c[2], 1, m, 1, {})) }
+          a.series[j] = t
+        else
+          a.series[j] = s
+        end
+      end
+      f.axes[i] = a
+    end
+    frames[k] = f
+  end
+  return frames
+end
+
 -- Render fig into the file path, in the format its extension names.  The
 -- file appears whole or not at all: gnuplot writes a new file beside it,
 -- renamed over path once gnuplot has finished without error; on failure
@@ -578,8 +668,16 @@ local function save(fig, fname, path, size)
   end
   local tmp, err = pipe.sibling(path)
   if not tmp then fail(fname, "%s", err) end
+  if fig.frames and ext ~= "gif" then fail(fname, "an animation is saved as .gif, got %s", check.show(path)) end
+  local frames = ext == "gif" and (fig.frames or animated_frames(fig))
+  local term = term_for(ext, size or fig.size)
+  if frames then
+    term = term:gsub("^set terminal gif ", ("set terminal gif animate delay %d loop 0 ")
+      :format(math.max(1, math.floor(100 / (fig.fps or 10) + 0.5))))
+  end
   local ok, derr = pcall(on_files_session, fname, function(p)
-    draw(fig, fname, p, { term_for(ext, size or fig.size), "set output " .. text(tmp, true) }, ext == "txt")
+    draw(frames and { frames = frames, size = fig.size } or fig, fname, p,
+      { term, "set output " .. text(tmp, true) }, ext == "txt")
   end)
   if not ok then
     os.remove(tmp)
@@ -705,6 +803,7 @@ local function ranges(fig, fname)
   return r
 end
 M.ranges = doc(ranges, "gd.plot_draw.ranges(fig, fname): the x and y ranges gnuplot drew on each axes")
+M.script_name = script_name
 M.destination = doc(destination, "gd.plot_draw.destination(fname): the mode and directory show() uses now")
 
 M.output = doc(function(mode, dir)
