@@ -24,4 +24,24 @@ function M.run(f, name, x0, opt, steps, range)
   return path, values
 end
 
+--- One animated GIF of all the paths growing step by step on f's contour
+-- (res: name -> {path = ...}, drawn in the order of names).
+function M.animate(f, res, names, range, heading)
+  local plt = gd.plot
+  local ok, err = pcall(function()
+    local fig = plt.figure { size = { 700, 560 } }
+    local ax = fig:subplot(1)
+    ax:contour(f, { x = range, y = range, levels = 30 })
+    for _, name in ipairs(names) do
+      ax:path(res[name].path, { title = name, animate = true })
+    end
+    ax:title(heading):xlabel("x1"):ylabel("x2")
+    local mode, dir = plt.destination()
+    if mode == "none" then return end
+    local arg0 = (arg and arg[0] or "optim"):match("([^/]+)%.lua$") or "optim"
+    print("gd.plot: " .. fig:save(("%s/%s-paths.gif"):format(dir, arg0)))
+  end)
+  if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
+end
+
 return M
