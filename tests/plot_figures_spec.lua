@@ -5,18 +5,12 @@
 -- and the new kinds, rendered for real.
 local u = require "tests.helpers.util"
 local plt = gd.plot
-local pp = require("gd.core")._plotpipe
 local layout = require "gd.plot_layout"
 local pr = require "tests.helpers.plotproc"
 local shq, slurp, run = pr.shq, pr.slurp, pr.run
 
-local cwd = u.sh_line("pwd")
-local GDLUA = u.gdlua:sub(1, 1) == "/" and u.gdlua or cwd .. "/" .. u.gdlua
-
-local DIR = os.tmpname()
-os.remove(DIR)
-assert(pp.mkdir(DIR))
-local function path(name) return DIR .. "/" .. name end
+local GDLUA = pr.gdlua()
+local _, path = pr.scratch()
 
 describe("gd.plot margins", function()
   it("draws a range strictly containing the data, 5% each side, not snapped to a tick", function()

@@ -117,25 +117,26 @@ function M.install(method, quick, H)
   method("gradient_field", ax_gradient_field, "ax:gradient_field(f[, {x, y, n}]): arrows of -grad f (from gd.grad) on an n x n grid over x, y, the longest 0.9 of a cell")
   quick("gradient_field", ax_gradient_field, "gd.plot.gradient_field(f[, opts]): arrows of -grad f on the current axes")
 
-  local function ax_errorbar(ax, fname, x, y, e, o)
+  -- A series of equally long columns (names), with the options every series takes.
+  local function columns(ax, fname, kind, names, style, o, ...)
     o = check.opts(fname, o, H.SERIES_SET)
-    local ts = tensors(fname, { "x", "y", "err" }, x, y, e)
-    local s = H.series_opts(fname, o, "o")
-    s.kind, s.cols, s.err = "errorbar", ts, { y = ts[3] }
+    local ts = tensors(fname, names, ...)
+    if kind == "band" and o.alpha == nil then o.alpha = 0.3 end
+    local s = H.series_opts(fname, o, style)
+    s.kind, s.cols = kind, ts
+    if kind == "errorbar" then s.err = { y = ts[3] } end
     H.add_series(ax, fname, s)
     return ax
+  end
+
+  local function ax_errorbar(ax, fname, x, y, e, o)
+    return columns(ax, fname, "errorbar", { "x", "y", "err" }, "o", o, x, y, e)
   end
   method("errorbar", ax_errorbar, "ax:errorbar(x, y, err[, opts]): points with error bars y +- err; style \"-o\" joins them")
   quick("errorbar", ax_errorbar, "gd.plot.errorbar(x, y, err[, opts]): error bars on the current axes")
 
   local function ax_fill_between(ax, fname, x, lo, hi, o)
-    o = check.opts(fname, o, H.SERIES_SET)
-    local ts = tensors(fname, { "x", "lo", "hi" }, x, lo, hi)
-    if o.alpha == nil then o.alpha = 0.3 end
-    local s = H.series_opts(fname, o, "-")
-    s.kind, s.cols = "band", ts
-    H.add_series(ax, fname, s)
-    return ax
+    return columns(ax, fname, "band", { "x", "lo", "hi" }, "-", o, x, lo, hi)
   end
   method("fill_between", ax_fill_between, "ax:fill_between(x, lo, hi[, {alpha = 0.3, color, title}]): the band between two curves")
   quick("fill_between", ax_fill_between, "gd.plot.fill_between(x, lo, hi[, opts]): a band on the current axes")
