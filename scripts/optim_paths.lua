@@ -15,9 +15,11 @@ function M.run(f, name, x0, opt, steps, range)
     local fig = plt.figure { layout = { 1, 2 }, size = { 1200, 500 },
                              title = string.format("%s from (%g, %g)", name, x0[1], x0[2]) }
     fig:subplot(1):wireframe(f, { x = range, y = range, view = { 30, 200 } })
+      :title("f over the square"):xlabel("x1"):ylabel("x2"):zlabel("f")
     local ax = fig:subplot(2)
     ax:contour(f, { x = range, y = range, levels = 30 })
-    ax:path(path, { title = name, color = "red" })
+    ax:path(path, { title = name, color = "red", mark_ends = true })
+    ax:title(string.format("%s, %d steps: start o, end *", name, steps)):xlabel("x1"):ylabel("x2")
     fig:show()
   end)
   if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
