@@ -330,3 +330,24 @@ describe("gd.plot animation", function()
     u.errors(function() plt.animate(function() error("boom") end, 2, { file = path("x.gif") }) end, "boom")
   end)
 end)
+
+describe("gd.plot shared legend", function()
+  it("draws each title once for the whole figure with fig:legend", function()
+    local fig = plt.figure { layout = { 1, 2 }, title = "shared" }
+    for i = 1, 2 do
+      fig:subplot(i):plot({ 1, 2, 3 }, { 1, 2 * i, 3 }, { title = "GDkey" })
+        :plot({ 1, 2, 3 }, { 3, 2, 1 }, "--o", { title = "Adamkey" })
+    end
+    local each = slurp(fig:save(path("each.svg")))
+    local _, n_each = each:gsub(">GDkey<", "")
+    assert.equal(2, n_each)             -- one key per panel
+    fig:legend()
+    local svg = slurp(fig:save(path("shared.svg")))
+    local _, n = svg:gsub(">GDkey<", "")
+    local _, m = svg:gsub(">Adamkey<", "")
+    assert.same({ 1, 1 }, { n, m })
+    fig:legend { position = "top" }
+    assert.equal("\137PNG", slurp(fig:save(path("shared.png"))):sub(1, 4))
+    u.errors(function() fig:legend { position = "left" } end, "fig:legend", "position")
+  end)
+end)

@@ -787,6 +787,13 @@ local function save_with(fig, fname, path, opts)
 end
 Figure.save = doc(function(self, path, opts) return save_with(self, "fig:save", path, opts) end,
   "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf, eps, jpg, gif or txt (by extension; a missing folder is made), whole or not at all; returns path")
+Figure.legend = doc(function(self, opts)
+  local fname = "fig:legend"
+  opts = check.opts(fname, opts, set_of { "position" })
+  self.shared_key = opts.position == nil and "bottom"
+    or check.oneof(fname, "position", opts.position, { "bottom", "top" })
+  return self
+end, "fig:legend([{position = \"bottom\" | \"top\"}]): one legend for the whole figure (each title once) in a strip below or above the panels, instead of one per axes")
 Figure.ranges = doc(function(self) return draw.ranges(self, "fig:ranges") end,
   "fig:ranges(): the x and y ranges gnuplot draws on each axes, {[i] = {x = {lo, hi}, y = {lo, hi}}} (read back from GPVAL_)")
 Figure.title = doc(function(self, s)

@@ -166,9 +166,9 @@ end
 
 -- One plot item of an "xy" series.  A transparent series with a title
 -- gets its key sample from an opaque twin that draws nothing (NaN).
-local function xy_item(s, src, color)
-  local st, c = s.style, colorspec(s.color or color, s.alpha)
-  local keyed = s.alpha and s.alpha < 1 and s.title
+-- The `with` clause of an "xy" series.
+local function xy_with(s)
+  local st = s.style
   local lw = s.lw and (" lw " .. num(s.lw)) or ""
   local dt = st.dt and st.dt > 1 and (" dt " .. st.dt) or ""
   local with
@@ -182,11 +182,23 @@ local function xy_item(s, src, color)
   else
     with = "points " .. point_props(st, s.ps, 0.8) .. lw
   end
+  return with
+end
+
+-- A key entry drawing nothing (NaN) in s's style, opaque: the key sample
+-- of a transparent series, and the entries of a figure's shared legend.
+local function key_sample(s, color)
+  local with = s.kind == "xy" and xy_with(s) or "lines lw 2"
+  if with == "dots" then with = "points pt 7 ps 0.5" end
+  return ("NaN with %s %s %s"):format(with, colorspec(s.color or color), title_of(s))
+end
+
+local function xy_item(s, src, color)
+  local c = colorspec(s.color or color, s.alpha)
+  local keyed = s.alpha and s.alpha < 1 and s.title
+  local with = xy_with(s)
   local item = ("%s using 1:2 with %s %s %s"):format(src, with, c, keyed and "notitle" or title_of(s))
-  if keyed then
-    item = item .. (", NaN with %s %s %s"):format(with == "dots" and "points pt 7 ps 0.5" or with,
-      colorspec(s.color or color), title_of(s))
-  end
+  if keyed then item = item .. ", " .. key_sample(s, color) end
   return item
 end
 
@@ -297,7 +309,7 @@ local function axes_commands(ctx, ax, pre)
   elseif ax.o.aspect == "square" then send("set size square") end
   local titles = {}
   for _, s in ipairs(ax.series) do titles[#titles + 1] = s.title end
-  if ax.o.legend == false or #titles == 0 then send("unset key")
+  if ax.o.legend == false or #titles == 0 or ctx.fig.shared_key then send("unset key")
   else
     local pos = ax.o.legend_pos
     if not pos and not ax.is3d then
@@ -449,6 +461,30 @@ end
 
 local render_count = 0
 
+-- fig:legend: one key for the whole figure, an overlay plot of key
+-- samples only, one per distinct title in the order the series come.
+local function shared_legend(ctx, fig, where)
+  local items, seen = {}, {}
+  for i = 1, fig.rows * fig.cols do
+    local ax = fig.axes[i]
+    for j, s in ipairs(ax and ax.series or {}) do
+      if s.title and not seen[s.title] then
+        seen[s.title] = true
+        items[#items + 1] = key_sample(s, CYCLE[(j - 1) % #CYCLE + 1])
+      end
+    end
+  end
+  if #items == 0 then return end
+  for _, c in ipairs { "reset", "set origin 0,0", "set size 1,1", "unset border", "unset tics",
+                       "set xrange [0:1]", "set yrange [0:1]",
+                       where == "top" and ("set key at screen 0.5,%s center top horizontal width 2"):format(
+                         num(fig.heading and 0.9 or 0.97))
+                         or "set key at screen 0.5,0.01 center bottom horizontal width 2" } do
+    ctx.send(c)
+  end
+  ctx.send("plot " .. table.concat(items, ", "))
+end
+
 -- The commands of one figure (one frame of an animation): its data and
 -- contour tables first, outside the multiplot, then its axes.
 local function frame_commands(ctx, fig, as_text)
@@ -473,9 +509,15 @@ local function frame_commands(ctx, fig, as_text)
     end
   end
   local multi = fig.rows * fig.cols > 1 or fig.heading
-  if multi then
-    ctx.send(("set multiplot layout %d,%d%s"):format(fig.rows, fig.cols,
-      fig.heading and (" title " .. text(fig.heading)) or ""))
+  local shared = fig.shared_key
+  if multi or shared then
+    -- a shared legend gets a strip of the figure below (or above) the panels
+    local top = fig.heading and 0.06 or 0
+    local margins = shared and (shared == "top" and (" margins 0.07,0.97,0.08,%s spacing 0.08,0.1"):format(num(0.84 - top))
+      or (" margins 0.07,0.97,0.16,%s spacing 0.08,0.1"):format(num(0.92 - top))) or ""
+    ctx.send(("set multiplot layout %d,%d%s%s"):format(fig.rows, fig.cols,
+      fig.heading and (" title " .. text(fig.heading)) or "", margins))
+    multi = true
   end
   local last = 0
   for i = 1, fig.rows * fig.cols do if fig.axes[i] then last = i end end
@@ -486,6 +528,7 @@ local function frame_commands(ctx, fig, as_text)
     elseif multi then ctx.send("set multiplot next")
     else axes_commands(ctx, { series = {}, raw = {}, log = {}, o = {} }, pre) end
   end
+  if shared then shared_legend(ctx, fig, shared) end
   if multi then ctx.send("unset multiplot") end
 end
 
