@@ -302,7 +302,7 @@ local function axes_commands(ctx, ax, pre)
       if k == "y" and ax.o.yreverse then a, b = b, a end
       send(("set %srange [%s:%s]"):format(k, a, b))
     end
-    if ax.log[k] then send("set logscale " .. k) end
+    if ax.log[k] then send("set logscale " .. k); send(("set format %s '%%g'"):format(k)) end
   end
   if ax.o.grid then send("set grid") end
   if ax.o.aspect == "equal" then send("set size ratio -1")

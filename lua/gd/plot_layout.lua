@@ -122,8 +122,13 @@ end
 -- between their points too), for the legend's choice; at most ~4000.
 local function sample_points(ax, rx, ry)
   local pts = {}
+  -- where a value lands along a drawn range, 0 to 1 (in log on a log axis)
+  local function at(v, r, log)
+    if log then return (math.log(v) - math.log(r[1])) / (math.log(r[2]) - math.log(r[1])) end
+    return (v - r[1]) / (r[2] - r[1])
+  end
   local function add(x, y)
-    local u, v = (x - rx[1]) / (rx[2] - rx[1]), (y - ry[1]) / (ry[2] - ry[1])
+    local u, v = at(x, rx, ax.log.x), at(y, ry, ax.log.y)
     if finite(u) and finite(v) then pts[#pts + 1] = { u, v } end
   end
   for _, s in ipairs(ax.series) do
