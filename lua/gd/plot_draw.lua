@@ -28,26 +28,9 @@ local INLINE_MAX = 1000            -- numbers sent as text; more go to a temp fi
 M.CYCLE = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" }
 local CYCLE = M.CYCLE
--- Colormaps for contours, surfaces, images and colored scatters, as our
--- own samples at even steps from 0 to 1 (viridis is the default).
-local CMAPS = {
-  viridis = { "#440154", "#482878", "#3e4a89", "#31688e", "#26828e", "#1f9e89", "#35b779",
-              "#6ece58", "#b5de2b", "#fde725" },
-  plasma = { "#0d0887", "#46039f", "#7201a8", "#9c179e", "#bd3786", "#d8576b", "#ed7953",
-             "#fb9f3a", "#fdca26", "#f0f921" },
-  magma = { "#000004", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d",
-            "#fd9668", "#feca8d", "#fcfdbf" },
-  coolwarm = { "#3b4cc0", "#6788ee", "#9abbff", "#c9d7f0", "#edd1c2", "#f7a889", "#e26952", "#b40426" },
-  gray = { "#000000", "#ffffff" },
-}
-M.CMAP_NAMES = { "viridis", "plasma", "magma", "coolwarm", "gray" }
-
--- The gnuplot palette of the colormap named (viridis when nil).
-local function palette(name)
-  local t, parts = CMAPS[name or "viridis"], {}
-  for i, c in ipairs(t) do parts[i] = ("%d '%s'"):format(i - 1, c) end
-  return "set palette defined (" .. table.concat(parts, ", ") .. ")"
-end
+local color = require "gd.plot_color"
+M.CMAP_NAMES = color.NAMES
+local palette, cmap_color = color.palette, color.cmap_color
 local PACKAGE_HINT = "install the Debian package gnuplot-nox (apt-get install gnuplot-nox), "
   .. "or set GD_PLOT=none to skip plots"
 
@@ -225,20 +208,6 @@ end
 -- Contour lines on a text terminal: one plot item per level, each with a
 -- line type of its own (the dumb terminal draws type k with its own
 -- character); a level's points are those nearer it than its neighbours.
--- (On a GIF, which cannot hold a palette twice, type k is the colormap's
--- color at level k instead.)
-local function cmap_color(name, t)
-  local c = CMAPS[name or "viridis"]
-  local x = math.max(0, math.min(1, t)) * (#c - 1)
-  local i = math.min(#c - 2, math.floor(x))
-  local f, rgb = x - i, {}
-  for j = 0, 2 do
-    local a = tonumber(c[i + 1]:sub(2 + 2 * j, 3 + 2 * j), 16)
-    local b = tonumber(c[i + 2]:sub(2 + 2 * j, 3 + 2 * j), 16)
-    rgb[j + 1] = math.floor(a + (b - a) * f + 0.5)
-  end
-  return ("#%02x%02x%02x"):format(rgb[1], rgb[2], rgb[3])
-end
 
 -- Contour lines on a GIF in one item: the color of each point is its
 -- level's colormap color, looked up by gnuplot in an array (lc rgb variable).

@@ -263,4 +263,8 @@ function M.colored_scatter(fname, s, c, o, H)
   return out
 end
 
+local doc = require("gd").doc
+M.install = doc(M.install, "gd.plot_kinds.install(method, quick, H): register the annotation kinds as ax: methods and gd.plot functions")
+M.colored_scatter = doc(M.colored_scatter, "gd.plot_kinds.colored_scatter(fname, s, c, o, H): scatter{c}: a series per class, or one colored by value")
+
 return M

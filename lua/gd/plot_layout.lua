@@ -184,4 +184,9 @@ function M.key_position(ax, rx, ry, titles, w, h)
   return "outside right top"
 end
 
+local doc = require("gd").doc
+M.range = doc(M.range, "gd.plot_layout.range(ax, k): {lo, hi} drawn on axis k: the data with a 5% margin (grids edge to edge, bars on 0), or nil")
+M.axis_range = doc(M.axis_range, "gd.plot_layout.axis_range(ax, k): range(), shared over the figure's 2-D axes under sharex/sharey")
+M.key_position = doc(M.key_position, "gd.plot_layout.key_position(ax, rx, ry, titles, w, h): the corner with fewest data points under the key, else outside")
+
 return M
