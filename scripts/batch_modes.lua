@@ -88,13 +88,15 @@ local opt_results = {}
 for _, o in ipairs(opts) do
   gd.seed(11)                                  -- the same batches for every optimizer
   local th = gd.Variable(theta0)
-  for _ = 1, 10 do
+  local curve = { [0] = nll(th, xval, yval) }  -- validation NLL after each epoch, for the figure
+  for e = 1, 10 do
     for xb, yb in gd.data.batches(xtr, ytr, 32, { shuffle = true }) do
       local g = -(xb.T:matmul(yb - gd.sigmoid(xb:matmul(th)))) / xb.shape[1]
       o[2]:apply_gradients({ g }, { th })
     end
+    curve[e] = nll(th, xval, yval)
   end
-  opt_results[o[1]] = { theta = th:totable(), val = nll(th, xval, yval), test = nll(th, xte, yte) }
+  opt_results[o[1]] = { theta = th:totable(), val = nll(th, xval, yval), test = nll(th, xte, yte), curve = curve }
   print(string.format("%-9s   (%6.3f, %6.3f) %10.5f %10.5f", o[1], th:at(1, 1), th:at(2, 1),
     opt_results[o[1]].val, opt_results[o[1]].test))
 end
@@ -102,7 +104,7 @@ end
 -- the slides' picture: the three paths on the contours of the train NLL
 local ok, err = pcall(function()
   local plt = gd.plot
-  local fig = plt.figure { layout = { 1, 2 }, size = { 1300, 550 }, title = "seed 001: batch modes" }
+  local fig = plt.figure { layout = { 1, 3 }, size = { 1800, 550 }, title = "seed 001: batch modes" }
   local ax = fig:subplot(1)
   ax:contour(function(a, b) return nll(gd.tensor{ { a }, { b } }, xtr, ytr) end,
     { x = { -2.5, 3 }, y = { -4, 2.5 }, n = 60, levels = 18 })
@@ -113,14 +115,23 @@ local ok, err = pcall(function()
     for i, q in ipairs(p) do a[i], b[i] = q[1], q[2] end
     ax:plot(a, b, "-", { color = colors[m[1]], title = m[1] })
   end
-  ax:title("paths of theta (SGD: its first 2000 steps)")
+  ax:title("paths of theta (SGD: its first 2000 steps)"):xlabel("theta1"):ylabel("theta2")
   local ax2 = fig:subplot(2)
   local ep = {}
   for e = 1, epochs do ep[e] = e end
   for _, m in ipairs(modes) do
     ax2:plot(ep, results[m[1]].hist.val, "-", { color = colors[m[1]], title = m[1] .. " validation NLL" })
   end
-  ax2:xlabel("epoch")
+  ax2:title("batch, stochastic, mini-batch"):xlabel("epoch"):ylabel("validation NLL")
+  -- unit 4's optimizers, mini-batches of 32: the loss against the epoch
+  local ax3 = fig:subplot(3)
+  for _, o in ipairs(opts) do
+    local c, es = opt_results[o[1]].curve, {}
+    local vs = {}
+    for e = 0, 10 do es[e + 1], vs[e + 1] = e, c[e] end
+    ax3:plot(es, vs, "-o", { title = o[1] })
+  end
+  ax3:title("the five optimizers, batches of 32"):xlabel("epoch"):ylabel("validation NLL")
   fig:show()
 end)
 if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end

@@ -68,12 +68,15 @@ print(string.format("(the test error exceeds bias²+variance by about the noise 
 local rows = { fit_all(2.6), fit_all(-0.31), fit_all(-2.4) }
 local ok, err = pcall(function()
   local plt = gd.plot
-  local fig = plt.figure { layout = { 3, 2 }, size = { 1000, 1100 }, title = "seed 003: figure 3.5" }
+  -- one y range for all panels, as Bishop's: the spread shrinks as lambda grows
+  local fig = plt.figure { layout = { 3, 2 }, size = { 1000, 1100 }, title = "seed 003: figure 3.5",
+                           sharey = true }
   for i, r in ipairs(rows) do
     local left = fig:subplot(2 * i - 1)
     for l = 1, 20 do left:plot(xg, r.Y:select(2, l), "-", { color = "red", linewidth = 0.5 }) end
-    left:title(string.format("ln lambda = %.2f: 20 of the 100 fits", r.lnl))
+    left:title(string.format("ln lambda = %.2f: 20 of the 100 fits", r.lnl)):xlabel("x"):ylabel("t")
     local right = fig:subplot(2 * i)
+    right:title(string.format("ln lambda = %.2f: their mean", r.lnl)):xlabel("x"):ylabel("t")
     right:plot(xg, hg, "-", { color = "green", title = "sin 2 pi x" })
     right:plot(xg, r.ybar, "-", { color = "red", title = "mean of 100 fits" })
   end

@@ -26,6 +26,8 @@ print(string.format("final loss %.6f", hist.loss[#hist.loss]))
 pcall(function()
   gd.plot.scatter(t, y:reshape(n), { alpha = 0.2, title = "data" })
   gd.plot.plot(t, net:predict(X):reshape(n), { title = "fit" })
+  gd.plot.title("seed 000, 3(1): Dense(1) on cos(kt) features")
+  gd.plot.xlabel("t"); gd.plot.ylabel("y")
   gd.plot.show()
 end)
 return { est = est, truth = truth, lstsq = ls, loss = hist.loss }

@@ -88,6 +88,21 @@ row(("heavy ball: lr %.4g, momentum %.4f"):format(hb_lr, hb_mu), 5000, d_hb, nee
 print("every stable rate needs on the order of κ steps (2/(λmin+λmax) even slows the fast direction to")
 print("the pace of the slow one); momentum needs on the order of √κ.")
 
+-- The range test's curve: the loss after one step at each rate, with the
+-- suggested rate (steepest descent) and the largest stable rate 2/λmax marked.
+pcall(function()
+  local plt = gd.plot
+  local fig = plt.figure { size = { 800, 520 } }
+  local ax = fig:subplot(1)
+  ax:plot(rt.lrs, rt.losses, "-", { title = "loss after one step at lr" })
+  ax:vline(rt.suggestion, { title = ("suggested %.3g"):format(rt.suggestion), color = "green" })
+  ax:vline(lr_max, { title = ("2/lambda_max = %.4g"):format(lr_max), color = "red" })
+  ax:vline(0.0015, { title = "the exam's 0.0015", color = "gray", style = ":" })
+  ax:logscale("xy")
+  ax:title("seed 000, 2: learning-rate range test (lr_find)"):xlabel("learning rate"):ylabel("loss")
+  fig:show()
+end)
+
 return {
   lmin = lmin, lmax = lmax, lambda = lambda, lr_max = lr_max, kappa = kappa,
   suggestion = rt.suggestion, diverged_at = rt.diverged_at, lrs = rt.lrs, losses = rt.losses,

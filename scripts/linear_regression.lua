@@ -69,7 +69,7 @@ local ok, err = pcall(function()
     local ax = fig:subplot(i)
     ax:plot(x:reshape(n), y:reshape(n), "o", { color = "blue", alpha = 0.5, pointsize = 0.5 })
     ax:plot(xs, s.w0 + s.w1 * xs, "--", { color = "red" })
-    ax:title(string.format("What = (%.3f, %.3f)", s.w0, s.w1))
+    ax:title(string.format("What = (%.3f, %.3f)", s.w0, s.w1)):xlabel("x"):ylabel("y")
   end
   fig:show()
 end)

@@ -22,5 +22,7 @@ for _, r in ipairs(runs) do
   local path, values = paths.run(f_t, r[1], x0, r[2], r[3], range)
   res[r[1]] = { path = path, value = values[#values] }
 end
+paths.animate(f_t, res, { "GD", "momentum", "AdaGrad", "RMSprop", "Adam" }, range,
+  "f(x) = x1^2/20 + x2^2 from (-7, 2), step by step")
 assert(f({ 0, 0 }) == 0)
 return res

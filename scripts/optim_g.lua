@@ -31,12 +31,16 @@ local runs = {
     { { 0, -5, 10 }, { 5.1, -2.3, 20 }, { 7.5, 2.5, 30 } } },
 }
 local res = { min = { x = best, value = gmin } }
+local first, names = {}, {}   -- each optimizer's first path, for the GIF
 for _, r in ipairs(runs) do
   res[r[1]] = {}
+  names[#names + 1] = r[1]
   for _, x0 in ipairs(r[4]) do
     local steps = r[3] or x0[3]
-    local _, values = paths.run(g, r[1], { x0[1], x0[2] }, r[2](), steps, range)
+    local path, values = paths.run(g, r[1], { x0[1], x0[2] }, r[2](), steps, range)
+    first[r[1]] = first[r[1]] or { path = path }
     table.insert(res[r[1]], values[#values])
   end
 end
+paths.animate(g, first, names, range, "g: each optimizer's first start, step by step")
 return res

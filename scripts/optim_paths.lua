@@ -15,13 +15,35 @@ function M.run(f, name, x0, opt, steps, range)
     local fig = plt.figure { layout = { 1, 2 }, size = { 1200, 500 },
                              title = string.format("%s from (%g, %g)", name, x0[1], x0[2]) }
     fig:subplot(1):wireframe(f, { x = range, y = range, view = { 30, 200 } })
+      :title("f over the square"):xlabel("x1"):ylabel("x2"):zlabel("f")
     local ax = fig:subplot(2)
     ax:contour(f, { x = range, y = range, levels = 30 })
-    ax:path(path, { title = name, color = "red" })
+    ax:path(path, { title = name, color = "red", mark_ends = true })
+    ax:title(string.format("%s, %d steps: start o, end *", name, steps)):xlabel("x1"):ylabel("x2")
     fig:show()
   end)
   if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
   return path, values
+end
+
+--- One animated GIF of all the paths growing step by step on f's contour
+-- (res: name -> {path = ...}, drawn in the order of names).
+function M.animate(f, res, names, range, heading)
+  local plt = gd.plot
+  local ok, err = pcall(function()
+    local fig = plt.figure { size = { 700, 560 } }
+    local ax = fig:subplot(1)
+    ax:contour(f, { x = range, y = range, levels = 30 })
+    for _, name in ipairs(names) do
+      ax:path(res[name].path, { title = name, animate = true })
+    end
+    ax:title(heading):xlabel("x1"):ylabel("x2")
+    local mode, dir = plt.destination()
+    if mode == "none" then return end
+    local arg0 = (arg and arg[0] or "optim"):match("([^/]+)%.lua$") or "optim"
+    print("gd.plot: " .. fig:save(("%s/%s-paths.gif"):format(dir, arg0)))
+  end)
+  if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
 end
 
 return M

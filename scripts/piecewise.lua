@@ -50,6 +50,8 @@ pcall(function()
   gd.plot.scatter(x:reshape(N), y:reshape(N), { alpha = 0.5, title = "data" })
   gd.plot.plot(x:reshape(N), net1(x):reshape(N), { title = "Dense(1)" })
   gd.plot.plot(x:reshape(N), net2(x):reshape(N), { style = "--", title = "Dense(2)-relu-Dense(1)" })
+  gd.plot.title("4(3): a line against a piecewise-linear fit")
+  gd.plot.xlabel("x"); gd.plot.ylabel("y")
   gd.plot.show()
 end)
 return { b0 = b0, b1 = b1, ls0 = ls:at(1, 1), ls1 = ls:at(2, 1), loss1 = h1.loss[1000],

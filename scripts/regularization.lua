@@ -109,7 +109,7 @@ local ok, err = pcall(function()
     local r = (gd.abs(c) ^ q + gd.abs(sn) ^ q) ^ (-1 / q)
     ax:plot(r * c, r * sn, "-", { title = "q = " .. q })
   end
-  ax:title("|w1|^q + |w2|^q = 1")
+  ax:title("|w1|^q + |w2|^q = 1"):xlabel("w1"):ylabel("w2")
   local ax2 = fig:subplot(2)
   local emin = ((A:matmul(w_ls) - b) ^ 2):sum():item()
   local levels = {}
@@ -125,7 +125,7 @@ local ok, err = pcall(function()
   ax2:plot({ w_ls:at(1, 1) }, { w_ls:at(2, 1) }, "o", { color = "black", title = "least squares" })
   ax2:plot({ w_r2:at(1, 1) }, { w_r2:at(2, 1) }, "o", { color = "blue" })
   ax2:plot({ w_l2:at(1, 1) }, { w_l2:at(2, 1) }, "o", { color = "red" })
-  ax2:title("error contours and the constraint regions")
+  ax2:title("error contours and the constraint regions"):xlabel("w1"):ylabel("w2")
   fig:show()
 end)
 if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end

@@ -1,6 +1,6 @@
 /* lplot.c: Lua binding of the gnuplot pipe (plotpipe.c).
  *
- * Low level, for lua/gd/plot.lua only: gd.core._plotpipe = {open, mkdir, sibling}
+ * Low level, for lua/gd/plot.lua only: gd.core._plotpipe = {open, mkdir, sibling, ttysize, display}
  * and the pipe userdata "gd.PlotPipe".  Failures of the environment
  * (gnuplot missing or dead, a gnuplot error) return nil, message as Lua's
  * io does; plot.lua turns them into errors that name the user's function.
@@ -9,7 +9,9 @@
 
 #include <string.h>
 
+#include "plotenv.h"
 #include "plotpipe.h"
+#include <unistd.h>
 
 #define GDL_PLOTPIPE "gd.PlotPipe"
 
@@ -80,6 +82,30 @@ static int pp_mkdir(lua_State *L) {
   }
   lua_pushboolean(L, 1);
   return 1;
+}
+
+static int pp_ttysize(lua_State *L) {
+  int cols, rows;
+  if (gd_plotenv_ttysize(STDOUT_FILENO, &cols, &rows) != 0
+      && gd_plotenv_ttysize(STDERR_FILENO, &cols, &rows) != 0) return 0;
+  lua_pushinteger(L, cols);
+  lua_pushinteger(L, rows);
+  return 2;
+}
+
+static int pp_display(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  int wayland = lua_toboolean(L, 2);
+  lua_Number t = luaL_checknumber(L, 3);
+  if (!(t > 0 && t <= 60)) luaL_error(L, "_plotpipe.display: argument 3: timeout must be in (0, 60] seconds, got %f", t);
+  char why[600];
+  if (gd_plotenv_display_answers(name, wayland, (int)(t * 1e3), why, sizeof why)) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushnil(L);
+  lua_pushstring(L, why);
+  return 2;
 }
 
 static int pp_sibling(lua_State *L) {
@@ -183,6 +209,8 @@ static int pp_tostring(lua_State *L) {
 static const gdl_reg funcs[] = {
   {"open", pp_open, "_plotpipe.open([exe[, timeout]]): spawn gnuplot (default \"gnuplot\" on PATH; waits give up after timeout s, default 30); a pipe, or nil, message"},
   {"mkdir", pp_mkdir, "_plotpipe.mkdir(path): create a directory and its parents; true, or nil, message"},
+  {"ttysize", pp_ttysize, "_plotpipe.ttysize(): columns, rows of the terminal on stdout (or stderr), or nothing"},
+  {"display", pp_display, "_plotpipe.display(name, wayland, timeout): true when the X (or Wayland) display answers within timeout s, or nil, why not"},
   {"sibling", pp_sibling, "_plotpipe.sibling(path): create an empty temp file beside path (.name.tmpXXXXXX) to rename over it; its name, or nil, message"},
   {NULL, NULL, NULL}
 };

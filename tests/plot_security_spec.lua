@@ -102,6 +102,12 @@ local function figure_with(texts)
   a:scatter({ 1, 2 }, { 3, 1 }, { title = t() })
   a:path({ { 1, 1 }, { 2, 2 } }, { title = t() })
   a:title(t()); a:xlabel(t()); a:ylabel(t())
+  -- issue 13's kinds: annotations, reference lines, bands, classes
+  a:text(1.5, 6, t()):hline(2, { title = t() }):vline(1.5, { title = t() })
+  a:fill_between({ 1, 2, 3 }, { 0, 1, 2 }, { 1, 2, 3 }, { title = t() })
+  a:errorbar({ 1, 2 }, { 5, 6 }, { 0.5, 0.5 }, { title = t() })
+  a:point(2, 2, { label = t() }):quiver({ 1 }, { 1 }, { 0.5 }, { 0.5 }, { title = t() })
+  a:scatter({ 1, 2, 3 }, { 2, 2, 3 }, { c = { t(), t(), t() } })
   local b = fig:subplot(2)
   b:hist({ 1, 2, 2, 3 }, { title = t() })
   b:bar({ t(), t() }, { 1, 2 }, { title = t() })
@@ -109,6 +115,7 @@ local function figure_with(texts)
   local c = fig:subplot(3)
   c:contour(function(x, y) return x * x + y * y end, { n = 10, levels = 3, title = t() })
   c:legend({ t() })
+  c:heatmap({ { 1, 2 }, { 3, 4 } }, { xlabels = { t(), t() }, ylabels = { t(), t() }, title = t() })
   local d = fig:subplot(4)
   d:contour(function(x, y) return x + y end, { n = 10, levels = 3, filled = true, title = t() })
   local e = fig:subplot(5)
@@ -150,6 +157,7 @@ describe("gd.plot text reaches gnuplot inert", function()
       nested("'; system(\"touch " .. DIR .. "/pwned_path2\"); '.png"),
       nested("x\"; system(\"touch " .. DIR .. "/pwned_path3\"); \".pdf"),
       path("it's.txt"),
+      nested("`touch " .. DIR .. "/pwned_path4`.gif"),
     }
     for _, n in ipairs(names) do
       assert.equal(n, fig:save(n))

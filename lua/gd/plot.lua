@@ -10,6 +10,7 @@
 local gd = require "gd"
 local check = require "gd.check"
 local draw = require "gd.plot_draw"
+local kinds = require "gd.plot_kinds"
 
 local plt = {}
 local doc = gd.doc
@@ -33,6 +34,7 @@ for i, c in ipairs(draw.CYCLE) do NAMED["C" .. i] = c end
 -- argument checking
 
 local fail = check.fail
+local H                            -- the checkers plot_kinds.lua uses (below)
 
 local function is_tensor(v)
   return type(v) == "userdata" and pcall(function() return v.shape end) and v.shape ~= nil
@@ -160,7 +162,7 @@ Figure.__name, Axes.__name = "gd.plot.Figure", "gd.plot.Axes"
 local current                      -- the figure of the quick functions
 
 local function new_figure(fname, opts)
-  opts = check.opts(fname, opts, set_of { "layout", "size", "title" })
+  opts = check.opts(fname, opts, set_of { "layout", "size", "title", "sharex", "sharey" })
   local layout = opts.layout or { 1, 1 }
   if type(layout) ~= "table" then fail(fname, "layout must be a table {rows, cols}") end
   local rows, cols = check_layout(fname, layout[1], layout[2])
@@ -171,6 +173,9 @@ local function new_figure(fname, opts)
   if opts.title ~= nil then check_text(fname, opts.title, "title") end
   local fig = setmetatable({ rows = rows, cols = cols, size = size, heading = opts.title,
                              axes = {}, cur = 1 }, Figure)
+  for _, k in ipairs { "sharex", "sharey" } do
+    if opts[k] ~= nil then fig[k] = check.boolean(fname, k, opts[k]) end
+  end
   current = fig
   return fig
 end
@@ -279,15 +284,21 @@ local function ax_plot(ax, fname, ...)
 end
 
 local function ax_scatter(ax, fname, ...)
-  add_series(ax, fname, (xy_args(fname, "o", nil, ...)))
+  local s, o = xy_args(fname, "o", { "c", "cmap", "colorbar" }, ...)
+  if o.c == nil then
+    if o.cmap ~= nil or o.colorbar ~= nil then fail(fname, "cmap and colorbar go with c = values") end
+    add_series(ax, fname, s)
+  else
+    for _, t in ipairs(kinds.colored_scatter(fname, s, o.c, o, H)) do add_series(ax, fname, t) end
+  end
   return ax
 end
 
 -- A path: an (n, 2) tensor, a list of 2-vectors or {x, y} pairs, or (x, y).
+local path_series
 local function ax_path(ax, fname, p, ...)
   if is_data((...)) then       -- (x, y[, style][, opts])
-    add_series(ax, fname, (xy_args(fname, "-o", nil, p, ...)))
-    return ax
+    return path_series(ax, fname, p, ...)
   end
   local P
   if is_tensor(p) then
@@ -308,7 +319,23 @@ local function ax_path(ax, fname, p, ...)
     fail(fname, "points must be an (n, 2) tensor or a list of 2-vectors, got shape {%s}",
       table.concat(sh, ","))
   end
-  add_series(ax, fname, (xy_args(fname, "-o", nil, P[{ {}, 1 }], P[{ {}, 2 }], ...)))
+  return path_series(ax, fname, P[{ {}, 1 }], P[{ {}, 2 }], ...)
+end
+
+-- The path's series (x, y[, style][, opts]) and its end markers.
+function path_series(ax, fname, ...)
+  local s, o = xy_args(fname, "-o", { "mark_ends", "animate" }, ...)
+  add_series(ax, fname, s)
+  if o.mark_ends ~= nil and check.boolean(fname, "mark_ends", o.mark_ends) then
+    -- start: a circle, end: a star, in the path's color
+    local c = s.color or draw.CYCLE[(#ax.series - 1) % #draw.CYCLE + 1]
+    local n = s.cols[1]:numel()
+    for _, e in ipairs { { 1, 7, 1.6 }, { n, 3, 2.4 } } do
+      add_series(ax, fname, { kind = "xy", style = { marker = e[2] }, color = c, ps = e[3],
+        cols = { gd.tensor { s.cols[1][e[1]] }, gd.tensor { s.cols[2][e[1]] } } })
+    end
+  end
+  if o.animate ~= nil then s.animate = check.boolean(fname, "animate", o.animate) end
   return ax
 end
 
@@ -535,17 +562,36 @@ local function nice_levels(lo, hi, n)
   return levels
 end
 
+-- n levels evenly spaced in log between the smallest positive value of Z
+-- and hi (for log = true: a bowl's levels crowd near its minimum).
+local function log_levels(fname, Z, hi, n)
+  local lo = math.huge
+  for _, v in ipairs(Z:reshape(Z:numel()):totable()) do
+    if v > 0 and v < lo then lo = v end
+  end
+  if not (lo < hi) then fail(fname, "log = true needs positive values of Z below its largest") end
+  local a, b, levels = math.log(lo), math.log(hi), {}
+  for k = 1, n do levels[k] = math.exp(a + (b - a) * k / (n + 1)) end
+  return levels
+end
+
 local function ax_contour(ax, fname, ...)
   local args, o = { ... }, nil
   if type(args[#args]) == "table" and not is_data(args[#args]) then o = table.remove(args) end
-  o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "levels", "filled", "lines", "colorbar" }))
+  o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "levels", "filled", "lines", "colorbar",
+                                                 "cmap", "log", "labels" }))
   local s = series_opts(fname, o, "-")
   if o.style and not s.style.line then fail(fname, "contour lines take a line style") end
   local X, Y, Z, nx, ny = grid_args(fname, args, o, o.filled and 150 or 100)
   local lo, hi = finite_range(Z)
   if not lo then fail(fname, "Z has no finite values") end
   local levels = {}
-  if o.levels == nil or type(o.levels) == "number" then
+  if o.log ~= nil then check.boolean(fname, "log", o.log) end
+  if o.labels ~= nil then check.boolean(fname, "labels", o.labels) end
+  if o.log and (o.levels == nil or type(o.levels) == "number") then
+    local n = o.levels == nil and 10 or check.integer(fname, "levels", o.levels, 1, MAX_LEVELS)
+    levels = log_levels(fname, Z, hi, n)
+  elseif o.levels == nil or type(o.levels) == "number" then
     levels = nice_levels(lo, hi, o.levels == nil and 10 or check.integer(fname, "levels", o.levels, 1, MAX_LEVELS))
   else
     levels = to_tensor(o.levels, fname, "levels"):totable()
@@ -559,6 +605,9 @@ local function ax_contour(ax, fname, ...)
   s.levels, s.filled = levels, o.filled and true or false
   s.lines = o.lines ~= false and (not s.filled or o.lines == true)
   s.colorbar = o.colorbar
+  s.log, s.level_labels = o.log, o.labels
+  if o.cmap ~= nil then s.cmap = check.oneof(fname, "cmap", o.cmap, draw.CMAP_NAMES) end
+  if s.log and levels[1] <= 0 then fail(fname, "log = true needs positive levels, got %s", check.show(levels[1])) end
   if s.filled then
     -- band k = how many levels z reaches; NaN stays NaN (a hole in the image)
     local B = gd.zeros(ny, nx)
@@ -573,7 +622,7 @@ local function grid3d(kind, default_n)
   return function(ax, fname, ...)
     local args, o = { ... }, nil
     if type(args[#args]) == "table" and not is_data(args[#args]) then o = table.remove(args) end
-    o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "view", "colorbar" }))
+    o = check.opts(fname, o, set_of(SERIES_OPTS, { "x", "y", "n", "view", "colorbar", "cmap" }))
     local s = series_opts(fname, o, "-")
     local X, Y, Z, nx, ny = grid_args(fname, args, o, default_n)
     if o.view ~= nil then
@@ -581,6 +630,7 @@ local function grid3d(kind, default_n)
       ax.o.view = { check.number(fname, "view[1]", o.view[1]), check.number(fname, "view[2]", o.view[2]) }
     end
     s.kind, s.grid, s.colorbar = kind, { X, Y, Z, nx = nx, ny = ny }, o.colorbar
+    if o.cmap ~= nil then s.cmap = check.oneof(fname, "cmap", o.cmap, draw.CMAP_NAMES) end
     add_series(ax, fname, s)
     return ax
   end
@@ -676,6 +726,15 @@ local function ax_gnuplot(ax, fname, cmd)
   return ax
 end
 
+local function check_cmap(fname, name)
+  return check.oneof(fname, "cmap", name, draw.CMAP_NAMES)
+end
+
+-- plot.lua's checkers, for the kinds in plot_kinds.lua
+H = { is_data = is_data, to_tensor = to_tensor, check_text = check_text, check_color = check_color,
+      check_range = check_range, series_opts = series_opts, add_series = add_series, set_of = set_of,
+      SERIES_OPTS = SERIES_OPTS, SERIES_SET = set_of(SERIES_OPTS), check_cmap = check_cmap }
+
 ---------------------------------------------------------------------------
 -- the object API
 
@@ -689,10 +748,10 @@ end
 
 method("plot", ax_plot, "ax:plot(x, y[, style][, opts]): a line; also (y), or (f, {x = {lo, hi}}); opts style, color, linewidth, pointsize, alpha, title")
 method("scatter", ax_scatter, "ax:scatter(x, y[, opts]): points (style \"o\"); opts alpha, color, pointsize, style, title")
-method("path", ax_path, "ax:path(P[, opts]): points joined in order (\"-o\"), P an (n, 2) tensor, a list of 2-vectors, or x, y")
+method("path", ax_path, "ax:path(P[, opts]): points joined in order (\"-o\"), P an (n, 2) tensor, a list of 2-vectors, or x, y; opts mark_ends (a circle at the start, a star at the end), animate (grows frame by frame in a GIF)")
 method("hist", ax_hist, "ax:hist(x[, opts]): histogram; opts bins (a count or edges), range, density, color, alpha, title; returns counts, edges")
 method("bar", ax_bar, "ax:bar([x,] heights[, opts]): bars at x (numbers or labels); opts width, color, alpha, title")
-method("contour", ax_contour, "ax:contour(f | Z | X, Y, Z[, opts]): contour lines, or filled = true; opts x, y, n, levels (a count or values), lines, colorbar")
+method("contour", ax_contour, "ax:contour(f | Z | X, Y, Z[, opts]): contour lines, or filled = true; opts x, y, n, levels (a count or values), lines, colorbar, cmap, log (log-spaced levels colored by log), labels (level values on the lines)")
 method("wireframe", ax_wireframe, "ax:wireframe(f | Z | X, Y, Z[, opts]): 3-D mesh of f(v) or f(x, y) over x, y; opts n, view = {rot_x, rot_z}, color")
 method("surface", ax_surface, "ax:surface(f | Z | X, Y, Z[, opts]): 3-D colored surface; opts x, y, n, view, colorbar")
 method("title", ax_title, "ax:title(s): the axes' title")
@@ -709,6 +768,10 @@ method("axis", ax_axis, "ax:axis(mode): \"equal\" (same unit on x and y), \"squa
 method("view", ax_view, "ax:view(rot_x, rot_z): 3-D viewing angles in degrees")
 method("gnuplot", ax_gnuplot, "ax:gnuplot(cmd): one raw gnuplot set/unset command sent before this axes' plot (nothing that runs or writes)")
 
+kinds.install(method, function(name, impl, line)
+  plt[name] = doc(function(...) return impl(plt.gca(), "gd.plot." .. name, ...) end, line)
+end, H)
+
 --- Figure methods.
 Figure.subplot = doc(function(self, i, j)
   return get_axes(self, "fig:subplot", i, j)
@@ -723,7 +786,16 @@ local function save_with(fig, fname, path, opts)
   return draw.save(fig, fname, path, size)
 end
 Figure.save = doc(function(self, path, opts) return save_with(self, "fig:save", path, opts) end,
-  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf or txt (by extension), whole or not at all; returns path")
+  "fig:save(path[, {size = {w, h}}]): write the figure as png, svg, pdf, eps, jpg, gif or txt (by extension; a missing folder is made), whole or not at all; returns path")
+Figure.legend = doc(function(self, opts)
+  local fname = "fig:legend"
+  opts = check.opts(fname, opts, set_of { "position" })
+  self.shared_key = opts.position == nil and "bottom"
+    or check.oneof(fname, "position", opts.position, { "bottom", "top" })
+  return self
+end, "fig:legend([{position = \"bottom\" | \"top\"}]): one legend for the whole figure (each title once) in a strip below or above the panels, instead of one per axes")
+Figure.ranges = doc(function(self) return draw.ranges(self, "fig:ranges") end,
+  "fig:ranges(): the x and y ranges gnuplot draws on each axes, {[i] = {x = {lo, hi}, y = {lo, hi}}} (read back from GPVAL_)")
 Figure.title = doc(function(self, s)
   self.heading = check_text("fig:title", s, "title")
   return self
@@ -758,7 +830,7 @@ quick("axis", ax_axis, "gd.plot.axis(mode): \"equal\", \"square\" or \"auto\" as
 quick("view", ax_view, "gd.plot.view(rot_x, rot_z): 3-D view of the current axes")
 
 plt.figure = doc(function(opts) return new_figure("gd.plot.figure", opts) end,
-  "gd.plot.figure{layout = {rows, cols}, size = {w, h}, title}: a new figure, now the current one")
+  "gd.plot.figure{layout = {rows, cols}, size = {w, h}, title, sharex, sharey}: a new figure, now the current one; sharex/sharey give all 2-D axes one x (y) range")
 plt.subplots = doc(function(rows, cols, opts)
   local fname = "gd.plot.subplots"
   if type(rows) == "table" then rows, cols, opts = nil, nil, rows end
@@ -786,6 +858,37 @@ plt.subplot = doc(function(a, b, c)
   end
   return get_axes(gcf(), fname, a, b)
 end, "gd.plot.subplot(i), subplot(row, col) or subplot(rows, cols, i): make that axes of the current figure current")
+local anim_count = 0
+plt.animate = doc(function(draw_fn, frames, opts)
+  local fname = "gd.plot.animate"
+  if type(draw_fn) ~= "function" then fail(fname, "draw_fn must be a function (fig, k), got %s", type(draw_fn)) end
+  frames = check.integer(fname, "frames", frames, 1, 10000)
+  opts = check.opts(fname, opts, set_of { "fps", "file", "size", "layout", "title" })
+  local fps = opts.fps == nil and 10 or check.number(fname, "fps", opts.fps, 0.1, 100)
+  local file = opts.file
+  if file ~= nil then check_text(fname, file, "file", true)
+  else
+    local mode, dir = draw.destination(fname)
+    if mode == "none" then file = false
+    else
+      anim_count = anim_count + 1
+      file = ("%s/%s-anim%d.gif"):format(dir, draw.script_name(), anim_count)
+    end
+  end
+  local keep, list = current, {}
+  for k = 1, frames do
+    local fig = new_figure(fname, { size = opts.size, layout = opts.layout, title = opts.title })
+    local ok, err = pcall(draw_fn, fig, k)
+    if not ok then current = keep; error(err, 0) end
+    list[k] = fig
+  end
+  current = keep
+  if not file then return nil end
+  local anim = { frames = list, size = list[1].size, fps = fps, axes = {}, rows = 1, cols = 1 }
+  draw.save(anim, fname, file)
+  if opts.file == nil then print("gd.plot: " .. file) end
+  return file
+end, "gd.plot.animate(draw_fn, frames[, {fps = 10, file, size, layout, title}]): an animated GIF; draw_fn(fig, k) draws frame k into a new figure; file defaults to GD_PLOT_DIR/<script>-anim<n>.gif (nothing under GD_PLOT=none); returns the file")
 plt.gcf = doc(function() return gcf() end, "gd.plot.gcf(): the current figure (made if there is none)")
 plt.gca = doc(function() return gca() end, "gd.plot.gca(): the current axes of the current figure")
 plt.show = doc(function()

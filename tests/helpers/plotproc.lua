@@ -70,4 +70,18 @@ function M.wait_for(pred, seconds)
   return pred()
 end
 
+--- The gdlua under test as an absolute path (for shell commands run elsewhere).
+function M.gdlua()
+  local u = require "tests.helpers.util"
+  return u.gdlua:sub(1, 1) == "/" and u.gdlua or u.sh_line("pwd") .. "/" .. u.gdlua
+end
+
+--- A new empty folder for a spec's files, and path(name) inside it.
+function M.scratch()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(require("gd.core")._plotpipe.mkdir(dir))
+  return dir, function(name) return dir .. "/" .. name end
+end
+
 return M
