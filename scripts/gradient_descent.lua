@@ -94,21 +94,22 @@ end
 
 -- The lecture's picture: x ← x − α·2x on f(x) = x² from x = 1.8 with a rate
 -- too small (creeps), about right (fast) and too large (|1 − 2α| > 1: diverges).
-pcall(function()
+local ok, err = pcall(function()
   local plt = gd.plot
-  local fig = plt.figure { layout = { 1, 3 }, size = { 1500, 450 }, title = "gradient descent on f(x) = x^2, 8 steps" }
+  local fig = plt.figure { layout = { 1, 3 }, size = { 1500, 450 }, title = "gradient descent on f(x) = x², 8 steps" }
   for i, r in ipairs { { 0.05, "too small" }, { 0.4, "about right" }, { 1.05, "too large" } } do
     local xs, x = {}, 1.8
     for k = 1, 9 do xs[k] = { x, x * x }; x = x - r[1] * 2 * x end
     local lim = math.max(2, math.abs(xs[9][1]) * 1.05)
     local ax = fig:subplot(i)
-    ax:plot(function(t) return t * t end, { x = { -lim, lim }, color = "gray", title = "f(x) = x^2" })
+    ax:plot(function(t) return t * t end, { x = { -lim, lim }, color = "gray", title = "f(x) = x²" })
     ax:path(xs, { title = string.format("alpha = %g", r[1]), color = "red", mark_ends = true })
     ax:point(0, 0, { label = "minimum", color = "green" })
     ax:title(string.format("alpha = %g: %s", r[1], r[2])):xlabel("x"):ylabel("f(x)")
   end
   fig:show()
 end)
+if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
 
 return { steps = steps, gf = gf:totable(), best = best, bestu = bestu:totable(), X = X, y = y, yl = yl,
          g_tape = g_tape:totable(), g_slide = g_slide:totable(), mle = mle:totable(), gd_theta = th:totable(),

@@ -23,11 +23,12 @@ for i = 1, 6 do
   print(string.format("beta%-2d %10.5f %12.5f %8g", i - 1, est[i], ls:at(i, 1), truth[i]))
 end
 print(string.format("final loss %.6f", hist.loss[#hist.loss]))
-pcall(function()
+local ok, err = pcall(function()
   gd.plot.scatter(t, y:reshape(n), { alpha = 0.2, title = "data" })
   gd.plot.plot(t, net:predict(X):reshape(n), { title = "fit" })
   gd.plot.title("seed 000, 3(1): Dense(1) on cos(kt) features")
   gd.plot.xlabel("t"); gd.plot.ylabel("y")
   gd.plot.show()
 end)
+if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
 return { est = est, truth = truth, lstsq = ls, loss = hist.loss }

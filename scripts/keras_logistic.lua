@@ -17,11 +17,12 @@ print(string.format("%-4s %10s %8s", "", "estimate", "truth"))
 print(string.format("%-4s %10.5f %8g", "w0", w0, -1))
 print(string.format("%-4s %10.5f %8g", "w1", w1, 5))
 print(string.format("final loss %.6f", hist.loss[#hist.loss]))
-pcall(function()
+local ok, err = pcall(function()
   gd.plot.scatter(gd.arange(n), y:reshape(n), { alpha = 0.05, title = "y" })
   gd.plot.plot(gd.arange(n), net(x):reshape(n), { style = "--", title = "net(x)" })
   gd.plot.title("seed 000, 3(2): logistic regression, Dense(1, sigmoid)")
   gd.plot.xlabel("row"); gd.plot.ylabel("y and P(y = 1)")
   gd.plot.show()
 end)
+if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
 return { w0 = w0, w1 = w1, loss = hist.loss }

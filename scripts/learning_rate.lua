@@ -90,7 +90,7 @@ print("the pace of the slow one); momentum needs on the order of √κ.")
 
 -- The range test's curve: the loss after one step at each rate, with the
 -- suggested rate (steepest descent) and the largest stable rate 2/λmax marked.
-pcall(function()
+local ok, err = pcall(function()
   local plt = gd.plot
   local fig = plt.figure { size = { 800, 520 } }
   local ax = fig:subplot(1)
@@ -102,6 +102,7 @@ pcall(function()
   ax:title("seed 000, 2: learning-rate range test (lr_find)"):xlabel("learning rate"):ylabel("loss")
   fig:show()
 end)
+if not ok and os.getenv("GD_PLOT") ~= "none" then print("plot: " .. tostring(err)) end
 
 return {
   lmin = lmin, lmax = lmax, lambda = lambda, lr_max = lr_max, kappa = kappa,
