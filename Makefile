@@ -13,7 +13,7 @@ PREFIX    ?= /usr/local
 CC        ?= cc
 PKGS      := lua5.4 openblas lapacke
 DEB_PKGS  := lua5.4 liblua5.4-dev libopenblas-dev liblapacke-dev libreadline-dev \
-             gnuplot-nox lua-busted tmux luarocks pkg-config gcc make
+             gnuplot-x11 lua-busted tmux luarocks pkg-config gcc make
 MAIN      := scripts/mle_normal.lua
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,37 @@ static int connect_within(int fd, const struct sockaddr *addr, socklen_t len, in
   return 0;
 }
 
-/* A unix socket at path (abstract when abstract is nonzero) answers. */
-static int unix_answers(const char *path, int abstract, int timeout_ms) {
+/* The server on connected fd answers req within timeout_ms: it sends at
+ * least one byte back.  A server that accepts connections but is stalled
+ * would otherwise pass a connect-only probe and hang gnuplot's window
+ * terminal. */
+static int replies(int fd, const void *req, size_t n, int timeout_ms) {
+  ssize_t w;
+  do w = send(fd, req, n, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
+  if (w != (ssize_t)n) return 0;
+  struct pollfd pf = { .fd = fd, .events = POLLIN };
+  int r;
+  do r = poll(&pf, 1, timeout_ms); while (r < 0 && errno == EINTR);
+  if (r == 0) { errno = ETIMEDOUT; return 0; }
+  if (r < 0) return 0;
+  unsigned char b;
+  ssize_t got;
+  do got = recv(fd, &b, 1, 0); while (got < 0 && errno == EINTR);
+  if (got == 1) return 1;
+  if (got == 0) errno = ECONNRESET;
+  return 0;
+}
+
+/* The X11 connection setup (little-endian, protocol 11.0, no auth): any
+ * reply (success, failure or authenticate) means an X server is there. */
+static const unsigned char X11_SETUP[12] = { 'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+/* Wayland's wl_display.sync(new callback id 2), in host byte order: the
+ * compositor answers with wl_callback.done. */
+static const uint32_t WL_SYNC[3] = { 1, (12u << 16) | 0u, 2 };
+
+/* A unix socket at path (abstract when abstract is nonzero) answers req. */
+static int unix_answers(const char *path, int abstract, const void *req, size_t reqn,
+                        int timeout_ms) {
   struct sockaddr_un a;
   memset(&a, 0, sizeof a);
   a.sun_family = AF_UNIX;
@@ -52,14 +82,15 @@ static int unix_answers(const char *path, int abstract, int timeout_ms) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
   socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + off + n);
-  int ok = connect_within(fd, (struct sockaddr *)&a, len, timeout_ms) == 0;
+  int ok = connect_within(fd, (struct sockaddr *)&a, len, timeout_ms) == 0 &&
+           replies(fd, req, reqn, timeout_ms);
   int saved = errno;
   close(fd);
   errno = saved;
   return ok;
 }
 
-/* host:port over TCP answers. */
+/* An X server at host:port over TCP answers the connection setup. */
 static int tcp_answers(const char *host, int port, int timeout_ms) {
   char ps[16];
   snprintf(ps, sizeof ps, "%d", port);
@@ -71,7 +102,8 @@ static int tcp_answers(const char *host, int port, int timeout_ms) {
   for (struct addrinfo *ai = res; ai && !ok; ai = ai->ai_next) {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
-    ok = connect_within(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0;
+    ok = connect_within(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0 &&
+         replies(fd, X11_SETUP, sizeof X11_SETUP, timeout_ms);
     int saved = errno;
     close(fd);
     errno = saved;
@@ -89,7 +121,7 @@ int gd_plotenv_display_answers(const char *display, int wayland, int timeout_ms,
     if (display[0] == '/') snprintf(path, sizeof path, "%s", display);
     else if (dir && *dir) snprintf(path, sizeof path, "%s/%s", dir, display);
     else { snprintf(why, size, "XDG_RUNTIME_DIR is not set"); return 0; }
-    if (unix_answers(path, 0, timeout_ms)) return 1;
+    if (unix_answers(path, 0, WL_SYNC, sizeof WL_SYNC, timeout_ms)) return 1;
     snprintf(why, size, "%s: %s", path, strerror(errno));
     return 0;
   }
@@ -105,7 +137,10 @@ int gd_plotenv_display_answers(const char *display, int wayland, int timeout_ms,
   host[hl] = '\0';
   if (hl == 0 || strcmp(host, "unix") == 0) {
     snprintf(path, sizeof path, "/tmp/.X11-unix/X%ld", n);
-    if (unix_answers(path, 0, timeout_ms) || unix_answers(path, 1, timeout_ms)) return 1;
+    if (unix_answers(path, 0, X11_SETUP, sizeof X11_SETUP, timeout_ms)) return 1;
+    /* the abstract socket only when the file one is absent, not stalled */
+    if (errno != ETIMEDOUT && unix_answers(path, 1, X11_SETUP, sizeof X11_SETUP, timeout_ms))
+      return 1;
     snprintf(why, size, "%s: %s", path, strerror(errno));
     return 0;
   }

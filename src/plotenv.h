@@ -9,8 +9,8 @@
 int gd_plotenv_ttysize(int fd, int *cols, int *rows);
 
 /* 1 when the X display named `display` ("[host]:n[.screen]") or, when
- * `wayland` is nonzero, the Wayland socket `display` accepts a connection
- * within timeout_ms; else 0, with the reason in why (size bytes). */
+ * `wayland` is nonzero, the Wayland socket `display` answers a first request
+ * (X11's connection setup, Wayland's wl_display.sync) within timeout_ms; else 0, with the reason in why (size bytes). */
 int gd_plotenv_display_answers(const char *display, int wayland, int timeout_ms,
                                char *why, unsigned size);
 

@@ -116,6 +116,29 @@ describe("gd.plot output", function()
     assert.equal(1, nl)
     assert.equal("\137PNG", slurp(path("nodisp/nodisplay-1.png")):sub(1, 4), out)
   end)
+
+  it("falls back to PNG within 5 s when the display accepts connections but never answers", function()
+    -- a display server that is stalled: it accepts and never replies to the X11 setup
+    local bin = path("stalled_display")
+    local _, cerr, cok = run("cc -std=c11 -O1 -o " .. shq(bin) .. " tests/helpers/stalled_display.c")
+    assert(cok, cerr)
+    local n = 60000 - (os.time() % 1000)          -- a display number nothing else uses
+    local sock = "/tmp/.X11-unix/X" .. n
+    assert(require("gd.core")._plotpipe.mkdir("/tmp/.X11-unix"))
+    local server = assert(io.popen(shq(bin) .. " " .. shq(sock) .. " 8"))
+    assert.equal("listening", server:read("l"))
+    local s = pr.write(path("stalled.lua"), "gd.plot.plot({1, 2}); gd.plot.show()")
+    local t0 = os.time()
+    local out, err, ok = run("env -u GD_PLOT -u WAYLAND_DISPLAY DISPLAY=:" .. n .. " GD_PLOT_DIR="
+      .. shq(path("stalled")) .. " " .. shq(GDLUA) .. " " .. shq(s))
+    local took = os.time() - t0
+    server:close()
+    assert(ok, err)
+    assert(took <= 5, "took " .. took .. " s")
+    assert(err:find("the display :" .. n .. " does not answer within 2 s", 1, true), err)
+    assert(err:find("timed out", 1, true), err)
+    assert.equal("\137PNG", slurp(path("stalled/stalled-1.png")):sub(1, 4), out)
+  end)
 end)
 
 describe("gd.plot new kinds", function()
