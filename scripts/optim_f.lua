@@ -19,10 +19,10 @@ local runs = {
   { "Adam", gd.optim.Adam { lr = 0.9, beta1 = 0.9, beta2 = 0.9 }, 10 },
 }
 for _, r in ipairs(runs) do
-  local path, values = paths.run(f_t, r[1], x0, r[2], r[3], range)
+  local path, values = paths.run(f_t, r[1], x0, r[2], r[3], range, { 0, 0 })
   res[r[1]] = { path = path, value = values[#values] }
 end
 paths.animate(f_t, res, { "GD", "momentum", "AdaGrad", "RMSprop", "Adam" }, range,
-  "f(x) = x1^2/20 + x2^2 from (-7, 2), step by step")
+  "f(x) = x1^2/20 + x2^2 from (-7, 2), step by step", { 0, 0 })
 assert(f({ 0, 0 }) == 0)
 return res

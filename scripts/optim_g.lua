@@ -37,10 +37,10 @@ for _, r in ipairs(runs) do
   names[#names + 1] = r[1]
   for _, x0 in ipairs(r[4]) do
     local steps = r[3] or x0[3]
-    local path, values = paths.run(g, r[1], { x0[1], x0[2] }, r[2](), steps, range)
+    local path, values = paths.run(g, r[1], { x0[1], x0[2] }, r[2](), steps, range, best)
     first[r[1]] = first[r[1]] or { path = path }
     table.insert(res[r[1]], values[#values])
   end
 end
-paths.animate(g, first, names, range, "g: each optimizer's first start, step by step")
+paths.animate(g, first, names, range, "g: each optimizer's first start, step by step", best)
 return res

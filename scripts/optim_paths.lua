@@ -3,9 +3,10 @@
 -- assignment does, the function's wireframe beside its contour with the path.
 local M = {}
 
---- Run opt on f from x0 for steps; print the end point; draw the figure.
+--- Run opt on f from x0 for steps; print the end point; draw the figure
+-- (with f's minimum marked when xmin, a {x1, x2}, is given).
 -- Returns the path ((steps+1)×2) and f along it.
-function M.run(f, name, x0, opt, steps, range)
+function M.run(f, name, x0, opt, steps, range, xmin)
   local path, values = gd.optim.trace(f, gd.tensor(x0), opt, steps)
   local last = path[path.shape[1]]
   print(string.format("%-9s from (%5g, %5g), %2d steps: x = (%9.5f, %9.5f), f = %11.5f",
@@ -19,6 +20,7 @@ function M.run(f, name, x0, opt, steps, range)
     local ax = fig:subplot(2)
     ax:contour(f, { x = range, y = range, levels = 30 })
     ax:path(path, { title = name, color = "red", mark_ends = true })
+    if xmin then ax:point(xmin[1], xmin[2], { label = "minimum", color = "black", marker = "x" }) end
     ax:title(string.format("%s, %d steps: start o, end *", name, steps)):xlabel("x1"):ylabel("x2")
     fig:show()
   end)
@@ -27,8 +29,8 @@ function M.run(f, name, x0, opt, steps, range)
 end
 
 --- One animated GIF of all the paths growing step by step on f's contour
--- (res: name -> {path = ...}, drawn in the order of names).
-function M.animate(f, res, names, range, heading)
+-- (res: name -> {path = ...}, drawn in the order of names; xmin as in run).
+function M.animate(f, res, names, range, heading, xmin)
   local plt = gd.plot
   local ok, err = pcall(function()
     local fig = plt.figure { size = { 700, 560 } }
@@ -37,6 +39,7 @@ function M.animate(f, res, names, range, heading)
     for _, name in ipairs(names) do
       ax:path(res[name].path, { title = name, animate = true })
     end
+    if xmin then ax:point(xmin[1], xmin[2], { label = "minimum", color = "black", marker = "x" }) end
     ax:title(heading):xlabel("x1"):ylabel("x2")
     local mode, dir = plt.destination()
     if mode == "none" then return end
