@@ -128,10 +128,12 @@ static void var_metatable(lua_State *L) {
   lua_pushcfunction(L, var_tostring);
   lua_setfield(L, vm, "__tostring");
   lua_newtable(L);                            /* the variable's own methods */
-  static const luaL_Reg vmeth[] = {
-    {"assign", var_assign}, {"assign_add", var_assign_add}, {"assign_sub", var_assign_sub},
-    {NULL, NULL}};
-  luaL_setfuncs(L, vmeth, 0);
+  static const gdl_reg vmeth[] = {
+    {"assign", var_assign, "v:assign(x): v's values set to x (broadcast to v's shape), in place; returns v"},
+    {"assign_add", var_assign_add, "v:assign_add(x): v ← v + x in place; returns v"},
+    {"assign_sub", var_assign_sub, "v:assign_sub(x): v ← v − x in place; returns v"},
+    {NULL, NULL, NULL}};
+  gdl_register(L, vmeth, lua_gettop(L), 0, 3);
   lua_getfield(L, tm, "__index");
   lua_pushcclosure(L, var_index, 2);
   lua_setfield(L, vm, "__index");
@@ -362,10 +364,13 @@ void gdl_open_tape(lua_State *L) {
   luaL_newmetatable(L, GDL_TAPE);
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &tape_key);
-  static const luaL_Reg tm[] = {
-    {"watch", tape_watch}, {"gradient", tape_gradient}, {"stop", tape_stop}, {NULL, NULL}};
+  static const gdl_reg tm[] = {
+    {"watch", tape_watch, "tape:watch(x or {x, ...}): record the ops on x from now on"},
+    {"gradient", tape_gradient, "tape:gradient(target, x1, x2, ... or {x, ...}[, {unconnected = \"none\" | \"zero\"}]): d sum(target)/dx for each source"},
+    {"stop", tape_stop, "tape:stop(): end recording (as closing the tape does); gradient still works"},
+    {NULL, NULL, NULL}};
   lua_newtable(L);
-  luaL_setfuncs(L, tm, 0);
+  gdl_register(L, tm, lua_gettop(L), 0, 3);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, tape_gc);
   lua_setfield(L, -2, "__gc");

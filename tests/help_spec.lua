@@ -42,6 +42,14 @@ describe("the docs", function()
     for k, f in pairs(gd._methods) do
       if type(f) == "function" then all[#all + 1] = { "x:" .. k, f } end
     end
+    -- the methods of Variables, tapes and optimizers
+    local v, tape = gd.Variable(1), gd.GradientTape()
+    for _, k in ipairs { "assign", "assign_add", "assign_sub" } do all[#all + 1] = { "v:" .. k, v[k] } end
+    for k, f in pairs(getmetatable(tape).__index) do all[#all + 1] = { "tape:" .. k, f } end
+    tape:stop()
+    for k, f in pairs(gd._optim._methods) do
+      if type(f) == "function" then all[#all + 1] = { "opt:" .. k, f } end
+    end
     assert.is_true(#all > 150, "too few functions found: " .. #all)
     local missing = {}
     for _, e in ipairs(all) do
