@@ -104,8 +104,6 @@ local function text(s, oneline)
   return lit
 end
 
--- A Lua array as a tensor (plot_draw makes tensors only for animation frames).
-local function pipe_tensor(t) return require("gd").tensor(t) end
 
 local function finite(v) return v == v and v > -math.huge and v < math.huge end
 
@@ -249,10 +247,13 @@ local function axes_commands(ctx, ax, pre)
   send("reset")
   local cmap
   for _, s in ipairs(ax.series) do cmap = cmap or s.cmap end
-  -- gnuplot's gif terminal cannot define a palette twice in one image:
-  -- the axes after the first keep gnuplot's default palette there,
-  -- and each palette takes only a few of the image's 256 colors
-  if not (ctx.few_colors and ctx.palette_sent) then send(palette(cmap)) end
+  -- gnuplot's gif terminal cannot define a palette twice in one image
+  -- (one frame of an animation): the axes after the first keep gnuplot's
+  -- default palette there, and their contour lines get colormap colors
+  -- point by point instead (rgb_level_item, slower: a gnuplot function
+  -- call per point); each palette takes only a few of the 256 colors
+  local own_palette = not (ctx.few_colors and ctx.palette_sent)
+  if own_palette then send(palette(cmap)) end
   if ctx.few_colors then send("set palette maxcolors 16") end
   ctx.palette_sent = true
   if ax.o.title then send("set title " .. text(ax.o.title)) end
@@ -357,7 +358,7 @@ local function axes_commands(ctx, ax, pre)
       items[#items + 1] = boxes_item(s, d.src, color)
     elseif s.kind == "contour" and ctx.text then
       items[#items + 1] = level_items(s, d)
-    elseif s.kind == "contour" and ctx.few_colors and not s.filled and not s.color then
+    elseif s.kind == "contour" and ctx.few_colors and not own_palette and not s.filled and not s.color then
       items[#items + 1] = rgb_level_item(ctx, s, d)
     elseif s.kind == "contour" then
       if s.filled then
@@ -461,8 +462,9 @@ local function frame_commands(ctx, fig, as_text)
   for i = 1, fig.rows * fig.cols do
     local ax = fig.axes[i]
     for _, s in ipairs(ax and ax.series or {}) do
-      local d = ctx.sent[s] or {}     -- frames share their still series' data
-      if ctx.sent[s] then
+      local key = s.data_of or s      -- frames share their series' data
+      local d = ctx.sent[key] or {}
+      if ctx.sent[key] then
       elseif s.grid then
         local g = s.grid
         d.src = upload(ctx, { g[1], g[2], g[3] }, g.nx, g.ny)
@@ -474,7 +476,8 @@ local function frame_commands(ctx, fig, as_text)
       elseif s.cols then
         d.src = upload(ctx, s.cols)
       end
-      pre[s], ctx.sent[s] = d, d
+      ctx.sent[key] = d
+      pre[s] = s.upto and { src = ("%s every ::0::%d"):format(d.src, s.upto - 1) } or d
     end
   end
   local multi = fig.rows * fig.cols > 1 or fig.heading
@@ -522,7 +525,7 @@ local function draw(fig, fname, p, term, as_text, probe)
     ctx.send("reset session")
     for _, c in ipairs(term) do ctx.send(c) end
     for _, f in ipairs(fig.frames or { fig }) do   -- an animation: its frames, in order
-      ctx.fig = f
+      ctx.fig, ctx.palette_sent = f, false          -- each frame is an image of its own
       frame_commands(ctx, f, as_text)
     end
     ctx.send("unset output")
@@ -629,12 +632,6 @@ local function animated_frames(fig)
     for _, s in ipairs(ax.series) do if s.animate then n = math.max(n, s.cols[1]:numel()) end end
   end
   if n == 0 then return nil end
-  local cols = {}
-  for _, ax in pairs(fig.axes) do
-    for _, s in ipairs(ax.series) do
-      if s.animate then cols[s] = { s.cols[1]:totable(), s.cols[2]:totable() } end
-    end
-  end
   local frames = {}
   for k = 1, n do
     local f = setmetatable({ axes = {} }, { __index = fig })
@@ -645,10 +642,8 @@ local function animated_frames(fig)
       end
       for j, s in ipairs(ax.series) do
         if s.animate then
-          local c, m = cols[s], math.min(k, #cols[s][1])
-          local t = setmetatable({}, { __index = s })
-          t.cols = { pipe_tensor(table.move(c[1], 1, m, 1, {})), pipe_tensor(table.move(c[2], 1, m, 1, {})) }
-          a.series[j] = t
+          -- the whole path is sent once; frame k plots its first k points
+          a.series[j] = setmetatable({ upto = math.min(k, s.cols[1]:numel()), data_of = s }, { __index = s })
         else
           a.series[j] = s
         end
