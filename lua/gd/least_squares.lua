@@ -12,7 +12,7 @@ local doc = gd.doc
 
 local M = {}
 
-local function dot(a, b) return gd.dot(a, b):item() end
+local dot = objective.dot
 
 local allowed = { "method", "tol", "xtol", "maxiter", "tau", "trace" }
 

@@ -16,9 +16,9 @@ local M = {}
 
 local MAX_TRIALS = 60
 
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local finite = objective.finite
 
-local function dot(a, b) return gd.dot(a, b):item() end
+local dot = objective.dot
 
 local function descent(fname, dphi0)
   if not (dphi0 < 0) then

@@ -17,8 +17,8 @@ local doc = gd.doc
 
 local M = {}
 
-local function dot(a, b) return gd.dot(a, b):item() end
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local dot = objective.dot
+local finite = objective.finite
 
 ---------------------------------------------------------------------------
 -- one step along d with the state's line search; updates S.x, S.fx, S.g and

@@ -28,6 +28,12 @@ local function is_callable(f)
 end
 M.is_callable = is_callable
 
+--- M.dot(a, b): aᵀb of two flat tensors, as a number.
+function M.dot(a, b) return gd.dot(a, b):item() end
+
+--- M.finite(v): v is a number that is neither NaN nor ±inf.
+function M.finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+
 --- M.point(fname, x0, argn): x0 (tensor, number or nested table) as a fresh flat tensor, and its shape.
 function M.point(fname, x0, argn)
   if not (type(x0) == "number" or is_tensor(x0) or (type(x0) == "table" and getmetatable(x0) == nil)) then
