@@ -1,7 +1,5 @@
 /* loptim2.c: the Lua binding of optim2.c's kernel, gd._optim._lbfgs_direction
  * (used by lua/gd/minimize.lua; not a user-facing function). */
-#include <limits.h>
-#include <string.h>
 
 #include "lgd.h"
 #include "optim2.h"
@@ -26,7 +24,6 @@ int gdl_lbfgs_direction(lua_State *L) {
   double gamma = luaL_checknumber(L, 5);
   if (g->ndim != 1 || !gd_is_contig(g)) luaL_error(L, "%s: g must be a contiguous 1-D tensor", fname);
   int64_t n = (int64_t)g->numel;
-  if (n > INT_MAX) luaL_error(L, "%s: %I elements exceed BLAS's int", fname, (lua_Integer)n);
   lua_Integer m = luaL_len(L, 2);
   if (luaL_len(L, 3) != m || luaL_len(L, 4) != m)
     luaL_error(L, "%s: S, Y and rho differ in length", fname);
@@ -50,8 +47,10 @@ int gdl_lbfgs_direction(lua_State *L) {
   }
   gd_tensor *r = gdl_new_shaped(L, 1, &n, fname);
   double *q = gd_data(r);
-  memcpy(q, gd_data(g), (size_t)n * sizeof(double));
-  gd_optim_lbfgs_two_loop(q, n, (int)m, sp, yp, rho, gamma, alpha);
-  for (int64_t k = 0; k < n; k++) q[k] = -q[k];
+  if (m == 0) {
+    for (int64_t k = 0; k < n; k++) q[k] = -gd_data(g)[k];
+  } else {
+    gd_optim_lbfgs_two_loop(q, gd_data(g), n, (int)m, sp, yp, rho, gamma, alpha);
+  }
   return 1;
 }

@@ -198,19 +198,44 @@ end)
 
 describe("the L-BFGS two-loop kernel (optim2.c)", function()
   local two_loop = gd._optim._lbfgs_direction
-  it("equals the two-loop recursion written with tensor ops", function()
-    gd.seed(9)
-    local n, m = 7, 3
+  -- the recursion written with tensor ops, pass by pass (N&W Algorithm 7.4)
+  local function reference(g, S, Y, rho, gamma)
+    local q, a = g, {}
+    for i = #S, 1, -1 do a[i] = rho[i] * gd.dot(S[i], q):item(); q = q - a[i] * Y[i] end
+    local r = gamma * q
+    for i = 1, #S do r = r + (a[i] - rho[i] * gd.dot(Y[i], r):item()) * S[i] end
+    return -r
+  end
+  local function pairs_of(n, m)
     local S, Y, rho = {}, {}, {}
     for i = 1, m do
       S[i] = gd.randn(n); Y[i] = S[i] * 2 + 0.1 * gd.randn(n); rho[i] = 1 / gd.dot(S[i], Y[i]):item()
     end
-    local g, gamma = gd.randn(n), 0.37
-    local q, a = g, {}
-    for i = m, 1, -1 do a[i] = rho[i] * gd.dot(S[i], q):item(); q = q - a[i] * Y[i] end
-    local r = gamma * q
-    for i = 1, m do r = r + (a[i] - rho[i] * gd.dot(Y[i], r):item()) * S[i] end
-    close(two_loop(g, S, Y, rho, gamma), -r, 1e-13)
+    return S, Y, rho
+  end
+  it("equals the two-loop recursion written with tensor ops (lengths around its 8 lanes)", function()
+    gd.seed(9)
+    for _, n in ipairs { 1, 7, 8, 9, 29, 1000 } do
+      for _, m in ipairs { 1, 3, 10 } do
+        local S, Y, rho = pairs_of(n, m)
+        local g, gamma = gd.randn(n), 0.37
+        close(two_loop(g, S, Y, rho, gamma), reference(g, S, Y, rho, gamma), 1e-13)
+      end
+    end
+  end)
+  it("with one pair is the BFGS update of γI, (I − ρsyᵀ)γ(I − ρysᵀ) + ρssᵀ", function()
+    gd.seed(10)
+    local n = 13
+    local S, Y, rho = pairs_of(n, 1)
+    local s, y, r, gamma = S[1], Y[1], rho[1], 0.6
+    local I = gd.eye(n)
+    local H = gd.matmul(gd.matmul(I - r * gd.outer(s, y), gamma * I), I - r * gd.outer(y, s)) + r * gd.outer(s, s)
+    local g = gd.randn(n)
+    close(two_loop(g, S, Y, rho, gamma), -gd.matmul(H, g), 1e-12)
+  end)
+  it("with no pairs is −g", function()
+    local g = gd.tensor { 1, -2, 3 }
+    close(two_loop(g, {}, {}, {}, 1), -g, 0)
   end)
   it("checks its arguments", function()
     local v = gd.zeros(3)

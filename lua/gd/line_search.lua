@@ -6,7 +6,9 @@
 --   exact:  α = −∇fᵀd / dᵀHd, the exact minimizer along d of a quadratic f
 -- Each returns alpha, f_new, g_new, nfev, or nil and a message (never loops:
 -- the number of trials is bounded).  The `search_*` functions are the engine
--- minimize uses on an objective (gd.objective); the public ones wrap them.
+-- minimize uses on an objective (gd.objective); they also return the point
+-- x + αd itself, so the caller steps to the very point whose gradient it has.
+-- The public ones wrap them.
 local gd = require "gd"
 local check = require "gd.check"
 local objective = require "gd.objective"
@@ -26,16 +28,17 @@ local function descent(fname, dphi0)
   end
 end
 
---- M.search_armijo(P, x, d, f0, g0, o): backtracking on objective P; o = {c1, rho, alpha0}.
+--- M.search_armijo(P, x, d, f0, g0, o): backtracking on objective P; o = {c1, rho, alpha0}; alpha, f_new, g_new, nfev, x_new.
 function M.search_armijo(P, x, d, f0, g0, o)
   local dphi0 = dot(g0, d)
   local bad = descent("armijo", dphi0)
   if bad then return nil, bad, 0 end
   local alpha, nfev = o.alpha0, 0
   for _ = 1, MAX_TRIALS do
-    local f1, g1 = P:fg(x + alpha * d)
+    local x1 = x + alpha * d
+    local f1, g1 = P:fg(x1)
     nfev = nfev + 1
-    if finite(f1) and f1 <= f0 + o.c1 * alpha * dphi0 then return alpha, f1, g1, nfev end
+    if finite(f1) and f1 <= f0 + o.c1 * alpha * dphi0 then return alpha, f1, g1, nfev, x1 end
     alpha = alpha * o.rho
   end
   return nil, ("armijo: no sufficient decrease after %d trials (alpha = %s)"):format(
@@ -60,14 +63,16 @@ local function cubic_step(a, fa, da, b, fb, db)
   return t
 end
 
---- M.search_wolfe(P, x, d, f0, g0, o): strong Wolfe on objective P; o = {c1, c2, alpha0, alpha_max}.
+--- M.search_wolfe(P, x, d, f0, g0, o): strong Wolfe on objective P; o = {c1, c2, alpha0, alpha_max}; alpha, f_new, g_new, nfev, x_new.
 function M.search_wolfe(P, x, d, f0, g0, o)
   local dphi0 = dot(g0, d)
   local bad = descent("wolfe", dphi0)
   if bad then return nil, bad, 0 end
   local c1, c2, nfev = o.c1, o.c2, 0
+  local xa                                   -- the point of the last trial
   local function phi(a)
-    local f1, g1 = P:fg(x + a * d)
+    xa = x + a * d
+    local f1, g1 = P:fg(xa)
     nfev = nfev + 1
     local d1 = finite(f1) and dot(g1, d) or 0 / 0
     return f1, g1, d1
@@ -92,7 +97,7 @@ function M.search_wolfe(P, x, d, f0, g0, o)
       if armijo_fails(a, fa, da) or (fa >= flo and fa - flo > noise) then
         hi, fhi, dhi = a, fa, da
       else
-        if math.abs(da) <= -c2 * dphi0 then return a, fa, ga end
+        if math.abs(da) <= -c2 * dphi0 then return a, fa, ga, xa end
         if da * (hi - lo) >= 0 then hi, fhi, dhi = lo, flo, dlo end
         lo, flo, dlo = a, fa, da
       end
@@ -105,13 +110,13 @@ function M.search_wolfe(P, x, d, f0, g0, o)
   local a = o.alpha0
   for i = 1, MAX_TRIALS do
     local fa, ga, da = phi(a)
-    local r1, r2, r3
+    local r1, r2, r3, r4
     if armijo_fails(a, fa, da) or (i > 1 and fa >= f_prev and fa - f_prev > noise) then
-      r1, r2, r3 = zoom(a_prev, f_prev, d_prev, a, fa, da)
+      r1, r2, r3, r4 = zoom(a_prev, f_prev, d_prev, a, fa, da)
     elseif math.abs(da) <= -c2 * dphi0 then
-      return a, fa, ga, nfev
+      return a, fa, ga, nfev, xa
     elseif da >= 0 then
-      r1, r2, r3 = zoom(a, fa, da, a_prev, f_prev, d_prev)
+      r1, r2, r3, r4 = zoom(a, fa, da, a_prev, f_prev, d_prev)
     else
       if a >= o.alpha_max then
         return nil, ("wolfe: reached alpha_max = %s with f still decreasing"):format(check.show(o.alpha_max)), nfev
@@ -119,13 +124,13 @@ function M.search_wolfe(P, x, d, f0, g0, o)
       a_prev, f_prev, d_prev = a, fa, da
       a = math.min(2 * a, o.alpha_max)
     end
-    if r1 ~= nil then return r1, r2, r3, nfev end
+    if r1 ~= nil then return r1, r2, r3, nfev, r4 end
     if r2 ~= nil then return nil, r2, nfev end
   end
   return nil, ("wolfe: no step after %d trials"):format(MAX_TRIALS), nfev
 end
 
---- M.search_exact(P, x, d, f0, g0): α = −gᵀd / dᵀHd (one Hessian-vector product), exact for a quadratic f.
+--- M.search_exact(P, x, d, f0, g0): α = −gᵀd / dᵀHd (one Hessian-vector product), exact for a quadratic f; alpha, f_new, g_new, 1, x_new.
 function M.search_exact(P, x, d, f0, g0)
   local dphi0 = dot(g0, d)
   local bad = descent("exact", dphi0)
@@ -135,8 +140,9 @@ function M.search_exact(P, x, d, f0, g0)
     return nil, ("exact: no minimizer along d (dᵀHd = %s ≤ 0)"):format(check.show(curv)), 0
   end
   local alpha = -dphi0 / curv
-  local f1, g1 = P:fg(x + alpha * d)
-  return alpha, f1, g1, 1
+  local x1 = x + alpha * d
+  local f1, g1 = P:fg(x1)
+  return alpha, f1, g1, 1, x1
 end
 
 --- M.options(fname, o, c2_default): the checked line-search parameters of an options table.

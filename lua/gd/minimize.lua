@@ -28,19 +28,19 @@ local searches = { wolfe = ls.search_wolfe, armijo = ls.search_armijo, exact = l
 
 local function take_step(S, d)
   local x, g = S.x, S.g
-  local alpha, f1, g1
+  local alpha, f1, g1, x1
   if S.line_search == "none" then
     alpha = S.lr
-    f1, g1 = S.P:fg(x + alpha * d)
+    x1 = x + alpha * d
+    f1, g1 = S.P:fg(x1)
   else
     local msg
-    alpha, msg, g1 = searches[S.line_search](S.P, x, d, S.fx, g, S.ls)
+    alpha, msg, g1, _, x1 = searches[S.line_search](S.P, x, d, S.fx, g, S.ls)
     if alpha == nil then return nil, "line search failed: " .. msg end
     f1 = msg
   end
-  local s = alpha * d
-  S.x, S.fx, S.g = x + s, f1, g1
-  return s, g1 - g
+  S.x, S.fx, S.g = x1, f1, g1
+  return alpha * d, g1 - g
 end
 
 ---------------------------------------------------------------------------
@@ -143,13 +143,13 @@ methods.lbfgs = {
   step = function(S)
     local s, y = take_step(S, lbfgs_direction(S))
     if s == nil then return y end
-    local sy = dot(s, y)
-    if not (sy > 1e-12 * math.sqrt(dot(s, s) * dot(y, y))) then return end
+    local sy, yy = dot(s, y), dot(y, y)
+    if not (sy > 1e-12 * math.sqrt(dot(s, s) * yy)) then return end
     if #S.s == S.history then
       table.remove(S.s, 1); table.remove(S.y, 1); table.remove(S.rho, 1)
     end
     S.s[#S.s + 1], S.y[#S.y + 1], S.rho[#S.rho + 1] = s, y, 1 / sy
-    S.gamma = sy / dot(y, y)
+    S.gamma = sy / yy
   end,
 }
 
