@@ -20,4 +20,9 @@ extern const gd_backward_fn gd_bw_shape[GD_OP_COUNT + 1];
 extern const gd_backward_fn gd_bw_linalg[GD_OP_COUNT + 1];
 extern const gd_backward_fn gd_bw_arrays[GD_OP_COUNT + 1];
 
+/* out = ∂/∂x Σ g·y for y = cumprod(x) along dim, recorded, exact to second
+ * order through zeros of x (grad_arrays.c; prod's rule uses it at zeros). */
+int gd_grad_cumprod(const gd_tensor *x, const gd_tensor *y, const gd_tensor *g, int dim,
+                    gd_tensor *out);
+
 #endif

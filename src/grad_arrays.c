@@ -88,9 +88,14 @@ static int cumprod_grad(const gd_tensor *x, const gd_tensor *y, const gd_tensor 
   return rc;
 }
 
+int gd_grad_cumprod(const gd_tensor *x, const gd_tensor *y, const gd_tensor *g, int dim,
+                    gd_tensor *out) {
+  return cumprod_grad(x, y, g, dim, 0, out);
+}
+
 static int bw_cumprod(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
   if (!need[0]) return GD_OK;
-  return cumprod_grad(&n->in[0], &n->out, g, (int)n->ip[0], 0, &gin[0]);
+  return gd_grad_cumprod(&n->in[0], &n->out, g, (int)n->ip[0], &gin[0]);
 }
 
 const gd_backward_fn gd_bw_arrays[GD_OP_COUNT + 1] = {

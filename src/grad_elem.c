@@ -4,6 +4,8 @@
  * Notation: g = ∂L/∂out, x (a, b) the saved inputs, y the saved output.
  */
 #include "grad.h"
+
+#include "adops_arrays.h"
 #include "specfun.h"
 
 #include <math.h>
@@ -359,36 +361,59 @@ static int var_std_grad(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
   return rc;
 }
 
-/* prod: ∂y/∂x_i = Π_{j≠i} x_j.  With p = the product of the nonzero x of a
- * slice and k its number of zeros: p/x_i when k = 0; p at the zero when
- * k = 1 (0 elsewhere); 0 when k ≥ 2 (torch's prod_backward).  p is recorded
- * through where(x = 0, 1, x), so the rule differentiates again. */
-static int prod_grad(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
+/* prod at an x with zeros: the product of a slice is the last element of
+ * its cumprod, so the gradient is cumprod's for g placed at the last
+ * position (embed(select(g))), whose rule keeps the derivatives in the zero
+ * factors that second-order gradients need (∂²y/∂x_i∂x_z = Π_{j≠i,z} x_j
+ * when x_z = 0).  A full reduction works on x flattened. */
+static int prod_grad_zeros(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
   const gd_tensor *x = &n->in[0];
   int dim = (int)n->ip[0];
-  gd_const zero, one;
+  LOCALS(xf, gf, gs, gl, y, r); INIT(xf); INIT(gf); INIT(gs); INIT(gl); INIT(y); INIT(r);
+  int rc = GD_OK;
+  if (dim < 0) {
+    int64_t len = (int64_t)x->numel;
+    rc = gd_ad_reshape(&xf, x, 1, &len);
+    if (!rc) rc = gd_ad_reshape(&gf, ge, 1, &len);
+    dim = 0;
+  } else {
+    gd_tensor_share(&xf, x);
+    gd_tensor_share(&gf, ge);
+  }
+  int64_t last = xf.shape[dim] - 1;
+  if (!rc) rc = gd_ad_select(&gs, &gf, dim, last);
+  if (!rc) rc = gd_ad_embed(&gl, &gs, xf.ndim, xf.shape, dim, last, -1, 1);
+  if (!rc) rc = gd_ad_cumprod(&y, &xf, dim);
+  if (!rc) rc = gd_grad_cumprod(&xf, &y, &gl, dim, &r);
+  if (!rc) {
+    if (n->ip[0] < 0) rc = gd_ad_reshape(out, &r, x->ndim, x->shape);
+    else gd_tensor_share(out, &r);
+  }
+  gd_tensor_release(&xf); gd_tensor_release(&gf); gd_tensor_release(&gs);
+  gd_tensor_release(&gl); gd_tensor_release(&y); gd_tensor_release(&r);
+  return rc;
+}
+
+/* prod: ∂y/∂x_i = Π_{j≠i} x_j: y/x_i where x has no zero (y recomputed by
+ * a recording op, so the rule differentiates again), else prod_grad_zeros. */
+static int prod_grad(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
+  const gd_tensor *x = &n->in[0];
+  gd_const zero;
   gd_const_init(&zero, 0.0);
-  gd_const_init(&one, 1.0);
-  LOCALS(z, k, ke, c0, c1, xs, p, pe, q, r); INIT(z); INIT(k); INIT(ke); INIT(c0); INIT(c1);
-  INIT(xs); INIT(p); INIT(pe); INIT(q); INIT(r);
+  LOCALS(z, p, pe, q); INIT(z); INIT(p); INIT(pe); INIT(q);
   int rc = mask(&z, GD_BIN_EQ, x, &zero.t);
-  if (!rc) rc = gd_reduce(&k, NULL, GD_RED_SUM, &z, dim, (int)n->ip[1], 0);
-  if (!rc) rc = expand_back(&ke, &k, n);                     /* zeros per slice, as x */
-  if (!rc) rc = mask(&c0, GD_BIN_EQ, &ke, &zero.t);
-  gd_tensor_release(&k);
-  if (!rc) rc = mask(&k, GD_BIN_EQ, &ke, &one.t);
-  if (!rc) rc = mask(&c1, GD_BIN_MUL, &k, &z);              /* the only zero of its slice */
-  if (!rc) rc = gd_ad_where(&xs, &z, &one.t, x);
-  if (!rc) rc = gd_ad_reduce(&p, NULL, GD_RED_PROD, &xs, dim, (int)n->ip[1], 0);
+  int any = 0;
+  if (!rc) {
+    const double *d = gd_data(&z);     /* a fresh contiguous mask */
+    for (size_t i = 0; i < z.numel && !any; i++) any = d[i] != 0;
+  }
+  gd_tensor_release(&z);
+  if (!rc && any) return prod_grad_zeros(out, ge, n);
+  if (!rc) rc = gd_ad_reduce(&p, NULL, GD_RED_PROD, x, (int)n->ip[0], (int)n->ip[1], 0);
   if (!rc) rc = expand_back(&pe, &p, n);
-  if (!rc) rc = bin(&q, GD_BIN_DIV, &pe, &xs);
-  if (!rc) rc = gd_ad_where(&r, &c1, &pe, &zero.t);
-  gd_tensor_release(&p);
-  if (!rc) rc = gd_ad_where(&p, &c0, &q, &r);
-  if (!rc) rc = bin(out, GD_BIN_MUL, ge, &p);
-  gd_tensor_release(&z); gd_tensor_release(&k); gd_tensor_release(&ke); gd_tensor_release(&c0);
-  gd_tensor_release(&c1); gd_tensor_release(&xs); gd_tensor_release(&p); gd_tensor_release(&pe);
-  gd_tensor_release(&q); gd_tensor_release(&r);
+  if (!rc) rc = bin(&q, GD_BIN_DIV, &pe, x);
+  if (!rc) rc = bin(out, GD_BIN_MUL, ge, &q);
+  gd_tensor_release(&p); gd_tensor_release(&pe); gd_tensor_release(&q);
   return rc;
 }
 

@@ -47,6 +47,48 @@ describe("grad edges: prod at exact zeros", function()
     local g = grad(function(x) return gd.prod(x, 2) * gd.tensor{1, 2} end, gd.tensor{{1, 0}, {3, 4}})
     u.close(g, {{0, 1}, {2 * 4, 2 * 3}})
   end)
+  -- ∂²(Πx)/∂x_i∂x_j = Π_{k≠i,j} x_k (i ≠ j), 0 on the diagonal: a closed form
+  local function prod_hessian(v)
+    local n = #v
+    local H = {}
+    for i = 1, n do
+      H[i] = {}
+      for j = 1, n do
+        local p = 0
+        if i ~= j then
+          p = 1
+          for k = 1, n do if k ~= i and k ~= j then p = p * v[k] end end
+        end
+        H[i][j] = p
+      end
+    end
+    return H
+  end
+  it("second derivatives at zeros keep the cross terms in the zero factors", function()
+    for _, v in ipairs { {0, 2, 3}, {0, 0, 3}, {2, 0, -1.5, 4}, {0, 0, 0}, {5, 0, 0, 2}, {1, 2, 3} } do
+      u.close(gd.hessian(gd.prod, gd.tensor(v)), prod_hessian(v), 1e-12)
+    end
+  end)
+  it("second derivatives at zeros per slice (dim 1, dim 2 with keepdim)", function()
+    local X = gd.tensor { { 0, 2, 3 }, { 4, 0, 5 } }
+    -- f = Σ_j w_j Π_i X_ij (dim 1): the Hessian couples the two entries of a column only
+    local w = gd.tensor { 1, -2, 3 }
+    local H = gd.hessian(function(x) return (gd.prod(x, 1) * w):sum() end, X):reshape(6, 6)
+    local want = gd.zeros(6, 6)
+    for j = 1, 3 do                            -- entries (1, j) and (2, j) are 0-based j-1 and 3+j-1
+      want[j][3 + j] = w[j]; want[3 + j][j] = w[j]
+    end
+    u.close(H, want, 1e-12)
+    -- f = Σ_i v_i Π_j X_ij (dim 2, keepdim): each row's block is v_i times prod_hessian(row)
+    local v = gd.tensor { { 2 }, { -1 } }
+    local H2 = gd.hessian(function(x) return (gd.prod(x, 2, true) * v):sum() end, X):reshape(6, 6)
+    local want2 = gd.zeros(6, 6)
+    for r, row in ipairs { { 0, 2, 3 }, { 4, 0, 5 } } do
+      local B = prod_hessian(row)
+      for i = 1, 3 do for j = 1, 3 do want2[3 * (r - 1) + i][3 * (r - 1) + j] = v[r][1] * B[i][j] end end
+    end
+    u.close(H2, want2, 1e-12)
+  end)
 end)
 
 describe("grad edges: var and std", function()
