@@ -511,30 +511,28 @@ static int bw_svd(const gd_node *n, const gd_tensor *g, const int *need, gd_tens
   return rc;
 }
 
-/* A = Q·R, m ≥ n (Walter & Lehmann; torch): with M = gR·Rᵀ − Qᵀ·gQ and N its
- * upper triangle mirrored below, dA = (gQ + Q·N)·R⁻ᵀ (R⁻ᵀ by a solve). */
-static int bw_qr(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
-  if (!need[0]) return GD_OK;
-  const gd_tensor *Q = &n->out, *R = &n->co[0], *gR = n->cog[0];
-  int64_t m = Q->shape[Q->ndim - 2], k = Q->shape[Q->ndim - 1];
-  const gd_tensor *A = &n->in[0];
-  if (A->shape[A->ndim - 1] > m)
-    return gd_seterr(GD_EARG, "no gradient rule for qr of a wide matrix (%lld rows < %lld columns)",
-                     (long long)m, (long long)A->shape[A->ndim - 1]);
+/* The QR rule where R is square (k×k, A = Q·R with Q m×k): with
+ * M = gR·Rᵀ − Qᵀ·gQ and N its upper triangle mirrored below,
+ * dA = (gQ + Q·N)·R⁻ᵀ (Walter & Lehmann; torch), R⁻ᵀ by a solve.  gQ or gR
+ * may be absent (NULL or empty). */
+static int qr_square_grad(const gd_tensor *Q, const gd_tensor *R, const gd_tensor *gQ,
+                          const gd_tensor *gR, gd_tensor *out) {
+  int64_t k = Q->shape[Q->ndim - 1];
+  int hasQ = gQ && gQ->st;
   gd_tensor t[NT];
   tinit(t);
   gd_tensor *M = &t[0], *a = &t[1], *b = &t[2], *up = &t[3], *sup = &t[4], *N = &t[5],
             *y = &t[6];
   int rc = GD_OK;
-  if (gR) {                                             /* gR·Rᵀ */
+  if (gR && gR->st) {                                   /* gR·Rᵀ */
     rc = gd_ad_mT(a, R);
     if (!rc) rc = mm(b, gR, a);
     if (!rc) rc = accumulate(M, b);
     gd_tensor_release(a);
   }
-  if (!rc && g->st) {                                   /* − Qᵀ·gQ */
+  if (!rc && hasQ) {                                    /* − Qᵀ·gQ */
     rc = gd_ad_mT(a, Q);
-    if (!rc) rc = mm(b, a, g);
+    if (!rc) rc = mm(b, a, gQ);
     if (!rc) rc = gd_ad_unary(&t[7], GD_UN_NEG, b);
     if (!rc) rc = accumulate(M, &t[7]);
     gd_tensor_release(a);
@@ -548,15 +546,66 @@ static int bw_qr(const gd_node *n, const gd_tensor *g, const int *need, gd_tenso
   if (!rc) rc = accumulate(N, b);                       /* triu(M) + triu(M, 1)ᵀ */
   gd_tensor_release(a);
   if (!rc) rc = mm(a, Q, N);
-  if (!rc && g->st) rc = bin(y, GD_BIN_ADD, g, a);
+  if (!rc && hasQ) rc = bin(y, GD_BIN_ADD, gQ, a);
   else if (!rc) gd_tensor_share(y, a);
   gd_tensor_release(a);
   gd_tensor_release(b);
   if (!rc) rc = gd_ad_mT(a, y);                         /* (R⁻¹·Yᵀ)ᵀ = Y·R⁻ᵀ */
   if (!rc) rc = gd_ad_solve(b, R, a);
-  gd_tensor_release(M);
-  if (!rc) rc = gd_ad_mT(M, b);
-  if (!rc) rc = reduce_to(&gin[0], M, A->ndim, A->shape);
+  if (!rc) rc = gd_ad_mT(out, b);
+  trel(t);
+  return rc;
+}
+
+/* A = Q·R.  m ≥ n: R is square, qr_square_grad.  m < n (wide): A = [X | Y]
+ * with X m×m, R = [U | V], X = Q·U and Y = Q·V; then gY = Q·gV, and X gets
+ * the square rule with gQ + Y·gVᵀ for gQ (torch's linalg_qr_backward). */
+static int bw_qr(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
+  if (!need[0]) return GD_OK;
+  const gd_tensor *Q = &n->out, *R = &n->co[0], *gR = n->cog[0];
+  const gd_tensor *A = &n->in[0];
+  int last = A->ndim - 1;
+  int64_t m = Q->shape[Q->ndim - 2], cols = A->shape[last];
+  gd_tensor t[NT];
+  tinit(t);
+  int rc = GD_OK;
+  if (cols <= m) {
+    rc = qr_square_grad(Q, R, g, gR, &t[0]);
+  } else {
+    gd_tensor *U = &t[1], *gU = &t[2], *gV = &t[3], *Y = &t[4], *gQ = &t[5], *a = &t[6],
+              *gX = &t[7], *gY = &t[8];
+    int hasR = gR && gR->st;
+    rc = gd_ad_slice(U, R, last, 0, m, 1);
+    if (!rc && hasR) rc = gd_ad_slice(gU, gR, last, 0, m, 1);
+    if (!rc && hasR) rc = gd_ad_slice(gV, gR, last, m, cols - m, 1);
+    if (!rc && hasR) {                                  /* gQ + Y·gVᵀ */
+      rc = gd_ad_slice(Y, A, last, m, cols - m, 1);
+      if (!rc) rc = gd_ad_mT(a, gV);
+      if (!rc) rc = mm(gQ, Y, a);
+      gd_tensor_release(a);
+      if (!rc && g->st) {
+        rc = bin(a, GD_BIN_ADD, gQ, g);
+        gd_tensor_release(gQ);
+        if (!rc) gd_tensor_share(gQ, a);
+        gd_tensor_release(a);
+      }
+    } else if (!rc) {
+      gd_tensor_share(gQ, g);
+    }
+    if (!rc) rc = qr_square_grad(Q, U, gQ, hasR ? gU : NULL, gX);
+    if (!rc && hasR) rc = mm(gY, Q, gV);                /* gY = Q·gV */
+    else if (!rc) {
+      int64_t shape[GD_MAXDIM];
+      for (int i = 0; i < A->ndim; i++) shape[i] = A->shape[i];
+      shape[last] = cols - m;
+      rc = gd_ad_full(gY, A->ndim, shape, 0.0);
+    }
+    if (!rc) {
+      const gd_tensor *parts[2] = {gX, gY};
+      rc = gd_ad_cat(&t[0], parts, 2, last);
+    }
+  }
+  if (!rc) rc = reduce_to(&gin[0], &t[0], A->ndim, A->shape);
   trel(t);
   return rc;
 }
