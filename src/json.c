@@ -317,9 +317,9 @@ static int scan_value(reader *r, const gd_json_handler *h, void *ud, int depth, 
     case ']': case '}': return unexpected(r, "a value");
     default:
       if (r->s[r->pos] == '-' || (r->s[r->pos] >= '0' && r->s[r->pos] <= '9')) return scan_number(r, h, ud);
-      break;
+      return unexpected(r, "a value");
   }
-  return unexpected(r, "a value");
+  return fail(r, r->pos, "invalid literal (true, false, null, NaN or Infinity expected)");
 }
 
 /* An object key and its colon, at r->pos (after whitespace). */

@@ -126,9 +126,11 @@ describe("gd.json.decode rejects", function()
     { "n_number_hex", "0x1", "end of input after the value", 2 },
     { "n_number_plus_Infinity", "+Infinity", "unexpected '+'", 1 },
     { "n_number_minus_NaN", "-NaN", "a digit after '-'", 2 },
-    { "n_number_lowercase_nan", "nan", "unexpected 'n'", 1 },
-    { "n_literal_truncated", "tru", "unexpected 't'", 1 },
+    { "n_number_lowercase_nan", "nan", "invalid literal", 1 },
+    { "n_literal_truncated", "tru", "invalid literal", 1 },
     { "n_literal_capital", "True", "unexpected 'T'", 1 },
+    { "n_literal_null_prefix", "[nulll]", "',' or ']'", 6 },
+    { "n_literal_infinity_short", "Inf", "invalid literal", 1 },
     { "n_string_unterminated", '"abc', "unterminated string", 1 },
     { "n_string_single_quote", "'a'", "unexpected ''", 1 },
     { "n_string_raw_newline", '"a\nb"', "control character U+000A", 3 },
@@ -323,6 +325,8 @@ describe("gd.json.encode", function()
     assert.equal("[]", J.encode(gd.zeros(0)))
     assert.equal('{"w":[NaN,Infinity]}', J.encode { w = gd.tensor { 0 / 0, math.huge } })
     assert.equal("[[0.1]]", J.encode(gd.full({ 3, 4 }, 0.1):narrow(1, 2, 1):narrow(2, 3, 1)))
+    assert.equal('{"v":[1.0,2.0]}', J.encode { v = gd.Variable(gd.tensor { 1, 2 }) })
+    assert.same({ { 1.0, 2.0 }, { 3.0, 4.0 } }, gd.tensor(J.decode(J.encode(gd.tensor { { 1, 2 }, { 3, 4 } }))):totable())
   end)
 
   it("names the path of a value it cannot write", function()
