@@ -5,7 +5,7 @@
 local u = require "tests.helpers.util"
 local gd = require "gd"
 
-local MODULES = { "data", "dist", "losses", "metrics", "nn", "optim", "plot" }
+local MODULES = { "data", "dist", "json", "losses", "metrics", "nn", "optim", "plot" }
 
 --- The lines help(...) prints.
 local function help_lines(...)
@@ -90,7 +90,7 @@ describe("help", function()
   it("help(gd) lists the modules without loading them", function()
     local out = u.sh_line(u.gdlua .. [[ -e 'help(gd) io.write(tostring(package.loaded["gd.nn"]), " ",
       tostring(package.loaded["gd.plot"]), "\n")' | tail -2 | tr '\n' '|']])
-    assert.matches("^modules: gd%.data, gd%.dist, gd%.losses, gd%.metrics, gd%.nn, gd%.optim, gd%.plot;[^|]*|nil nil|$", out)
+    assert.matches("^modules: gd%.data, gd%.dist, gd%.json, gd%.losses, gd%.metrics, gd%.nn, gd%.optim, gd%.plot;[^|]*|nil nil|$", out)
   end)
 
   it("help(gd.nn) lists that module's functions and its tables", function()
