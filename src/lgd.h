@@ -61,8 +61,9 @@ int gdl_fail(lua_State *L, const char *fname);
 /* Push a result tensor to be filled by gdl_set_result once computed (so no
  * allocation can fail between computing a C tensor and handing it over). */
 gd_tensor *gdl_new_result(lua_State *L);
-/* Hand t (taken over, left empty) to the result at i: up to GDL_SMALL_MAX
- * elements are copied inline and need no finalizer; bigger ones move in.
+/* Hand t (taken over, left empty) to the result at i: up to 16 elements
+ * (the room gdl_new_result keeps) are copied inline and need no finalizer;
+ * bigger ones move in.
  * Keeps t's id and flags; never raises. */
 void gdl_set_result(lua_State *L, int i, gd_tensor *t);
 /* x:t() / x.T: pushes the tensor at 1 with its dims reversed (a view). */
