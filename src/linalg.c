@@ -527,7 +527,7 @@ fail:
 /* Work space of svd_one for m×n matrices (every buffer column-major). */
 typedef struct svd_ws {
   lapack_int m, n, r;
-  gd_tensor ta, tu, tv, tw, ti, tb;
+  gd_tensor t[6];               /* the holders of the buffers below */
   double *a;                    /* (m, n): A */
   double *u, *vt;               /* (m, r), (r, n) */
   double *work;                 /* (lwork) */
@@ -537,24 +537,14 @@ typedef struct svd_ws {
 } svd_ws;
 
 static void svd_ws_release(svd_ws *ws) {
-  gd_tensor_release(&ws->ta);
-  gd_tensor_release(&ws->tu);
-  gd_tensor_release(&ws->tv);
-  gd_tensor_release(&ws->tw);
-  gd_tensor_release(&ws->ti);
-  gd_tensor_release(&ws->tb);
+  for (int i = 0; i < 6; i++) gd_tensor_release(&ws->t[i]);
 }
 
 /* Allocate ws for m×n, r = min(m, n) > 0 (released by svd_ws_release, also on failure). */
 static int svd_ws_init(svd_ws *ws, lapack_int m, lapack_int n) {
   lapack_int r = m < n ? m : n;
   ws->m = m, ws->n = n, ws->r = r;
-  gd_tensor_init(&ws->ta);
-  gd_tensor_init(&ws->tu);
-  gd_tensor_init(&ws->tv);
-  gd_tensor_init(&ws->tw);
-  gd_tensor_init(&ws->ti);
-  gd_tensor_init(&ws->tb);
+  for (int i = 0; i < 6; i++) gd_tensor_init(&ws->t[i]);
   const lwork_entry *lw = lwork_find('s', m, n);
   if (!lw) {
     double q = 0;
@@ -564,12 +554,12 @@ static int svd_ws_init(svd_ws *ws, lapack_int m, lapack_int n) {
     lw = lwork_put('s', m, n, q, 8 * r);
   }
   ws->lwork = lw->lwork;
-  ws->a = scratch(&ws->ta, (size_t)m * (size_t)n);
-  ws->u = scratch(&ws->tu, (size_t)m * (size_t)r);
-  ws->vt = scratch(&ws->tv, (size_t)r * (size_t)n);
-  ws->work = scratch(&ws->tw, (size_t)lw->lwork);
-  ws->iwork = iscratch(&ws->ti, (size_t)lw->liwork);
-  ws->superb = scratch(&ws->tb, (size_t)r);
+  ws->a = scratch(&ws->t[0], (size_t)m * (size_t)n);
+  ws->u = scratch(&ws->t[1], (size_t)m * (size_t)r);
+  ws->vt = scratch(&ws->t[2], (size_t)r * (size_t)n);
+  ws->work = scratch(&ws->t[3], (size_t)lw->lwork);
+  ws->iwork = iscratch(&ws->t[4], (size_t)lw->liwork);
+  ws->superb = scratch(&ws->t[5], (size_t)r);
   if (!ws->a || !ws->u || !ws->vt || !ws->work || !ws->iwork || !ws->superb) return GD_ENOMEM;
   return GD_OK;
 }
