@@ -93,7 +93,8 @@ local workloads = {
 }
 
 -- a + b at the sizes around the inline-result limit (64 elements), against
--- the 16-element cost in the C column (issue 15 item 4)
+-- the 16-element cost in the C column (issue 15 item 4); small_add's time
+-- lines are per 1e6 ops, long run or not
 for _, n in ipairs { 2, 16, 17, 32, 64 } do
   workloads[#workloads + 1] = {
     name = "small_add_" .. n, file = "small_add", args = tostring(n), refs = { "numpy", "torch" },
@@ -103,8 +104,8 @@ for _, n in ipairs { 2, 16, 17, 32, 64 } do
     check = function(r) return r.c and r.gd <= 1.3 * r.c end }
 end
 workloads[#workloads + 1] = {
-  name = "small_add_long", file = "small_add", args = "32 long",
-  what = "a + b, 32 elements, 1e7 ops with 10,000 tensors alive", ops = 1e7, unit = "µs/op",
+  name = "small_add_long", file = "small_add", args = "32 long", refs = {},
+  what = "a + b, 32 elements, 1e7 ops with 10,000 tensors alive", ops = 1e6, unit = "µs/op",
   base = "small_add", base_args = "16", c = "a + b at 16 elements, in gdlua", reps = { gd = 3 },
   goal = "≤ 1.3× the 16-element cost",
   check = function(r) return r.c and r.gd <= 1.3 * r.c end }
