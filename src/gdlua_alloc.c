@@ -1,11 +1,12 @@
 /* gdlua_alloc.c: the gdlua executable's allocator for its Lua state.
  *
  * Lua tells the allocator the size of every block it frees, so small blocks
- * (up to 512 bytes) need no header: they are carved from 64 KiB chunks, each
+ * (up to 1 KiB) need no header: they are carved from 64 KiB chunks, each
  * chunk serving one 16-byte size class with its own free list.  A loop of
  * tensor ops allocates and collects one small userdata per op; glibc's malloc
  * spends ~250 instructions on such a pair once the collector frees in bulk,
- * a free list ~20.  Blocks over 512 bytes go to malloc.
+ * a free list ~20.  The limit covers a tensor with 64 elements inline
+ * (~760 bytes with Lua's header, lcore.c).  Larger blocks go to malloc.
  *
  * Freed memory must serve other sizes later (a program that fills and drops
  * tables of strings of ever new lengths must not grow without bound), so a
@@ -29,7 +30,7 @@
 
 #include <lua.h>
 
-#define SMALL_MAX 512
+#define SMALL_MAX 1024
 #define CLASS_SIZE 16
 #define NCLASSES (SMALL_MAX / CLASS_SIZE)
 #define CHUNK ((size_t)64 * 1024)

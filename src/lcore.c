@@ -42,12 +42,18 @@ int gdl_is_small(const gd_tensor *t) {
   return t->st && (const char *)t->st == (const char *)t + offsetof(gdl_small, st);
 }
 
+/* Room kept inline by gdl_new_result, whose result size is not known yet:
+ * 16 elements, not GDL_SMALL_MAX, as most such results (matmul of small
+ * operands, gradients) are small, and a 760-byte userdata for each made
+ * those loops a fifth slower (cache and collector pacing). */
+#define GDL_RESULT_INLINE 16
+
 gd_tensor *gdl_new_result(lua_State *L) {
   gdl_gcstep(L);
-  gdl_small *s = lua_newuserdatauv(L, sizeof(gdl_small) + GDL_SMALL_MAX * sizeof(double), 0);
+  gdl_small *s = lua_newuserdatauv(L, sizeof(gdl_small) + GDL_RESULT_INLINE * sizeof(double), 0);
   memset(&s->st, 0, sizeof s->st);
   s->st.data = s->data;
-  s->st.cap = GDL_SMALL_MAX;
+  s->st.cap = GDL_RESULT_INLINE;
   s->st.refs = 1;                  /* never released: the userdata owns it */
   s->st.borrowed = 1;
   gd_tensor_init(&s->t);           /* empty until gdl_set_result */
@@ -58,7 +64,7 @@ gd_tensor *gdl_new_result(lua_State *L) {
 
 void gdl_set_result(lua_State *L, int i, gd_tensor *t) {
   gdl_small *s = lua_touserdata(L, i);
-  if (t->numel <= GDL_SMALL_MAX && gd_is_contig(t)) {   /* copied inline: no finalizer */
+  if (t->numel <= s->st.cap && gd_is_contig(t)) {      /* copied inline: no finalizer */
     memcpy(s->data, gd_data(t), sizeof(double) * t->numel);
     s->t = *t;
     s->t.st = &s->st;

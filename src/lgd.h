@@ -25,11 +25,15 @@ typedef struct gdl_reg {
 gd_tensor *gdl_new(lua_State *L);
 
 /* Results of at most GDL_SMALL_MAX elements are "small": one userdata with
- * the data inline and no finalizer (a third cheaper to create and collect).
+ * the data inline and no finalizer (a third cheaper to create and collect,
+ * and paced by the collector as the bytes they are: a finalized userdata
+ * takes two cycles to free, which let loops of 17-64 element results pile
+ * up ~100 MiB when the limit was 16).  The userdata (~760 bytes at 64
+ * elements) fits gdlua_alloc's free lists (up to 1 KiB).
  * Inline ("borrowed") storage is not refcounted: it lives as long as its
  * userdata.  So the tape copies it, and a view of it (gdl_new_view) anchors
  * the owning userdata in a user value and needs no finalizer either. */
-#define GDL_SMALL_MAX 16
+#define GDL_SMALL_MAX 64
 /* Push a new contiguous tensor of the given shape (small when it fits). */
 gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char *fname);
 /* 1 if t's data lives inline in its userdata. */
@@ -57,8 +61,9 @@ int gdl_fail(lua_State *L, const char *fname);
 /* Push a result tensor to be filled by gdl_set_result once computed (so no
  * allocation can fail between computing a C tensor and handing it over). */
 gd_tensor *gdl_new_result(lua_State *L);
-/* Hand t (taken over, left empty) to the result at i: up to GDL_SMALL_MAX
- * elements are copied inline and need no finalizer; bigger ones move in.
+/* Hand t (taken over, left empty) to the result at i: up to 16 elements
+ * (the room gdl_new_result keeps) are copied inline and need no finalizer;
+ * bigger ones move in.
  * Keeps t's id and flags; never raises. */
 void gdl_set_result(lua_State *L, int i, gd_tensor *t);
 /* x:t() / x.T: pushes the tensor at 1 with its dims reversed (a view). */

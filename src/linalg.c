@@ -1,20 +1,32 @@
 /* linalg.c: inv, solve, lstsq, pinv, det, slogdet, cholesky, eigh, svd, qr
- * on LAPACKE (row-major interface).
+ * on LAPACKE.
  *
  * Every function has the same shape: check the shapes, allocate the
  * results (batch dims + matrix dims), then for each matrix of the batch
- * copy it into a row-major buffer (a result's own slot when the routine
- * works in place, else scratch), call LAPACK and unpack.  Scratch lives in
- * gd tensors so that the pool serves it and every path releases it.
+ * copy it into a buffer (a result's own slot when the routine works in
+ * place, else scratch), checking it is finite on the way, call LAPACK and
+ * unpack.  Scratch and LAPACK's work arrays live in gd tensors so that the
+ * pool serves them (no fresh pages per call) and every path releases them.
+ *
+ * The hot routines use LAPACKE's column-major *_work entry points, which
+ * neither transpose nor check for NaN, on a row-major buffer read as its
+ * transpose: inv and det factor Aᵀ ((Aᵀ)⁻¹ read row-major is A⁻¹), solve
+ * factors Aᵀ and finishes with two triangular solves on row-major b,
+ * cholesky asks for U = Lᵀ of the upper triangle of Aᵀ (A's lower one).
+ * eigh and svd load Aᵀ so that LAPACK factors A itself, as numpy does (the
+ * same eigen- and singular vector signs), and transpose their outputs.
+ * LAPACKE's own NaN check is off (LAPACKE_set_nancheck(0)): load checks once.
  * Legend: A is m×n (n×n when square), r = min(m, n), k = columns of b;
  * i counts matrices of the batch.  This file does not differentiate; the
  * tape's backward rules are built from these functions and matmul.
  */
 #include "linalg.h"
 
+#include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "blas.h"
@@ -87,21 +99,88 @@ static lapack_int *iscratch(gd_tensor *t, size_t n) {
   return (lapack_int *)scratch(t, (n * sizeof(lapack_int) + sizeof(double) - 1) / sizeof(double));
 }
 
-/* dst (rows×cols, row-major) = the matrix at p with strides (rs, cs).
- * GD_EARG if an entry is NaN or Inf (x·0 is NaN exactly for those). */
+/* Bit 63 of the result is set if x is NaN or ±Inf: an all-ones exponent
+ * plus one carries out of it.  Or'ed over a row it stays an integer
+ * reduction, which the compiler vectorizes (a sum of x·0 would be a chain
+ * of dependent adds, 4 cycles an element). */
+static inline uint64_t nonfinite_bit(double x) {
+  const uint64_t expo = 0x7ff0000000000000u;
+  uint64_t u;
+  memcpy(&u, &x, sizeof u);
+  return (u & expo) + 0x0010000000000000u;
+}
+
+/* dst (rows×cols, row-major) = the matrix at p with strides (rs, cs);
+ * with (rs, cs) = (1, rows) that is the transpose of a row-major cols×rows
+ * matrix (or a column-major one read row-major).  Strided sources go in
+ * 32×32 tiles, so a transpose reads whole cache lines.
+ * GD_EARG if an entry is NaN or Inf. */
 static int load(double *dst, const double *p, int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  double z = 0;
-  for (int64_t i = 0; i < rows; i++) {
-    const double *row = p + i * rs;
-    double *d = dst + i * cols;
-    if (cs == 1) {
-      for (int64_t j = 0; j < cols; j++) { d[j] = row[j]; z += row[j] * 0.0; }
-    } else {
-      for (int64_t j = 0; j < cols; j++) { d[j] = row[j * cs]; z += d[j] * 0.0; }
+  enum { TILE = 32 };
+  uint64_t bad = 0;
+  if (cs == 1) {
+    for (int64_t i = 0; i < rows; i++) {
+      const double *row = p + i * rs;
+      double *d = dst + i * cols;
+      for (int64_t j = 0; j < cols; j++) { d[j] = row[j]; bad |= nonfinite_bit(row[j]); }
+    }
+  } else {
+    for (int64_t i0 = 0; i0 < rows; i0 += TILE) {
+      int64_t i1 = i0 + TILE < rows ? i0 + TILE : rows;
+      for (int64_t j0 = 0; j0 < cols; j0 += TILE) {
+        int64_t j1 = j0 + TILE < cols ? j0 + TILE : cols;
+        for (int64_t i = i0; i < i1; i++) {
+          const double *row = p + i * rs;
+          double *d = dst + i * cols;
+          for (int64_t j = j0; j < j1; j++) { d[j] = row[j * cs]; bad |= nonfinite_bit(d[j]); }
+        }
+      }
     }
   }
-  if (z != z) return gd_seterr(GD_EARG, "matrix has NaN or Inf entries");
+  if (bad >> 63) return gd_seterr(GD_EARG, "matrix has NaN or Inf entries");
   return GD_OK;
+}
+
+/* Once per process: LAPACKE's NaN check off (load has checked every input). */
+static void lapack_setup(void) {
+  static int done;
+  if (!done) {
+    LAPACKE_set_nancheck(0);
+    done = 1;
+  }
+}
+
+/* ---- work arrays --------------------------------------------------------- */
+
+/* The work sizes LAPACK asked for, by routine and shape: a workspace query
+ * is a call of its own, so each shape is asked once and the last few kept
+ * (the answer depends only on the routine, the options and the shape).
+ * Not thread-safe, as the pool is not. */
+enum { LWORK_CACHE = 8 };
+typedef struct lwork_entry {
+  char routine;                 /* 0: empty; 'i' getri, 'e' syevd, 's' gesdd */
+  lapack_int m, n, lwork, liwork;
+} lwork_entry;
+static lwork_entry lwork_cache[LWORK_CACHE];
+static unsigned lwork_next;
+
+static const lwork_entry *lwork_find(char routine, lapack_int m, lapack_int n) {
+  for (int i = 0; i < LWORK_CACHE; i++) {
+    const lwork_entry *e = &lwork_cache[i];
+    if (e->routine == routine && e->m == m && e->n == n) return e;
+  }
+  return NULL;
+}
+
+static const lwork_entry *lwork_put(char routine, lapack_int m, lapack_int n, double lwork,
+                                    lapack_int liwork) {
+  lwork_entry *e = &lwork_cache[lwork_next++ % LWORK_CACHE];
+  e->routine = routine;
+  e->m = m;
+  e->n = n;
+  e->lwork = lwork >= 1 && lwork < 2147483647.0 ? (lapack_int)lwork : 1;
+  e->liwork = liwork >= 1 ? liwork : 1;
+  return e;
 }
 
 /* ---- checks and errors --------------------------------------------------- */
@@ -158,20 +237,33 @@ int gd_inv(gd_tensor *out, const gd_tensor *A) {
   gd_tensor tp;
   gd_tensor_init(&tp);
   if ((rc = alloc_batch(out, &bt, 2, n, n))) return rc;
+  gd_tensor tw;
+  gd_tensor_init(&tw);
   lapack_int *ipiv = iscratch(&tp, (size_t)n);
   if (!ipiv) { rc = GD_ENOMEM; goto fail; }
+  const lwork_entry *lw = n > 0 ? lwork_find('i', n, n) : NULL;
+  if (n > 0 && !lw) {
+    double q = 0;
+    lapack_int info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, NULL, n, ipiv, &q, -1);
+    if (info < 0) { rc = lapack_fail("dgetri", info); goto fail; }
+    lw = lwork_put('i', n, n, q, 1);
+  }
+  double *work = n > 0 ? scratch(&tw, (size_t)lw->lwork) : NULL;
+  if (n > 0 && !work) { rc = GD_ENOMEM; goto fail; }
   for (size_t i = 0; i < bt.count && n > 0; i++) {
-    double *a = gd_data(out) + i * (size_t)n * (size_t)n;      /* (n, n), in place */
+    double *a = gd_data(out) + i * (size_t)n * (size_t)n;      /* (n, n): Aᵀ column-major */
     if ((rc = load(a, mat_at(A, 2, &bt, i), n, n, RS(A), CS(A)))) goto fail;
-    lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, a, n, ipiv);
-    if (info == 0) info = LAPACKE_dgetri(LAPACK_ROW_MAJOR, n, a, n, ipiv);
+    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, n, ipiv);
+    if (info == 0) info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, a, n, ipiv, work, lw->lwork);
     if (info > 0) { rc = bad_matrix(GD_ESINGULAR, &bt, i, "matrix is singular"); goto fail; }
     if (info < 0) { rc = lapack_fail("dgetri", info); goto fail; }
   }
   gd_tensor_release(&tp);
+  gd_tensor_release(&tw);
   return GD_OK;
 fail:
   gd_tensor_release(&tp);
+  gd_tensor_release(&tw);
   gd_tensor_release(out);
   return rc;
 }
@@ -208,10 +300,22 @@ int gd_solve(gd_tensor *x, const gd_tensor *A, const gd_tensor *b) {
     if ((rc = load(a, mat_at(A, 2, &bt, i), n, n, RS(A), CS(A))) ||
         (rc = load(xi, mat_at(b, mb, &bt, i), n, k, rsb, csb)))
       goto fail;
-    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, (lapack_int)k, a, n, ipiv, xi,
-                                    (lapack_int)k);
+    /* a read column-major is Aᵀ; getrf gives P Aᵀ = L U, so A = Uᵀ Lᵀ P,
+     * and a read row-major holds Uᵀ (lower, with the diagonal) and Lᵀ
+     * (strictly upper, unit diagonal): x = Pᵀ Lᵀ⁻¹ Uᵀ⁻¹ b */
+    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, n, ipiv);
     if (info > 0) { rc = bad_matrix(GD_ESINGULAR, &bt, i, "matrix is singular"); goto fail; }
-    if (info < 0) { rc = lapack_fail("dgesv", info); goto fail; }
+    if (info < 0) { rc = lapack_fail("dgetrf", info); goto fail; }
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n,
+                (blasint)k, 1.0, a, n, xi, (blasint)k);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasUnit, n,
+                (blasint)k, 1.0, a, n, xi, (blasint)k);
+    for (lapack_int r = n - 1; r >= 0; r--) {                  /* Pᵀ: the swaps, last first */
+      lapack_int q = ipiv[r] - 1;
+      if (q == r) continue;
+      double *u = xi + (size_t)r * (size_t)k, *v = xi + (size_t)q * (size_t)k;
+      for (int64_t c = 0; c < k; c++) { double t = u[c]; u[c] = v[c]; v[c] = t; }
+    }
   }
   gd_tensor_release(&ta);
   gd_tensor_release(&tp);
@@ -246,6 +350,7 @@ int gd_lstsq(gd_tensor *x, const gd_tensor *A, const gd_tensor *b, double rcond)
   if (m == 0) { gd_fill(x, 0.0); return GD_OK; }               /* no equations: x = 0 */
   lapack_int r = m < n ? m : n, mx = m > n ? m : n;
   if (rcond < 0) rcond = DBL_EPSILON * mx;
+  lapack_setup();
   gd_tensor ta, tb, ts;
   gd_tensor_init(&ta);
   gd_tensor_init(&tb);
@@ -257,7 +362,7 @@ int gd_lstsq(gd_tensor *x, const gd_tensor *A, const gd_tensor *b, double rcond)
   if ((rc = load(a, gd_data(A), m, n, A->stride[0], A->stride[1])) ||
       (rc = load(bb, gd_data(b), m, k, b->stride[0], vec ? 1 : b->stride[1])))
     goto done;
-  /* rows m..max(m, n) are output space, but LAPACKE's NaN check reads them */
+  /* rows m..max(m, n) are output space: defined values, whatever reads them */
   if (mx > m) memset(bb + (size_t)m * (size_t)k, 0, sizeof(double) * (size_t)(mx - m) * (size_t)k);
   lapack_int rank, info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, m, n, (lapack_int)k, a, n, bb,
                                          (lapack_int)k, s, rcond, &rank);
@@ -278,7 +383,8 @@ done:
  * the same as sign · exp(logabs).  A zero pivot gives 0, 0, −∞. */
 static int lu_det(double *a, lapack_int n, lapack_int *ipiv, double *det, double *sign,
                   double *logabs) {
-  lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, a, n, ipiv);
+  /* a read column-major is Aᵀ: the same determinant, and the same diagonal */
+  lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, n, ipiv);
   if (info < 0) return lapack_fail("dgetrf", info);
   if (info > 0) { *det = 0; *sign = 0; *logabs = -INFINITY; return GD_OK; }
   double d = 1, sg = 1, la = 0;
@@ -351,7 +457,9 @@ int gd_cholesky(gd_tensor *L, const gd_tensor *A) {
   for (size_t i = 0; i < bt.count && n > 0; i++) {
     double *a = gd_data(L) + i * (size_t)n * (size_t)n;        /* (n, n), in place */
     if ((rc = load(a, mat_at(A, 2, &bt, i), n, n, RS(A), CS(A)))) goto fail;
-    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, a, n);
+    /* column-major, a is Aᵀ, whose upper triangle is A's lower one; its
+     * factor U = Lᵀ, read row-major, is L */
+    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, a, n);
     if (info > 0) {
       rc = bad_matrix(GD_ESINGULAR, &bt, i, "matrix is not positive definite");
       goto fail;
@@ -372,40 +480,110 @@ int gd_eigh(gd_tensor *w, gd_tensor *V, const gd_tensor *A) {
   lapack_int n = (lapack_int)COLS(A);
   batch bt;
   batch_of(&bt, A, 2);
+  gd_tensor ta, tw, ti;
+  gd_tensor_init(&ta);
+  gd_tensor_init(&tw);
+  gd_tensor_init(&ti);
   if ((rc = alloc_batch(w, &bt, 1, n, 0)) || (rc = alloc_batch(V, &bt, 2, n, n))) goto fail;
-  for (size_t i = 0; i < bt.count && n > 0; i++) {
-    double *v = gd_data(V) + i * (size_t)n * (size_t)n;        /* (n, n): A, then V */
-    if ((rc = load(v, mat_at(A, 2, &bt, i), n, n, RS(A), CS(A)))) goto fail;
-    lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', n, v, n,
-                                     gd_data(w) + i * (size_t)n);
+  if (n == 0) return GD_OK;
+  const lwork_entry *lw = lwork_find('e', n, n);
+  if (!lw) {
+    double q = 0;
+    lapack_int iq = 0;
+    lapack_int info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'L', n, NULL, n, NULL, &q, -1,
+                                          &iq, -1);
+    if (info < 0) { rc = lapack_fail("dsyevd", info); goto fail; }
+    lw = lwork_put('e', n, n, q, iq);
+  }
+  double *a = scratch(&ta, (size_t)n * (size_t)n);             /* (n, n): A, then V, column-major */
+  double *work = scratch(&tw, (size_t)lw->lwork);
+  lapack_int *iwork = iscratch(&ti, (size_t)lw->liwork);
+  if (!a || !work || !iwork) { rc = GD_ENOMEM; goto fail; }
+  for (size_t i = 0; i < bt.count; i++) {
+    if ((rc = load(a, mat_at(A, 2, &bt, i), n, n, CS(A), RS(A)))) goto fail;   /* Aᵀ */
+    lapack_int info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'L', n, a, n,
+                                          gd_data(w) + i * (size_t)n, work, lw->lwork,
+                                          iwork, lw->liwork);
     if (info > 0) {
       rc = bad_matrix(GD_EARG, &bt, i, "eigenvalue computation did not converge");
       goto fail;
     }
     if (info < 0) { rc = lapack_fail("dsyevd", info); goto fail; }
+    load(gd_data(V) + i * (size_t)n * (size_t)n, a, n, n, 1, n);
   }
+  gd_tensor_release(&ta);
+  gd_tensor_release(&tw);
+  gd_tensor_release(&ti);
   return GD_OK;
 fail:
+  gd_tensor_release(&ta);
+  gd_tensor_release(&tw);
+  gd_tensor_release(&ti);
   gd_tensor_release(w);
   gd_tensor_release(V);
   return rc;
 }
 
-/* Reduced SVD of the m×n matrix at p (strides rs, cs): s (r), u (m, r),
- * vt (r, n); a (m, n) and superb (r) are work space.  gesdd (divide and
- * conquer, as numpy), falling back to gesvd when it does not converge. */
-static int svd_one(const double *p, int64_t rs, int64_t cs, lapack_int m, lapack_int n,
-                   double *a, double *s, double *u, double *vt, double *superb) {
+/* Work space of svd_one for m×n matrices (every buffer column-major). */
+typedef struct svd_ws {
+  lapack_int m, n, r;
+  gd_tensor t[6];               /* the holders of the buffers below */
+  double *a;                    /* (m, n): A */
+  double *u, *vt;               /* (m, r), (r, n) */
+  double *work;                 /* (lwork) */
+  lapack_int *iwork;            /* (8 r) */
+  double *superb;               /* (r), for the gesvd fallback */
+  lapack_int lwork;
+} svd_ws;
+
+static void svd_ws_release(svd_ws *ws) {
+  for (int i = 0; i < 6; i++) gd_tensor_release(&ws->t[i]);
+}
+
+/* Allocate ws for m×n, r = min(m, n) > 0 (released by svd_ws_release, also on failure). */
+static int svd_ws_init(svd_ws *ws, lapack_int m, lapack_int n) {
   lapack_int r = m < n ? m : n;
-  int rc = load(a, p, m, n, rs, cs);
+  ws->m = m, ws->n = n, ws->r = r;
+  for (int i = 0; i < 6; i++) gd_tensor_init(&ws->t[i]);
+  const lwork_entry *lw = lwork_find('s', m, n);
+  if (!lw) {
+    double q = 0;
+    lapack_int info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, NULL, m, NULL, NULL, m,
+                                          NULL, r, &q, -1, NULL);
+    if (info < 0) return lapack_fail("dgesdd", info);
+    lw = lwork_put('s', m, n, q, 8 * r);
+  }
+  ws->lwork = lw->lwork;
+  ws->a = scratch(&ws->t[0], (size_t)m * (size_t)n);
+  ws->u = scratch(&ws->t[1], (size_t)m * (size_t)r);
+  ws->vt = scratch(&ws->t[2], (size_t)r * (size_t)n);
+  ws->work = scratch(&ws->t[3], (size_t)lw->lwork);
+  ws->iwork = iscratch(&ws->t[4], (size_t)lw->liwork);
+  ws->superb = scratch(&ws->t[5], (size_t)r);
+  if (!ws->a || !ws->u || !ws->vt || !ws->work || !ws->iwork || !ws->superb) return GD_ENOMEM;
+  return GD_OK;
+}
+
+/* Reduced SVD of the m×n matrix at p (strides rs, cs): s (r), u (m, r)
+ * and vt (r, n) row-major.  gesdd (divide and conquer, as numpy) on A
+ * itself, falling back to gesvd when it does not converge. */
+static int svd_one(svd_ws *ws, const double *p, int64_t rs, int64_t cs, double *s, double *u,
+                   double *vt) {
+  lapack_int m = ws->m, n = ws->n, r = ws->r;
+  int rc = load(ws->a, p, n, m, cs, rs);                       /* Aᵀ row-major: A column-major */
   if (rc) return rc;
-  lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', m, n, a, n, s, u, r, vt, n);
+  lapack_int info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, ws->a, m, s, ws->u, m,
+                                        ws->vt, r, ws->work, ws->lwork, ws->iwork);
   if (info > 0) {
-    load(a, p, m, n, rs, cs);
-    info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'S', 'S', m, n, a, n, s, u, r, vt, n, superb);
+    lapack_setup();
+    load(ws->a, p, n, m, cs, rs);
+    info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', m, n, ws->a, m, s, ws->u, m, ws->vt, r,
+                          ws->superb);
   }
   if (info > 0) return gd_seterr(GD_EARG, "SVD did not converge");
   if (info < 0) return lapack_fail("dgesdd", info);
+  load(u, ws->u, m, r, 1, m);                                  /* column-major → row-major */
+  load(vt, ws->vt, r, n, 1, r);
   return GD_OK;
 }
 
@@ -415,28 +593,22 @@ int gd_svd(gd_tensor *U, gd_tensor *S, gd_tensor *Vt, const gd_tensor *A) {
   lapack_int m = (lapack_int)ROWS(A), n = (lapack_int)COLS(A), r = m < n ? m : n;
   batch bt;
   batch_of(&bt, A, 2);
-  gd_tensor ta, tw;
-  gd_tensor_init(&ta);
-  gd_tensor_init(&tw);
+  svd_ws ws;
   if ((rc = alloc_batch(U, &bt, 2, m, r)) || (rc = alloc_batch(S, &bt, 1, r, 0)) ||
       (rc = alloc_batch(Vt, &bt, 2, r, n)))
-    goto fail;
+    goto fail0;
   if (r == 0) return GD_OK;
-  double *a = scratch(&ta, (size_t)m * (size_t)n);             /* (m, n) */
-  double *superb = scratch(&tw, (size_t)r);                    /* (r) */
-  if (!a || !superb) { rc = GD_ENOMEM; goto fail; }
+  if ((rc = svd_ws_init(&ws, m, n))) goto fail;
   for (size_t i = 0; i < bt.count; i++) {
-    rc = svd_one(mat_at(A, 2, &bt, i), RS(A), CS(A), m, n, a,
-                 gd_data(S) + i * (size_t)r, gd_data(U) + i * (size_t)m * (size_t)r,
-                 gd_data(Vt) + i * (size_t)r * (size_t)n, superb);
+    rc = svd_one(&ws, mat_at(A, 2, &bt, i), RS(A), CS(A), gd_data(S) + i * (size_t)r,
+                 gd_data(U) + i * (size_t)m * (size_t)r, gd_data(Vt) + i * (size_t)r * (size_t)n);
     if (rc) goto fail;
   }
-  gd_tensor_release(&ta);
-  gd_tensor_release(&tw);
+  svd_ws_release(&ws);
   return GD_OK;
 fail:
-  gd_tensor_release(&ta);
-  gd_tensor_release(&tw);
+  svd_ws_release(&ws);
+fail0:
   gd_tensor_release(U);
   gd_tensor_release(S);
   gd_tensor_release(Vt);
@@ -451,21 +623,18 @@ int gd_pinv(gd_tensor *out, const gd_tensor *A, double rcond) {
   batch_of(&bt, A, 2);
   if ((rc = alloc_batch(out, &bt, 2, n, m))) return rc;
   if (out->numel == 0) return GD_OK;
-  gd_tensor ta, tu, ts, tv, tw;
-  gd_tensor_init(&ta);
+  svd_ws ws;
+  gd_tensor tu, ts, tv;
   gd_tensor_init(&tu);
   gd_tensor_init(&ts);
   gd_tensor_init(&tv);
-  gd_tensor_init(&tw);
-  double *a = scratch(&ta, (size_t)m * (size_t)n);             /* (m, n) */
+  if ((rc = svd_ws_init(&ws, m, n))) goto done;
   double *u = scratch(&tu, (size_t)m * (size_t)r);             /* (m, r) */
   double *s = scratch(&ts, (size_t)r);                         /* (r) */
   double *vt = scratch(&tv, (size_t)r * (size_t)n);            /* (r, n) */
-  double *superb = scratch(&tw, (size_t)r);                    /* (r) */
-  if (!a || !u || !s || !vt || !superb) { rc = GD_ENOMEM; goto done; }
+  if (!u || !s || !vt) { rc = GD_ENOMEM; goto done; }
   for (size_t i = 0; i < bt.count; i++) {
-    if ((rc = svd_one(mat_at(A, 2, &bt, i), RS(A), CS(A), m, n, a, s, u, vt, superb)))
-      goto done;
+    if ((rc = svd_one(&ws, mat_at(A, 2, &bt, i), RS(A), CS(A), s, u, vt))) goto done;
     double cut = rcond * s[0];                                 /* s descending */
     for (lapack_int p = 0; p < r; p++) {                       /* u ← U diag(1/σ) */
       double inv = s[p] > cut ? 1.0 / s[p] : 0.0;
@@ -476,11 +645,10 @@ int gd_pinv(gd_tensor *out, const gd_tensor *A, double rcond) {
       goto done;
   }
 done:
-  gd_tensor_release(&ta);
+  svd_ws_release(&ws);
   gd_tensor_release(&tu);
   gd_tensor_release(&ts);
   gd_tensor_release(&tv);
-  gd_tensor_release(&tw);
   if (rc) gd_tensor_release(out);
   return rc;
 }
@@ -501,6 +669,7 @@ int gd_qr(gd_tensor *Q, gd_tensor *R, const gd_tensor *A) {
   if (!a || !tau) { rc = GD_ENOMEM; goto fail; }
   for (size_t i = 0; i < bt.count; i++) {
     if ((rc = load(a, mat_at(A, 2, &bt, i), m, n, RS(A), CS(A)))) goto fail;
+    lapack_setup();
     lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, m, n, a, n, tau);
     if (info < 0) { rc = lapack_fail("dgeqrf", info); goto fail; }
     double *ri = gd_data(R) + i * (size_t)r * (size_t)n;       /* R: upper triangle of a */

@@ -105,7 +105,11 @@ static gd_storage *storage_new(size_t n) {
       if (!b) return NULL;
     }
   }
-  if (bytes >= 512) debt_bytes += bytes;  /* small blocks: their userdata paces the GC */
+  /* Every block counts toward the collector's pacing: the userdata that
+   * owns a block is a 168-byte header with a finalizer, and finalized
+   * objects take two cycles to go, so an uncounted 200-500 byte block let
+   * a loop of small results pile up ~100 MiB before the collector ran. */
+  debt_bytes += bytes;
   gd_storage *s = (gd_storage *)b;
   s->data = (double *)((char *)b + HDR);
   s->cap = cap;

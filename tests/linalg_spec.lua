@@ -545,3 +545,105 @@ describe("gd.qr", function()
     u.errors(function() return gd.qr{1, 2, 3} end, "gd.qr", "{3}")
   end)
 end)
+
+-- ---- LAPACK on row-major buffers (column-major calls on transposes) ------
+
+-- The inverse of a 3×3 table matrix by its adjugate: adj(A)ᵀ / det A.
+local function inv3(a)
+  local function c(i, j)                  -- cofactor of entry (i, j)
+    local r, s = {}, {}
+    for k = 1, 3 do if k ~= i then r[#r + 1] = k end end
+    for k = 1, 3 do if k ~= j then s[#s + 1] = k end end
+    local m = a[r[1]][s[1]] * a[r[2]][s[2]] - a[r[1]][s[2]] * a[r[2]][s[1]]
+    return (i + j) % 2 == 0 and m or -m
+  end
+  local det = a[1][1] * c(1, 1) + a[1][2] * c(1, 2) + a[1][3] * c(1, 3)
+  local t = {}
+  for i = 1, 3 do
+    t[i] = {}
+    for j = 1, 3 do t[i][j] = c(j, i) / det end
+  end
+  return t
+end
+
+describe("LAPACK calls on row-major data", function()
+  it("inv and solve of non-symmetric matrices that need pivoting", function()
+    local a = {{0, 2, 1}, {1, 1, 0}, {3, 0, 2}}     -- a zero first pivot
+    assert_near(gd.inv(a), inv3(a), 1e-15)
+    assert_near(gd.inv(gd.tensor(a).T), T(inv3(a)), 1e-15, "a transposed view")
+    local b = {{1, -1}, {2, 0}, {3, 5}}
+    assert_near(gd.solve(a, b), mm2(inv3(a), b), 1e-14, "two right-hand sides")
+    assert_near(gd.solve(a, gd.tensor(T(b))[1]), mm2(inv3(a), {{1}, {2}, {3}}), 1e-14,
+      "a strided vector b")
+    assert_near(gd.solve(a, gd.tensor(T(b)).T), mm2(inv3(a), b), 1e-14, "a transposed b")
+    assert_near(gd.solve({{1, 2}, {3, 4}}, {5, 6}), {-4, 4.5}, 1e-15)
+    assert_near(gd.det(a), -7, 1e-14)
+  end)
+
+  it("cholesky and eigh read the lower triangle only", function()
+    assert_near(gd.cholesky{{4, 99}, {2, 3}}, {{2, 0}, {1, math.sqrt(2)}}, 1e-15)
+    local w = gd.eigh{{2, -50}, {1, 3}}
+    assert_near(w, {(5 - math.sqrt(5)) / 2, (5 + math.sqrt(5)) / 2}, 1e-14)
+    local A = spd(9)
+    local lower = A:copy()
+    for i = 1, 9 do for j = i + 1, 9 do lower:set(1e3 * (i - j), i, j) end end
+    assert_near(gd.cholesky(lower), gd.cholesky(A), 1e-13)
+    local w1, V1 = gd.eigh(lower)
+    local w2, V2 = gd.eigh(A)
+    assert_near(w1, w2, 1e-12)
+    assert_near(V1, V2, 1e-12)
+  end)
+
+  it("eigh and svd give numpy's vectors, signs included", function()
+    -- numpy 1.24 (LAPACK dsyevd and dgesdd on the same matrices), printed with repr
+    local w, V = gd.eigh{{4, 1, -2, 2}, {1, 2, 0, 1}, {-2, 0, 3, -2}, {2, 1, -2, -1}}
+    assert_near(w, {-2.1975169774394243, 1.0843644637732166, 2.2685314064312423, 6.844621107234965}, 1e-14)
+    assert_near(V, {{-0.17670517062447652, -0.6422600067660328, -0.20171109662094233, -0.7180459594506796},
+                    {-0.17810046990630077, 0.5441878481946866, -0.7894499124874399, -0.2211529881551807},
+                    {0.28766803431970117, -0.5202218509386148, -0.5796341693167878, 0.5573513771375096},
+                    {0.9242849167461132, 0.14398227457619123, -0.010280998686330589, -0.3533564748939929}}, 1e-13)
+    local B = gd.tensor{{1, 2, 3}, {4, 5, 6}, {7, 8, 10}, {-1, 0, 2}}
+    local U, S, Vt = gd.svd(B)
+    assert_near(S, {17.436984282741232, 2.202867477135056, 0.31456954972769685}, 1e-13)
+    assert_near(U, {{-0.20933067336566324, 0.3627606877434742, 0.6214734010660474},
+                    {-0.5031230395354763, -0.03192721605929438, 0.5545193374263182},
+                    {-0.8367814747333489, -0.13033004262061518, -0.47028396519246896},
+                    {-0.053335164947181296, 0.922171034186768, -0.2917397954865359}}, 1e-13)
+    assert_near(Vt, {{-0.46028360521249995, -0.5521899994946731, -0.6951440190569553},
+                     {-0.7260670583347659, -0.21642475124944355, 0.652676760615633},
+                     {-0.510847951521471, 0.8051375854502694, -0.3013102038126606}}, 1e-13)
+    -- the wide transpose is another LAPACK problem, with other signs
+    U, S, Vt = gd.svd(B.T)
+    assert_near(U, {{0.4602836052124998, 0.7260670583347656, 0.510847951521471},
+                    {0.5521899994946728, 0.21642475124944344, -0.8051375854502693},
+                    {0.695144019056955, -0.6526767606156327, 0.3013102038126607}}, 1e-13)
+    assert_near(Vt, {{0.20933067336566358, 0.5031230395354764, 0.8367814747333491, 0.053335164947181185},
+                     {-0.36276068774347436, 0.03192721605929415, 0.1303300426206153, -0.9221710341867676},
+                     {-0.6214734010660462, -0.5545193374263198, 0.4702839651924693, 0.2917397954865358}}, 1e-13)
+  end)
+
+  it("work sizes are right for every shape as the cache of them turns over", function()
+    for round = 1, 2 do
+      for n = 1, 12 do                         -- more shapes than the 8 kept
+        local A = gd.tensor(wellcond(n))
+        assert_near(A:matmul(gd.inv(A)), eye(n), 1e-12, "inv n=" .. n)
+        local S = A + A.T
+        local w, V = gd.eigh(S)
+        assert_near(S:matmul(V), V * w, 1e-11, "eigh n=" .. n)
+        for _, s in ipairs({{n, n + 2}, {n + 2, n}}) do
+          local M = gd.tensor(rand(s))
+          local U, Sv, Vt = gd.svd(M)
+          assert_near((U * Sv):matmul(Vt), M, 1e-12, ("svd %d×%d round %d"):format(s[1], s[2], round))
+        end
+      end
+    end
+  end)
+
+  it("refuses NaN and Inf wherever they are, as before", function()
+    u.errors(function() return gd.eigh{{1, 0 / 0}, {0, 1}} end, "gd.eigh", "NaN or Inf")
+    u.errors(function() return gd.cholesky{{1, math.huge}, {0, 1}} end, "gd.cholesky", "NaN or Inf")
+    u.errors(function() return gd.solve(gd.eye(2), {1, -math.huge}) end, "gd.solve", "NaN or Inf")
+    u.errors(function() return gd.svd(gd.tensor{{1, 2}, {3, 0 / 0}}.T) end, "gd.svd", "NaN or Inf")
+    u.errors(function() return gd.det{{1, 2}, {0 / 0, 1}} end, "gd.det", "NaN or Inf")
+  end)
+end)

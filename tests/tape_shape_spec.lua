@@ -137,8 +137,8 @@ describe("gradients of views and indexing", function()
   end)
 
   it("writing into a saved mask is detected", function()
-    local x = gd.Variable(gd.arange(20))
-    local m = gd.arange(20):gt(9.5)              -- pooled storage, shared by the tape
+    local x = gd.Variable(gd.arange(100))
+    local m = gd.arange(100):gt(49.5)            -- pooled storage (over 64 elements), shared by the tape
     local tape <close> = gd.GradientTape()
     local y = x:mask(m):sum()
     m[2] = 1

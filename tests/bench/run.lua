@@ -10,8 +10,10 @@ Each workload <name> is up to three programs in this directory:
   <name>.lua  run as `gdlua tests/bench/<name>.lua`
   <name>.py   run with PYTHON (torch, 1 thread, float64); skipped ("n/a") if torch is missing;
               with entry field ref = "numpy" it is a numpy program instead (needs numpy,
-              not torch), and its time shows in the same column marked "np"; with
-              ref = "python" it uses the standard library only (marked "py")
+              not torch), and its time shows in the numpy column; with refs = {"numpy",
+              "torch"} it runs once per library, given the library's name as its first
+              argument, and both columns fill; with ref = "python" it uses the standard
+              library only, and its time shows in the numpy column marked "py"
   <name>.c    optional plain-C baseline, compiled into build/bench/ at run time
               (entry field c = a short description of it; c_libs = extra cc arguments)
 Each program does its own set-up, then prints one line `time <seconds>` per timed
@@ -23,6 +25,9 @@ all the same clock), so the comparison is fair on a loaded machine; all runs are
 single-threaded. The runner pools the samples of all processes and prints medians.
 
 Adding a workload = the programs above plus one entry in `workloads` below.
+Entry fields file (the programs' <name>, default the entry's name) and args (a
+string appended to both command lines) let several entries share programs;
+base_args does the same for the base program.
 ]]
 
 local workloads = {
@@ -91,6 +96,37 @@ local workloads = {
     goal = "≥ 5× torch",
     check = function(r) return r.torch and r.torch / r.gd >= 5 end },
 }
+
+-- a + b at the sizes around the inline-result limit (64 elements), against
+-- the 16-element cost in the C column (issue 15 item 4); small_add's time
+-- lines are per 1e6 ops, long run or not
+for _, n in ipairs { 2, 16, 17, 32, 64 } do
+  workloads[#workloads + 1] = {
+    name = "small_add_" .. n, file = "small_add", args = tostring(n), refs = { "numpy", "torch" },
+    what = ("a + b, %d elements"):format(n), ops = 1e6, unit = "µs/op",
+    base = "small_add", base_args = "16", c = "a + b at 16 elements, in gdlua", reps = { torch = 3 },
+    goal = "≤ 1.3× the 16-element cost",
+    check = function(r) return r.c and r.gd <= 1.3 * r.c end }
+end
+workloads[#workloads + 1] = {
+  name = "small_add_long", file = "small_add", args = "32 long", refs = {},
+  what = "a + b, 32 elements, 1e7 ops with 10,000 tensors alive", ops = 1e6, unit = "µs/op",
+  base = "small_add", base_args = "16", c = "a + b at 16 elements, in gdlua", reps = { gd = 3 },
+  goal = "≤ 1.3× the 16-element cost",
+  check = function(r) return r.c and r.gd <= 1.3 * r.c end }
+
+-- LAPACK-backed functions at n = 100 and 500, numpy and torch beside
+-- (issue 15 item 5)
+for _, op in ipairs { "solve", "inv", "cholesky", "eigh", "svd" } do
+  for _, n in ipairs { 100, 500 } do
+    workloads[#workloads + 1] = {
+      name = ("linalg_%s_%d"):format(op, n), file = "linalg", args = ("%s %d"):format(op, n),
+      refs = { "numpy", "torch" }, what = ("gd.%s, %d×%d"):format(op, n, n), ops = 1, unit = "µs",
+      reps = n > 100 and { gd = 3, numpy = 3, torch = 3 } or nil,
+      goal = "≤ numpy",
+      check = function(r) return r.numpy and r.gd <= r.numpy end }
+  end
+end
 
 ---------------------------------------------------------------------------
 
@@ -242,23 +278,29 @@ for _, w in ipairs(selected) do
   local reps = w.reps or {}
   local function n(impl) return math.min(REPS, reps[impl] or REPS) end
   local r, v = {}, {}
-  local lua_file = ("%s/%s.lua"):format(HERE, w.name)
+  local file = w.file or w.name
+  local args = w.args and " " .. w.args or ""
+  local lua_file = ("%s/%s.lua"):format(HERE, file)
   io.stderr:write(("bench: %s ...\n"):format(w.name))
-  r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file), n("gd"))
-  local ref = w.ref or "torch"                 -- which Python library the .py side uses
-  local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version) or ref == "python"
-  if ref_ok and exists(("%s/%s.py"):format(HERE, w.name)) then
-    r[ref], v[ref] = measure(w.name .. " " .. ref,
-      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n(ref))
+  r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file) .. args, n("gd"))
+  local py_file = ("%s/%s.py"):format(HERE, file)
+  for _, ref in ipairs(w.refs or { w.ref or "torch" }) do   -- the Python libraries of the .py side
+    local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version) or ref == "python"
+    if ref_ok and exists(py_file) then
+      r[ref], v[ref] = measure(w.name .. " " .. ref,
+        ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(py_file)
+        .. (w.refs and " " .. ref or "") .. args, n(ref))
+    end
   end
   if w.base then          -- a gdlua baseline program in the C column
-    r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base)), n("c"))
+    r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base))
+      .. (w.base_args and " " .. w.base_args or ""), n("c"))
   elseif w.c then
     local exe = compile_c(w)
     if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe), n("c")) end
   end
   for _, k in ipairs { "torch", "numpy", "python", "c" } do
-    if v.gd and v[k] and not same(v.gd, v[k]) then
+    if v.gd and v[k] and not same(v.gd, v[k]) and not (k == "c" and w.base_args) then   -- a base on other data differs
       note(("%s: gdlua value %.17g differs from %s value %.17g"):format(w.name, v.gd, k, v[k]))
     end
   end
@@ -271,13 +313,13 @@ for _, w in ipairs(selected) do
   end
   rows[#rows + 1] = {
     w.name .. " (" .. w.what .. ")", w.unit,
-    r.gd and fmt(r.gd) or "err", fmt(r[ref]) .. (ref == "numpy" and " np" or ref == "python" and " py" or ""), ratio(r[ref], r.gd),
+    r.gd and fmt(r.gd) or "err", fmt(r.torch), ratio(r.torch, r.gd), fmt(r.numpy or r.python) .. (r.python and " py" or ""), ratio(r.numpy or r.python, r.gd),
     fmt(r.c), ratio(r.gd, r.c), w.goal .. ": " .. verdict,
   }
 end
 
 -- Print the table, padding by UTF-8 character count.
-local header = { "workload", "unit", "gdlua", "torch", "torch/gdlua", "C", "gdlua/C", "goal" }
+local header = { "workload", "unit", "gdlua", "torch", "torch/gdlua", "numpy", "numpy/gdlua", "C", "gdlua/C", "goal" }
 local width = {}
 for i, h in ipairs(header) do width[i] = utf8.len(h) end
 for _, row in ipairs(rows) do
@@ -287,7 +329,7 @@ local function line(cells)
   local out = {}
   for i, c in ipairs(cells) do
     local pad = (" "):rep(width[i] - (utf8.len(c) or #c))
-    out[i] = (i >= 3 and i <= 7) and (pad .. c) or (c .. pad)
+    out[i] = (i >= 3 and i <= #cells - 1) and (pad .. c) or (c .. pad)
   end
   print("| " .. table.concat(out, " | ") .. " |")
 end
