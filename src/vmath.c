@@ -1,49 +1,70 @@
-/* vmath.c: vectorizable exp and log.
+/* vmath.c: vectorizable exp, expm1, tanh, log, log1p, sigmoid, softplus, sqrt.
  *
  * exp(x) = 2^k · exp(r), k = round(x/ln2), r = x − k·ln2 (ln2 split in a
  * high part with trailing zero bits and a low part, so k·ln2hi is exact),
  * |r| ≤ ln2/2.  exp(r) = 1 + r + r²/2! + … + r¹³/13! (truncation < 4e-18),
- * summed so that the leading 1 is added last.  2^k is built from the bits
- * of the rounding shifter and applied in two halves, which also covers
- * subnormal results and k = 1024.  Out-of-range inputs select inf / 0.
+ * summed so that the leading 1 is added last (vm_exp_reduce in vmath_dd.h).
+ * 2^k is built from the bits of the rounding shifter and applied in two
+ * halves, which also covers subnormal results and k = 1024.  Out-of-range
+ * inputs select inf / 0.  The functions built on exp keep its result in
+ * double-double (vmath_dd.h) until one final rounding, so each stays within
+ * about ½ulp of the true value; no loop calls libm, and special values
+ * (±0, ±inf, NaN) are selected, not branched on.
  */
 #include "vmath.h"
-
-#include <math.h>
-#include <string.h>
-
-static inline double bits_to_double(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
-static inline uint64_t double_to_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+#include "vmath_dd.h"
 
 GD_CLONES
 void gd_vexp(double *y, const double *x, int64_t n) {
-  const double inv_ln2 = 1.4426950408889634074;
-  const double ln2hi = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000 */
-  const double ln2lo = 1.90821492927058770002e-10; /* 0x3dea39ef35793c76 */
-  const double shift = 0x1.8p52;
   for (int64_t i = 0; i < n; i++) {
     double v = x[i];
     double xc = v > 709.9 ? 709.9 : (v < -746.0 ? -746.0 : v);
-    double kd = xc * inv_ln2 + shift;
-    kd -= shift;                            /* k = round(x / ln2), exact */
-    double r = (xc - kd * ln2hi) - kd * ln2lo;
-    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    /* p = 1/2! + r/3! + … + r¹¹/13! by Estrin's scheme: short dependency chains */
-    double q0 = 0.5 + r * (1.0 / 6.0), q1 = 1.0 / 24.0 + r * (1.0 / 120.0);
-    double q2 = 1.0 / 720.0 + r * (1.0 / 5040.0), q3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-    double q4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-    double q5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-    double p = (q0 + r2 * q1) + r4 * (q2 + r2 * q3) + r8 * (q4 + r2 * q5);
-    double e = 1.0 + (r + r2 * p);
-    /* 2^k = 2^k1 · 2^k2; the bits of k1 + shift are 0x4338000000000000 + k1 */
-    double k1 = floor(kd * 0.5), k2 = kd - k1;
-    const uint64_t bias = 1023 - 0x4338000000000000ULL;
-    double s1 = bits_to_double((double_to_bits(k1 + shift) + bias) << 52);
-    double s2 = bits_to_double((double_to_bits(k2 + shift) + bias) << 52);
-    double res = e * s1 * s2;
+    double k, t;
+    double r = vm_exp_reduce(xc, 0.0, &k, &t);
+    double res = vm_scale(1.0 + (r + t), k);   /* the leading 1 added last */
     res = v > 709.782712893384 ? INFINITY : res;
     res = v < -745.1332191019412 ? 0.0 : res;
     y[i] = v != v ? v : res;
+  }
+}
+
+/* expm1(x) = (2^k·s1 − 1) + 2^k·(e1 + t) with s1 + e1 = 1 + r exactly: the
+ * subtraction of 1 is done by two-sum, so no digits are lost to cancellation
+ * near 0 (k = 0 leaves r + t) or near −1 (x ≤ −40 gives −1). */
+static inline double expm1_dd(double x, double *lo) {
+  double k, t, e1, e;
+  double r = vm_exp_reduce(x, 0.0, &k, &t);
+  double s1 = vm_two_sum(1.0, r, &e1);
+  double sc = vm_pow2(k - 1.0);             /* k in [−58, 1024]: 2^(k−1) is a normal double */
+  double big = (2.0 * s1) * sc, small = (2.0 * (e1 + t)) * sc;
+  double h = vm_two_sum(-1.0, big, &e);
+  return vm_fast_two_sum(h, e + small, lo);
+}
+
+GD_CLONES
+void gd_vexpm1(double *y, const double *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    double v = x[i], lo;
+    double xc = v > 709.9 ? 709.9 : (v < -40.0 ? -40.0 : v);
+    double res = expm1_dd(xc, &lo);
+    res = v > 709.782712893384 ? INFINITY : res;
+    res = v == 0 ? v : res;                 /* keeps the sign of zero */
+    y[i] = v != v ? v : res;
+  }
+}
+
+/* tanh|x| = E/(E + 2) with E = expm1(2|x|) in dd and a dd division; past
+ * |x| = 20 the quotient rounds to 1.  The sign is copied from x. */
+GD_CLONES
+void gd_vtanh(double *y, const double *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    double v = x[i], el, dl;
+    double a = fabs(v);
+    a = a < 20.0 ? a : 20.0;
+    double eh = expm1_dd(2.0 * a, &el);
+    double dh = vm_two_sum(2.0, eh, &dl);
+    double q = vm_dd_div(eh, el, dh, dl + el);
+    y[i] = v != v ? v : copysign(q, v);
   }
 }
 
@@ -64,11 +85,11 @@ void gd_vlog(double *y, const double *x, int64_t n) {
     double v = x[i];
     int sub = v < 0x1p-1022;
     double xs = sub ? v * 0x1p54 : v;
-    uint64_t ix = double_to_bits(xs);
+    uint64_t ix = vm_bits(xs);
     /* the biased exponent e as a double: the bits of 2^52 + e, minus 2^52 */
-    double k = bits_to_double((ix >> 52) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
+    double k = vm_double((ix >> 52) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
     k = sub ? k - 54.0 : k;
-    double m = bits_to_double((ix & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+    double m = vm_double((ix & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
     int big = m > sqrt2;
     m = big ? m * 0.5 : m;
     k = big ? k + 1.0 : k;
@@ -96,16 +117,6 @@ static void log1p_fix(double *y, const double *x, const double *w, int64_t n) {
   }
 }
 
-/* y = x ≥ 0 ? 1/(1 + e) : e/(1 + e). */
-GD_CLONES
-static void sigmoid_fix(double *y, const double *x, const double *e, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    double d = 1.0 + e[i];
-    y[i] = (x[i] >= 0 ? 1.0 : e[i]) / d;
-    y[i] = x[i] != x[i] ? x[i] : y[i];
-  }
-}
-
 /* log1p(x) = log(w) + (x − (w − 1))/w with w = 1 + x rounded: the second
  * term restores what the rounding of w lost (x < −1 gives NaN, −1 gives −inf). */
 void gd_vlog1p(double *y, const double *x, int64_t n) {
@@ -119,14 +130,40 @@ void gd_vlog1p(double *y, const double *x, int64_t n) {
   }
 }
 
-/* sigmoid(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) below, e = exp(−|x|)
- * (no overflow, full relative accuracy for large negative x). */
+/* sigmoid(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) below, e = exp(−|x|) in
+ * dd and a dd division (no overflow, full relative accuracy for x ≪ 0). */
+GD_CLONES
 void gd_vsigmoid(double *y, const double *x, int64_t n) {
-  for (int64_t i0 = 0; i0 < n; i0 += 256) {
-    double e[256];
-    int64_t m = n - i0 < 256 ? n - i0 : 256;
-    for (int64_t i = 0; i < m; i++) e[i] = -fabs(x[i0 + i]);
-    gd_vexp(e, e, m);
-    sigmoid_fix(y + i0, x + i0, e, m);
+  for (int64_t i = 0; i < n; i++) {
+    double v = x[i], el, dl;
+    double a = fabs(v);
+    double eh = vm_exp_dd(a < 746.0 ? -a : -746.0, 0.0, &el);
+    double dh = vm_fast_two_sum(1.0, eh, &dl);
+    double res = v >= 0 ? vm_dd_div(1.0, 0.0, dh, dl + el) : vm_dd_div(eh, el, dh, dl + el);
+    y[i] = v != v ? v : res;
   }
+}
+
+/* softplus(x) = max(x, 0) + log1p(e), e = exp(−|x|) in dd; log1p(e) =
+ * log(w) + wl/w with w + wl = 1 + e exactly and log in dd, then one final
+ * rounding of the sum. */
+GD_CLONES
+void gd_vsoftplus(double *y, const double *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    double v = x[i], el, wl, ll, e;
+    double a = fabs(v);
+    double eh = vm_exp_dd(a < 746.0 ? -a : -746.0, 0.0, &el);
+    double wh = vm_fast_two_sum(1.0, eh, &wl);
+    double lh = vm_log_dd(wh, &ll);
+    double s = vm_two_sum(v > 0 ? v : 0.0, lh, &e);
+    double res = s + (e + (ll + (wl + el) / wh));
+    res = v == INFINITY ? v : res;
+    y[i] = v != v ? v : res;
+  }
+}
+
+/* y = √x, one vsqrtpd per vector (sqrt is inlined: -fno-math-errno). */
+GD_CLONES
+void gd_vsqrt(double *y, const double *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = sqrt(x[i]);
 }

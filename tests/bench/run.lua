@@ -2,6 +2,7 @@
 
 Usage:
   ./gdlua tests/bench/run.lua [name ...]     run all workloads, or only the named ones
+                                             (name:args picks one row, e.g. transcendental:tanh)
   env: GDLUA=path       gdlua to benchmark (default: the interpreter running this script)
        BENCH_REPS=n     processes per implementation (default 5; slow entries cap it lower)
        PYTHON=path      python with torch (default /usr/bin/python3: Debian's python3-torch)
@@ -20,6 +21,11 @@ repetition of the timed region (set-up and start-up excluded), and optionally
 measures process CPU time (os.clock / time.process_time / CLOCK_PROCESS_CPUTIME_ID,
 all the same clock), so the comparison is fair on a loaded machine; all runs are
 single-threaded. The runner pools the samples of all processes and prints medians.
+
+Entry fields beyond these: args = a string appended to every command line (one
+program serving several rows, e.g. `transcendental.lua tanh`); numpy = true runs
+the .py a second time with the extra argument `numpy` and shows it in a numpy
+column; ns = true prints ns per element (ops elements per timed repetition).
 
 Adding a workload = the programs above plus one entry in `workloads` below.
 ]]
@@ -86,6 +92,18 @@ local workloads = {
     goal = "≥ 5× torch",
     check = function(r) return r.torch and r.torch / r.gd >= 5 end },
 }
+
+-- Vectorized transcendentals (issue 15, item 1): ns/elem on 1e6 elements;
+-- goal within 1.5× of numpy (for erf, sigmoid, softplus: scipy.special.erf,
+-- expit and np.logaddexp stand in, numpy having none).
+for _, f in ipairs { "exp", "log", "expm1", "log1p", "tanh", "sigmoid", "softplus", "sin", "cos",
+                     "tan", "sqrt", "erf", "pow2.5", "pow3" } do
+  workloads[#workloads + 1] = {
+    name = "transcendental", args = f, what = f .. " of 1e6 doubles", ops = 1e6, ns = true,
+    unit = "ns/elem", numpy = true, reps = { gd = 3, torch = 2, numpy = 2 },
+    goal = "≤ 1.5× numpy",
+    check = function(r) return r.numpy and r.gd <= 1.5 * r.numpy end }
+end
 
 ---------------------------------------------------------------------------
 
@@ -193,6 +211,7 @@ end
 -- Seconds → the display unit.
 local function scale(w, s)
   if s == nil then return nil end
+  if w.ns then return s / w.ops * 1e9 end
   if w.ops then return s / w.ops * 1e6 end
   return s * 1e3
 end
@@ -218,11 +237,15 @@ local wanted = {}
 for i = 1, #(arg or {}) do wanted[arg[i]] = true end
 local selected = {}
 for _, w in ipairs(workloads) do
-  if next(wanted) == nil or wanted[w.name] then selected[#selected + 1] = w end
+  if next(wanted) == nil or wanted[w.name] or (w.args and wanted[w.name .. ":" .. w.args]) then
+    selected[#selected + 1] = w
+  end
 end
 for name in pairs(wanted) do
   local found = false
-  for _, w in ipairs(workloads) do found = found or w.name == name end
+  for _, w in ipairs(workloads) do
+    found = found or w.name == name or (w.args ~= nil and w.name .. ":" .. w.args == name)
+  end
   if not found then io.stderr:write("bench: no workload named " .. name .. "\n"); os.exit(1) end
 end
 
@@ -233,18 +256,25 @@ print(("gdlua bench: %s | torch: %s | numpy: %s | OPENBLAS_NUM_THREADS=1 (1 thre
 print(("median of up to %d processes × in-process repetitions; CPU time; per-op rows in µs/op, others in ms"):format(REPS))
 
 local rows = {}
+local any_numpy_col = false
 for _, w in ipairs(selected) do
   local reps = w.reps or {}
   local function n(impl) return math.min(REPS, reps[impl] or REPS) end
   local r, v = {}, {}
   local lua_file = ("%s/%s.lua"):format(HERE, w.name)
-  io.stderr:write(("bench: %s ...\n"):format(w.name))
-  r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file), n("gd"))
+  local args = w.args and (" " .. shq(w.args)) or ""
+  local label = w.name .. (w.args and (" " .. w.args) or "")
+  io.stderr:write(("bench: %s ...\n"):format(label))
+  r.gd, v.gd = measure(label .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file) .. args, n("gd"))
   local ref = w.ref or "torch"                 -- which Python library the .py side uses
   local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version)
   if ref_ok and exists(("%s/%s.py"):format(HERE, w.name)) then
-    r[ref], v[ref] = measure(w.name .. " " .. ref,
-      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n(ref))
+    r[ref], v[ref] = measure(label .. " " .. ref,
+      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)) .. args, n(ref))
+  end
+  if w.numpy and numpy_version and ref ~= "numpy" then   -- the same .py in numpy mode
+    r.numpy, v.numpy = measure(label .. " numpy",
+      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)) .. args .. " numpy", n("numpy"))
   end
   if w.base then          -- a gdlua baseline program in the C column
     r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base)), n("c"))
@@ -265,14 +295,24 @@ for _, w in ipairs(selected) do
     if ok == true then verdict = "met" elseif ok == false then verdict = "MISSED" end
   end
   rows[#rows + 1] = {
-    w.name .. " (" .. w.what .. ")", w.unit,
+    label .. " (" .. w.what .. ")", w.unit,
     r.gd and fmt(r.gd) or "err", fmt(r[ref]) .. (ref == "numpy" and " np" or ""), ratio(r[ref], r.gd),
     fmt(r.c), ratio(r.gd, r.c), w.goal .. ": " .. verdict,
   }
+  if w.numpy then      -- numpy beside gdlua: in the extra columns
+    rows[#rows].np, rows[#rows].np_ratio = fmt(r.numpy), ratio(r.gd, r.numpy)
+    any_numpy_col = true
+  end
 end
 
 -- Print the table, padding by UTF-8 character count.
 local header = { "workload", "unit", "gdlua", "torch", "torch/gdlua", "C", "gdlua/C", "goal" }
+if any_numpy_col then      -- numpy and gdlua/numpy columns before the goal
+  table.insert(header, 8, "numpy"); table.insert(header, 9, "gdlua/numpy")
+  for _, row in ipairs(rows) do
+    table.insert(row, 8, row.np or "n/a"); table.insert(row, 9, row.np_ratio or "n/a")
+  end
+end
 local width = {}
 for i, h in ipairs(header) do width[i] = utf8.len(h) end
 for _, row in ipairs(rows) do
@@ -282,7 +322,7 @@ local function line(cells)
   local out = {}
   for i, c in ipairs(cells) do
     local pad = (" "):rep(width[i] - (utf8.len(c) or #c))
-    out[i] = (i >= 3 and i <= 7) and (pad .. c) or (c .. pad)
+    out[i] = (i >= 3 and i < #cells) and (pad .. c) or (c .. pad)
   end
   print("| " .. table.concat(out, " | ") .. " |")
 end
