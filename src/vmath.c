@@ -14,19 +14,37 @@
 #include "vmath.h"
 #include "vmath_dd.h"
 
-GD_CLONES
-void gd_vexp(double *y, const double *x, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    double v = x[i];
-    double xc = v > 709.9 ? 709.9 : (v < -746.0 ? -746.0 : v);
-    double k, t;
-    double r = vm_exp_reduce(xc, 0.0, &k, &t);
-    double res = vm_scale(1.0 + (r + t), k);   /* the leading 1 added last */
-    res = v > 709.782712893384 ? INFINITY : res;
-    res = v < -745.1332191019412 ? 0.0 : res;
-    y[i] = v != v ? v : res;
-  }
+/* exp over the whole range, one element (the slow path of gd_vexp). */
+static double exp_full(double v, const void *ctx) {
+  (void)ctx;
+  double xc = v > 709.9 ? 709.9 : (v < -746.0 ? -746.0 : v);
+  double k, t;
+  double r = vm_exp_reduce(xc, 0.0, &k, &t);
+  double res = vm_scale(1.0 + (r + t), k);   /* the leading 1 added last */
+  res = v > 709.782712893384 ? INFINITY : res;
+  res = v < -745.1332191019412 ? 0.0 : res;
+  return v != v ? v : res;
 }
+static int exp_edge(double v, const void *ctx) { (void)ctx; return !(fabs(v) <= 708.0); }
+
+/* exp for |x| ≤ 708, where 2^k is one normal double: no clamps, no selects. */
+GD_CLONES
+static int exp_fast(double *y, const double *x, int64_t m, const void *ctx) {
+  const double inv_ln2 = 1.4426950408889634074, shift = 0x1.8p52;
+  const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
+  int edge = 0;
+  (void)ctx;
+  for (int64_t i = 0; i < m; i++) {
+    double v = x[i];
+    edge |= !(fabs(v) <= 708.0);
+    double kd = fma(v, inv_ln2, shift) - shift;
+    double r = fma(-kd, ln2lo, fma(-kd, ln2hi, v));
+    y[i] = (1.0 + (r + vm_exp_poly(r))) * vm_pow2(kd);
+  }
+  return edge;
+}
+
+void gd_vexp(double *y, const double *x, int64_t n) { vm_run(y, x, n, NULL, exp_fast, exp_edge, exp_full); }
 
 /* expm1(x) = (2^k·s1 − 1) + 2^k·(e1 + t) with s1 + e1 = 1 + r exactly: the
  * subtraction of 1 is done by two-sum, so no digits are lost to cancellation
@@ -71,64 +89,94 @@ void gd_vtanh(double *y, const double *x, int64_t n) {
 /* log(x): x = 2^k · m with m in [√½, √2), f = m − 1, s = f/(2 + f);
  * log(1 + f) = f − f²/2 + s·(f²/2 + R(s²)) with R the odd-series remainder
  * 2s³/3 + 2s⁵/5 + … as a degree-7 minimax polynomial in s² (fdlibm's
- * coefficients); k·ln2 in a high and a low part.  Subnormals are scaled by
- * 2^54 first; x < 0 gives NaN, 0 gives −inf, +inf and NaN pass through. */
-GD_CLONES
-void gd_vlog(double *y, const double *x, int64_t n) {
+ * coefficients); k·ln2 in a high and a low part, c a correction added to
+ * the low part (log1p's).  The caller has taken k and m from x. */
+VM_INLINE double log_core(double k, double f, double c) {
   const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
   const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
                Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
                Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                Lg7 = 1.479819860511658591e-01;
-  const double sqrt2 = 1.41421356237309504880;
-  for (int64_t i = 0; i < n; i++) {
-    double v = x[i];
-    int sub = v < 0x1p-1022;
-    double xs = sub ? v * 0x1p54 : v;
-    uint64_t ix = vm_bits(xs);
-    /* the biased exponent e as a double: the bits of 2^52 + e, minus 2^52 */
-    double k = vm_double((ix >> 52) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
-    k = sub ? k - 54.0 : k;
-    double m = vm_double((ix & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
-    int big = m > sqrt2;
-    m = big ? m * 0.5 : m;
-    k = big ? k + 1.0 : k;
-    double f = m - 1.0;
-    double s = f / (2.0 + f);
-    double z = s * s, w = z * z;
-    double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-    double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-    double R = t2 + t1, hfsq = 0.5 * f * f;
-    double res = k * ln2hi - ((hfsq - (s * (hfsq + R) + k * ln2lo)) - f);
-    res = v == 0 ? -INFINITY : res;
-    res = v < 0 ? NAN : res;
-    res = v == INFINITY ? v : res;
-    y[i] = v != v ? v : res;
-  }
+  double s = f / (2.0 + f);
+  double z = s * s, w = z * z;
+  double t1 = w * fma(w, fma(w, Lg6, Lg4), Lg2);
+  double t2 = z * fma(w, fma(w, fma(w, Lg7, Lg5), Lg3), Lg1);
+  double R = t2 + t1, hfsq = 0.5 * f * f;
+  return k * ln2hi - ((hfsq - fma(s, hfsq + R, fma(k, ln2lo, c))) - f);
 }
 
-/* y = y + (x − (w − 1))/w where w = 1 + x: log1p's correction term. */
+/* x = 2^k·m, m in [√½, √2), for positive normal x: returns m, *k gets k. */
+VM_INLINE double log_split(double x, double *k) {
+  uint64_t ix = vm_bits(x);
+  /* the biased exponent e as a double: the bits of 2^52 + e, minus 2^52 */
+  double e = vm_double((ix >> 52) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
+  double m = vm_double((ix & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  int big = m > 1.41421356237309504880;
+  *k = big ? e + 1.0 : e;
+  return big ? m * 0.5 : m;
+}
+
+/* log over the whole range, one element: subnormals scaled by 2^54, x < 0
+ * gives NaN, 0 gives −inf, +inf and NaN pass through. */
+static double log_full(double v, const void *ctx) {
+  (void)ctx;
+  int sub = v < 0x1p-1022;
+  double k, m = log_split(sub ? v * 0x1p54 : v, &k);
+  double res = log_core(sub ? k - 54.0 : k, m - 1.0, 0.0);
+  res = v == 0 ? -INFINITY : res;
+  res = v < 0 ? NAN : res;
+  res = v == INFINITY ? v : res;
+  return v != v ? v : res;
+}
+static int log_edge(double v, const void *ctx) { (void)ctx; return !(v >= 0x1p-1022 && v <= 0x1.fffffffffffffp1023); }
+
+/* log of positive normal finite x. */
 GD_CLONES
-static void log1p_fix(double *y, const double *x, const double *w, int64_t n) {
+static int log_fast(double *y, const double *x, int64_t n, const void *ctx) {
+  int edge = 0;
+  (void)ctx;
   for (int64_t i = 0; i < n; i++) {
-    double r = y[i] + (x[i] - (w[i] - 1.0)) / w[i];
-    r = w[i] == 1.0 ? x[i] : r;           /* |x| below half an ulp of 1 (and ±0): x itself */
-    y[i] = (x[i] == INFINITY || w[i] <= 0.0 || w[i] != w[i]) ? y[i] : r;   /* inf, −inf, NaN as log gave them */
+    double v = x[i], k;
+    edge |= !(v >= 0x1p-1022 && v <= 0x1.fffffffffffffp1023);
+    double m = log_split(v, &k);
+    y[i] = log_core(k, m - 1.0, 0.0);
   }
+  return edge;
 }
 
-/* log1p(x) = log(w) + (x − (w − 1))/w with w = 1 + x rounded: the second
- * term restores what the rounding of w lost (x < −1 gives NaN, −1 gives −inf). */
-void gd_vlog1p(double *y, const double *x, int64_t n) {
-  for (int64_t i0 = 0; i0 < n; i0 += 256) {
-    double w[256], xs[256];               /* xs: x's chunk, which y may overwrite */
-    int64_t m = n - i0 < 256 ? n - i0 : 256;
-    memcpy(xs, x + i0, sizeof(double) * (size_t)m);
-    for (int64_t i = 0; i < m; i++) w[i] = 1.0 + xs[i];
-    gd_vlog(y + i0, w, m);
-    log1p_fix(y + i0, xs, w, m);
-  }
+void gd_vlog(double *y, const double *x, int64_t n) { vm_run(y, x, n, NULL, log_fast, log_edge, log_full); }
+
+/* log1p over the whole range, one element: log(w) + (x − (w − 1))/w with
+ * w = 1 + x rounded (x < −1 gives NaN, −1 gives −inf). */
+static double log1p_full(double v, const void *ctx) {
+  double w = 1.0 + v;
+  double r = log_full(w, ctx) + (v - (w - 1.0)) / w;
+  r = w == 1.0 ? v : r;                     /* |x| below half an ulp of 1 (and ±0): x itself */
+  return (v == INFINITY || w <= 0.0 || w != w) ? log_full(w, ctx) : r;
 }
+static int log1p_edge(double v, const void *ctx) { (void)ctx; return !(v > -1.0 && v < 0x1p1000); }
+
+/* log1p for −1 < x < 2^1000: w = 1 + x = 2^k·m, and the rounding error c of
+ * w (exact: 1 − (w − x) when w ≥ 2, else x − (w − 1)) joins f as
+ * f = m − 1 + c·2^−k, so 1 + f = (1 + x)·2^−k up to one rounding: a single
+ * division (fdlibm's log1p divides c by w instead). */
+GD_CLONES
+static int log1p_fast(double *y, const double *x, int64_t n, const void *ctx) {
+  int edge = 0;
+  (void)ctx;
+  for (int64_t i = 0; i < n; i++) {
+    double v = x[i], k;
+    edge |= !(v > -1.0 && v < 0x1p1000);
+    double w = 1.0 + v;
+    double m = log_split(w, &k);
+    double c = w >= 2.0 ? 1.0 - (w - v) : v - (w - 1.0);
+    double res = log_core(k, fma(c, vm_pow2(-k), m - 1.0), 0.0);
+    y[i] = v == 0 ? v : res;
+  }
+  return edge;
+}
+
+void gd_vlog1p(double *y, const double *x, int64_t n) { vm_run(y, x, n, NULL, log1p_fast, log1p_edge, log1p_full); }
 
 /* sigmoid(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) below, e = exp(−|x|) in
  * dd and a dd division (no overflow, full relative accuracy for x ≪ 0). */

@@ -4,9 +4,11 @@
  * carries about 106 bits, which is what lets exp, log and division inside a
  * kernel leave only the final rounding as error.  Everything here is
  * straight-line code, so loops that call it vectorize.  fma() becomes one
- * instruction in the AVX2/AVX-512 clones of GD_CLONES; the baseline clone
+ * instruction in the AVX2/AVX-512 clones of GD_CLONES (polynomials use it
+ * too: half the operations, and one rounding per step); the baseline clone
  * calls the C library's fma (correct, slower).  Needs -ffp-contract=off
- * (implied by -std=c11), or the error terms below would be contracted away.
+ * (implied by -std=c11), or the compiler could fuse a product whose rounding
+ * error an error-free transformation below has already accounted for.
  */
 #ifndef GD_VMATH_DD_H
 #define GD_VMATH_DD_H
@@ -55,30 +57,34 @@ VM_INLINE double vm_pow2(double k) {
   return vm_double((vm_bits(k + shift) + (1023 - 0x4338000000000000ULL)) << 52);
 }
 
+/* e^r − 1 − r for |r| ≤ ln2/2 + tiny: r²(1/2! + r/3! + … + r¹¹/13!) by
+ * Estrin's scheme (short dependency chains; truncation < 4e-18 relative). */
+VM_INLINE double vm_exp_poly(double r) {
+  double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  double q0 = fma(r, 1.0 / 6.0, 0.5), q1 = fma(r, 1.0 / 120.0, 1.0 / 24.0);
+  double q2 = fma(r, 1.0 / 5040.0, 1.0 / 720.0), q3 = fma(r, 1.0 / 362880.0, 1.0 / 40320.0);
+  double q4 = fma(r, 1.0 / 39916800.0, 1.0 / 3628800.0);
+  double q5 = fma(r, 1.0 / 6227020800.0, 1.0 / 479001600.0);
+  double p = fma(r8, fma(r2, q5, q4), fma(r4, fma(r2, q3, q2), fma(r2, q1, q0)));
+  return r2 * p;
+}
+
 /* Cody–Waite reduction for exp: x + xl = k·ln2 + r, |r| ≤ ln2/2 (+ tiny),
  * and e^r − 1 = rh + *t with |*t| ≲ r²; *k gets k.  x must lie in
  * [−746, 710] (callers clamp), xl is a small correction (|xl| ≪ 1).
- * ln2 is split so that k·ln2hi is exact; e^r − 1 = r + r²(1/2! + … + r¹¹/13!)
- * by Estrin's scheme (truncation < 4e-18 relative). */
+ * ln2 is split so that k·ln2hi is exact; r is kept as rh + rl. */
 VM_INLINE double vm_exp_reduce(double x, double xl, double *k, double *t) {
   const double inv_ln2 = 1.4426950408889634074;
   const double ln2hi = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000 */
   const double ln2lo = 1.90821492927058770002e-10; /* 0x3dea39ef35793c76 */
   const double shift = 0x1.8p52;
-  double kd = x * inv_ln2 + shift;
-  kd -= shift;                              /* k = round(x / ln2), exact */
-  double a = x - kd * ln2hi, b = kd * ln2lo, rl;
+  double kd = fma(x, inv_ln2, shift) - shift;   /* k = round(x / ln2), exact */
+  double a = fma(-kd, ln2hi, x), b = kd * ln2lo, rl;
   double r = vm_two_sum(a, -b, &rl);
   rl += xl;
-  double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-  double q0 = 0.5 + r * (1.0 / 6.0), q1 = 1.0 / 24.0 + r * (1.0 / 120.0);
-  double q2 = 1.0 / 720.0 + r * (1.0 / 5040.0), q3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-  double q4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-  double q5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-  double p = (q0 + r2 * q1) + r4 * (q2 + r2 * q3) + r8 * (q4 + r2 * q5);
+  double q = vm_exp_poly(r);                /* e^r − 1 − r */
   *k = kd;
-  double q = r2 * p;                       /* e^r − 1 − r */
-  *t = q + rl * (1.0 + (r + q));           /* e^(r + rl) − 1 − r, to first order in rl */
+  *t = fma(rl, 1.0 + (r + q), q);           /* e^(r + rl) − 1 − r, to first order in rl */
   return r;
 }
 
@@ -125,16 +131,38 @@ VM_INLINE double vm_log_dd(double x, double *lo) {
   double s3 = s * z, s3l = fma(s, z, -s3) + s * zl + 3.0 * z * sl;
   double t3 = s3 * c3h, t3l = fma(s3, c3h, -t3) + s3 * c3l + s3l * c3h;
   double z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
-  double q0 = 2.0 / 5 + z * (2.0 / 7), q1 = 2.0 / 9 + z * (2.0 / 11);
-  double q2 = 2.0 / 13 + z * (2.0 / 15), q3 = 2.0 / 17 + z * (2.0 / 19);
-  double q4 = 2.0 / 21 + z * (2.0 / 23), q5 = 2.0 / 25 + z * (2.0 / 27);
-  double q = (q0 + z2 * q1) + z4 * (q2 + z2 * q3) + z8 * (q4 + z2 * q5);
+  double q0 = fma(z, 2.0 / 7, 2.0 / 5), q1 = fma(z, 2.0 / 11, 2.0 / 9);
+  double q2 = fma(z, 2.0 / 15, 2.0 / 13), q3 = fma(z, 2.0 / 19, 2.0 / 17);
+  double q4 = fma(z, 2.0 / 23, 2.0 / 21), q5 = fma(z, 2.0 / 27, 2.0 / 25);
+  double q = fma(z8, fma(z2, q5, q4), fma(z4, fma(z2, q3, q2), fma(z2, q1, q0)));
   double tail = s3 * z * q;                 /* s⁵·Q(s²) */
   double a1, a2;
   double A = vm_fast_two_sum(2.0 * s, t3, &a1);
   double l = a1 + (2.0 * sl + t3l + tail);
   double H = vm_two_sum(k * ln2hi, A, &a2);
   return vm_fast_two_sum(H, a2 + l + k * ln2lo, lo);
+}
+
+/* The fast-path pattern: fast() runs the branch-free vector loop over a
+ * chunk and returns nonzero when some element lies outside its range; then
+ * slow(v, ctx) recomputes those elements (edge(v, ctx) nonzero) one by one.
+ * When y == x the chunk of x is copied first, since fast() overwrote it. */
+#define VM_CHUNK 256
+typedef int (*vm_fast_fn)(double *y, const double *x, int64_t m, const void *ctx);
+VM_INLINE void vm_run(double *y, const double *x, int64_t n, const void *ctx, vm_fast_fn fast,
+                      int (*edge)(double, const void *), double (*slow)(double, const void *)) {
+  for (int64_t i0 = 0; i0 < n; i0 += VM_CHUNK) {
+    double xs[VM_CHUNK];
+    int64_t m = n - i0 < VM_CHUNK ? n - i0 : VM_CHUNK;
+    const double *src = x + i0;
+    if (y == x) {
+      memcpy(xs, src, sizeof(double) * (size_t)m);
+      src = xs;
+    }
+    if (!fast(y + i0, src, m, ctx)) continue;
+    for (int64_t i = 0; i < m; i++)
+      if (edge(src[i], ctx)) y[i0 + i] = slow(src[i], ctx);
+  }
 }
 
 #endif

@@ -8,7 +8,9 @@
  *                        (so no intermediate overflows or underflows)
  *   otherwise            exp(p·log|x|) with log|x| in dd (vm_log_dd, ~2⁻⁶⁶)
  *                        and p·log|x| in dd, whose low part enters exp's
- *                        reduction: the only sizeable error is the last rounding
+ *                        reduction: the only sizeable error is the last rounding;
+ *                        x ≤ 0, subnormal, inf, NaN and |p·log x| > 707 go to a
+ *                        per-element slow path after the vector loop
  * Signs and special values (±0, ±inf, negative x with integral or not p)
  * follow C99's pow (Annex F).  A non-finite p takes the scalar pow loop.
  */
@@ -28,24 +30,49 @@ static double edge_value(double p, int zero) {
   return (p > 0) == (zero != 0) ? 0.0 : INFINITY;
 }
 
-GD_CLONES
-static void pow_general(double *y, const double *x, double p, int64_t n) {
+/* pow over the whole range, one element (the slow path of pow_general). */
+static double pow_one(double v, const void *ctx) {
+  const double p = *(const double *)ctx;
   const double neg = neg_factor(p), at0 = edge_value(p, 1), atinf = edge_value(p, 0);
+  double a = fabs(v), ll, k, t;
+  int edge = !(a > 0 && a < INFINITY);      /* 0, inf or NaN */
+  double lh = vm_log_dd(edge ? 1.0 : a, &ll);
+  double zh = p * lh, zl = fma(p, lh, -zh) + p * ll;
+  double zc = zh > 709.9 ? 709.9 : (zh < -746.0 ? -746.0 : zh);
+  double r = vm_exp_reduce(zc, zl, &k, &t);
+  double res = vm_scale(1.0 + (r + t), k);
+  res = zh > 709.782712893384 ? INFINITY : res;
+  res = zh < -745.1332191019412 ? 0.0 : res;
+  res = a == 0 ? at0 : (a == INFINITY ? atinf : res);
+  double f = (edge && neg != neg) ? 1.0 : neg;   /* (−0)^½ = +0, (−inf)^½ = +inf */
+  res = (vm_bits(v) >> 63) ? res * f : res;
+  return v != v ? v : res;
+}
+
+/* The fast path covers positive normal x with |p·log x| ≤ 708 (2^k is one
+ * normal double); the test here errs towards the slow path (libm's log). */
+static int pow_edge(double v, const void *ctx) {
+  const double p = *(const double *)ctx;
+  return !(v >= 0x1p-1022 && v <= 0x1.fffffffffffffp1023) || !(fabs(p * log(v)) <= 706.5);
+}
+
+GD_CLONES
+static int pow_fast(double *y, const double *x, int64_t n, const void *ctx) {
+  const double p = *(const double *)ctx;
+  int edge = 0;
   for (int64_t i = 0; i < n; i++) {
-    double v = x[i], a = fabs(v), ll, k, t;
-    int edge = !(a > 0 && a < INFINITY);    /* 0, inf or NaN */
-    double lh = vm_log_dd(edge ? 1.0 : a, &ll);
+    double v = x[i], ll, k, t;
+    double lh = vm_log_dd(v, &ll);
     double zh = p * lh, zl = fma(p, lh, -zh) + p * ll;
-    double zc = zh > 709.9 ? 709.9 : (zh < -746.0 ? -746.0 : zh);
-    double r = vm_exp_reduce(zc, zl, &k, &t);
-    double res = vm_scale(1.0 + (r + t), k);
-    res = zh > 709.782712893384 ? INFINITY : res;
-    res = zh < -745.1332191019412 ? 0.0 : res;
-    res = a == 0 ? at0 : (a == INFINITY ? atinf : res);
-    double f = (edge && neg != neg) ? 1.0 : neg;   /* (−0)^½ = +0, (−inf)^½ = +inf */
-    res = (vm_bits(v) >> 63) ? res * f : res;
-    y[i] = v != v ? v : res;
+    edge |= !(v >= 0x1p-1022 && v <= 0x1.fffffffffffffp1023) | !(fabs(zh) <= 707.0);
+    double r = vm_exp_reduce(zh, zl, &k, &t);
+    y[i] = (1.0 + (r + t)) * vm_pow2(k);
   }
+  return edge;
+}
+
+static void pow_general(double *y, const double *x, double p, int64_t n) {
+  vm_run(y, x, n, &p, pow_fast, pow_edge, pow_one);
 }
 
 /* bh = m, the significand of |x| in [1, 2), and e its exponent (subnormals scaled). */

@@ -1,9 +1,10 @@
 /* vmath_trig.c: vectorizable sin, cos and tan.
  *
- * Reduction (Cody–Waite, exact): x = k·π/2 + r, k = round(x·2/π), with π/2
- * split into three 33-bit parts P1 + P2 + P3 and a 53-bit tail P3t, so
- * k·P1, k·P2, k·P3 are exact for |k| < 2^20 and r comes out as rh + rl
- * (double-double) even when x is within 2⁻⁶⁰ of a multiple of π/2.  On
+ * Reduction (Cody–Waite with FMA): x = k·π/2 + r, k = round(x·2/π), with
+ * π/2 = C1 + C2 + C3 in three doubles.  x − k·C1 by one fma is exact (both
+ * are multiples of ulp(C1)·2⁻¹ and the difference is below π/4), k·C2 is
+ * split exactly by fma, so r comes out as rh + rl (double-double) with an
+ * error near k·2⁻¹⁶⁰, even when x is within 2⁻⁶⁰ of a multiple of π/2.  On
  * |r| ≤ π/4: sin r = r + r³·S(r²), cos r = 1 − r²/2 + r⁴·C(r²) with fdlibm's
  * minimax coefficients (k_sin.c, k_cos.c), both kept as hi + lo so that
  * tan = sin/cos (or −cos/sin) is one dd division.  k mod 4 picks the
@@ -16,7 +17,6 @@
 #include "vmath.h"
 #include "vmath_dd.h"
 
-#define TRIG_CHUNK 256
 static const double TRIG_BOUND = 1.6e6;     /* |k| ≤ 1.02e6 < 2^20 */
 
 typedef enum { TRIG_SIN, TRIG_COS, TRIG_TAN } trig_kind;
@@ -31,21 +31,21 @@ static inline void sincos_dd(double rh, double rl, double *sh, double *sl, doubl
                C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
   double z = rh * rh, zl = fma(rh, rh, -z), z2 = z * z;
   /* sin: r + r³(S1 + z·R) + rl·(1 − z/2) */
-  double rs = (S2 + z * S3) + z2 * (S4 + z * S5) + z2 * z2 * S6;
-  double st = (z * rh) * (S1 + z * rs) + rl * (1.0 - 0.5 * z);
+  double rs = fma(z2, fma(z2, S6, fma(z, S5, S4)), fma(z, S3, S2));
+  double st = fma(z * rh, fma(z, rs, S1), rl * fma(-0.5, z, 1.0));
   *sh = vm_fast_two_sum(rh, st, sl);
   /* cos: w = 1 − z/2 with its rounding error kept, then z²·C(z) − r·rl */
-  double rc = z * ((C1 + z * C2) + z2 * (C3 + z * C4) + z2 * z2 * (C5 + z * C6));
+  double rc = z * fma(z2, fma(z2, fma(z, C6, C5), fma(z, C4, C3)), fma(z, C2, C1));
   double hz = 0.5 * z, w = 1.0 - hz;
-  double ct = (((1.0 - w) - hz) - 0.5 * zl) + (z * rc - rh * rl);
+  double ct = fma(-0.5, zl, (1.0 - w) - hz) + fma(z, rc, -rh * rl);
   *ch = vm_fast_two_sum(w, ct, cl);
 }
 
 /* One chunk of the vector loop; returns nonzero when some element needs the slow path. */
-static inline int trig_loop(double *y, const double *x, int64_t m, trig_kind kind) {
+VM_INLINE int trig_loop(double *y, const double *x, int64_t m, trig_kind kind) {
   const double two_over_pi = 0x1.45f306dc9c883p-1;
-  const double P1 = 0x1.921fb54400000p+0, P2 = 0x1.0b4611a600000p-34,
-               P3 = 0x1.3198a2e000000p-69, P3t = 0x1.b839a252049c1p-104;
+  const double C1 = 0x1.921fb54442d18p+0, C2 = 0x1.1a62633145c07p-54,
+               C3 = -0x1.f1976b7ed8fbcp-110;      /* π/2 = C1 + C2 + C3 + 6e-50 */
   const double shift = 0x1.8p52;
   int slow = 0;
   for (int64_t i = 0; i < m; i++) {
@@ -53,14 +53,14 @@ static inline int trig_loop(double *y, const double *x, int64_t m, trig_kind kin
     int far = !(fabs(v) <= TRIG_BOUND);     /* also ±inf and NaN */
     slow |= far;
     double xc = far ? 0.0 : v;
-    double kd = xc * two_over_pi + shift;
+    double kd = fma(xc, two_over_pi, shift);
     uint64_t q = vm_bits(kd);               /* low bits: k mod 4 */
     kd -= shift;
-    double a = xc - kd * P1;                /* exact (Sterbenz) */
-    double e1, e2, rl;
-    double s = vm_two_sum(a, -(kd * P2), &e1);
-    double s2 = vm_two_sum(s, -(kd * P3), &e2);
-    double rh = vm_fast_two_sum(s2, (e1 + e2) - kd * P3t, &rl);
+    double a = fma(-kd, C1, xc);            /* exact, see above */
+    double bl, e1, rl;
+    double b = vm_two_prod(kd, C2, &bl);     /* k·C2 = b + bl exactly */
+    double s = vm_two_sum(a, -b, &e1);
+    double rh = vm_fast_two_sum(s, e1 - fma(kd, C3, bl), &rl);
     double sh, sl, ch, cl, res;
     sincos_dd(rh, rl, &sh, &sl, &ch, &cl);
     if (kind == TRIG_TAN) {                 /* k even: sin/cos; odd: −cos/sin */
@@ -68,10 +68,9 @@ static inline int trig_loop(double *y, const double *x, int64_t m, trig_kind kin
       double nh = odd ? -ch : sh, nl = odd ? -cl : sl;
       double dh = odd ? sh : ch, dl = odd ? sl : cl;
       res = vm_dd_div(nh, nl, dh, dl);
-    } else {
+    } else {                                /* hi alone: hi + lo rounds to hi */
       uint64_t qq = q + (kind == TRIG_COS);  /* cos x = sin(x + π/2) */
-      double h = (qq & 1) ? ch : sh, l = (qq & 1) ? cl : sl;
-      res = (h + l) * ((qq & 2) ? -1.0 : 1.0);
+      res = ((qq & 1) ? ch : sh) * ((qq & 2) ? -1.0 : 1.0);
     }
     res = (v == 0 && kind != TRIG_COS) ? v : res;   /* sin and tan keep the sign of 0 */
     y[i] = res;
@@ -79,28 +78,16 @@ static inline int trig_loop(double *y, const double *x, int64_t m, trig_kind kin
   return slow;
 }
 
-GD_CLONES static int sin_chunk(double *y, const double *x, int64_t m) { return trig_loop(y, x, m, TRIG_SIN); }
-GD_CLONES static int cos_chunk(double *y, const double *x, int64_t m) { return trig_loop(y, x, m, TRIG_COS); }
-GD_CLONES static int tan_chunk(double *y, const double *x, int64_t m) { return trig_loop(y, x, m, TRIG_TAN); }
+GD_CLONES static int sin_fast(double *y, const double *x, int64_t m, const void *c) { (void)c; return trig_loop(y, x, m, TRIG_SIN); }
+GD_CLONES static int cos_fast(double *y, const double *x, int64_t m, const void *c) { (void)c; return trig_loop(y, x, m, TRIG_COS); }
+GD_CLONES static int tan_fast(double *y, const double *x, int64_t m, const void *c) { (void)c; return trig_loop(y, x, m, TRIG_TAN); }
 
-/* Runs the vector loop chunk by chunk, then the slow path where flagged
- * (x is copied per chunk first, since y may equal x). */
-static void trig(double *y, const double *x, int64_t n, trig_kind kind) {
-  for (int64_t i0 = 0; i0 < n; i0 += TRIG_CHUNK) {
-    double xs[TRIG_CHUNK];
-    int64_t m = n - i0 < TRIG_CHUNK ? n - i0 : TRIG_CHUNK;
-    memcpy(xs, x + i0, sizeof(double) * (size_t)m);
-    int slow = kind == TRIG_SIN ? sin_chunk(y + i0, xs, m)
-             : kind == TRIG_COS ? cos_chunk(y + i0, xs, m) : tan_chunk(y + i0, xs, m);
-    if (!slow) continue;
-    for (int64_t i = 0; i < m; i++) {
-      double v = xs[i];
-      if (fabs(v) <= TRIG_BOUND) continue;
-      y[i0 + i] = kind == TRIG_SIN ? sin(v) : kind == TRIG_COS ? cos(v) : tan(v);
-    }
-  }
-}
+/* The slow path: |x| > TRIG_BOUND, ±inf, NaN, by the C library. */
+static int trig_edge(double v, const void *c) { (void)c; return !(fabs(v) <= TRIG_BOUND); }
+static double sin_slow(double v, const void *c) { (void)c; return sin(v); }
+static double cos_slow(double v, const void *c) { (void)c; return cos(v); }
+static double tan_slow(double v, const void *c) { (void)c; return tan(v); }
 
-void gd_vsin(double *y, const double *x, int64_t n) { trig(y, x, n, TRIG_SIN); }
-void gd_vcos(double *y, const double *x, int64_t n) { trig(y, x, n, TRIG_COS); }
-void gd_vtan(double *y, const double *x, int64_t n) { trig(y, x, n, TRIG_TAN); }
+void gd_vsin(double *y, const double *x, int64_t n) { vm_run(y, x, n, NULL, sin_fast, trig_edge, sin_slow); }
+void gd_vcos(double *y, const double *x, int64_t n) { vm_run(y, x, n, NULL, cos_fast, trig_edge, cos_slow); }
+void gd_vtan(double *y, const double *x, int64_t n) { vm_run(y, x, n, NULL, tan_fast, trig_edge, tan_slow); }
