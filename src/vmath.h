@@ -2,8 +2,10 @@
  *
  * Plain-C polynomial kernels with no branches in the loop body, so the
  * compiler maps them to SIMD lanes; each is within 2 ulp of glibc's libm
- * over the whole range (swept in tests/vmath_spec.lua).  Every function
- * allows y == x (in place).
+ * over the whole range (swept in tests/vmath_spec.lua).  Where a kernel's
+ * loop covers only the common range (exp, log, log1p, pow, sin/cos/tan),
+ * the few elements outside it are recomputed after the loop by a scalar
+ * slow path (vm_run in vmath_dd.h).  Every function allows y == x (in place).
  */
 #ifndef GD_VMATH_H
 #define GD_VMATH_H

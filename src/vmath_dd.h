@@ -45,11 +45,14 @@ VM_INLINE double vm_two_prod(double a, double b, double *e) {
   *e = fma(a, b, -p);
   return p;
 }
-/* (nh + nl) / (dh + dl), rounded once more: error ≈ ½ulp + 2⁻¹⁰⁰. */
+/* (nh + nl) / (dh + dl), rounded once more: error ≈ ½ulp + 2⁻¹⁰⁰.  One
+ * division: q = nh·(1/dh) may be an ulp or two off, and the remainder
+ * r = nh + nl − q·(dh + dl) (fma: nearly exact) corrects it. */
 VM_INLINE double vm_dd_div(double nh, double nl, double dh, double dl) {
-  double q = nh / dh;
+  double inv = 1.0 / dh;
+  double q = nh * inv;
   double r = fma(-q, dh, nh) + nl - q * dl;
-  return q + r / dh;
+  return fma(r, inv, q);
 }
 /* 2^k for an integral double k in [−1022, 1023]. */
 VM_INLINE double vm_pow2(double k) {
@@ -125,8 +128,9 @@ VM_INLINE double vm_log_dd(double x, double *lo) {
   k = big ? k + 1.0 : k;
   double f = m - 1.0, dl;
   double d = vm_fast_two_sum(2.0, f, &dl);
-  double s = f / d;
-  double sl = (fma(-s, d, f) - s * dl) / d;
+  double inv = 1.0 / d;                     /* one division; s's rounding lands in sl */
+  double s = f * inv;
+  double sl = (fma(-s, d, f) - s * dl) * inv;
   double z = s * s, zl = fma(s, s, -z);
   double s3 = s * z, s3l = fma(s, z, -s3) + s * zl + 3.0 * z * sl;
   double t3 = s3 * c3h, t3l = fma(s3, c3h, -t3) + s3 * c3l + s3l * c3h;
