@@ -135,7 +135,7 @@ BINOPS(X)
 UNOPS(X)
 #undef X
 
-/* exp, log, log1p and sigmoid over contiguous data use the vectorized kernels of vmath.c. */
+/* The transcendental maps over contiguous data use the vectorized kernels of vmath*.c. */
 #define FAST(n, vec)                                                              \
   static void un_##n##_fast(void *ctx, int64_t cnt, double **p, const int64_t *s) { \
     if (s[0] == 1 && s[1] == 1) vec(p[0], p[1], cnt);                             \
@@ -145,7 +145,21 @@ FAST(exp, gd_vexp)
 FAST(log, gd_vlog)
 FAST(log1p, gd_vlog1p)
 FAST(sigmoid, gd_vsigmoid)
+FAST(expm1, gd_vexpm1)
+FAST(tanh, gd_vtanh)
+FAST(softplus, gd_vsoftplus)
+FAST(sqrt, gd_vsqrt)
+FAST(sin, gd_vsin)
+FAST(cos, gd_vcos)
+FAST(tan, gd_vtan)
+FAST(erf, gd_verf)
 #undef FAST
+
+/* x ^ scalar over contiguous x: gd_vpow. */
+static void bin_pow_fast(void *ctx, int64_t cnt, double **p, const int64_t *s) {
+  if (s[0] == 1 && s[1] == 1 && s[2] == 0) gd_vpow(p[0], p[1], *p[2], cnt);
+  else bin_pow(ctx, cnt, p, s);
+}
 
 static const gd_iter_fn binfns[] = {
 #define X(E, n, expr) bin_##n,
@@ -166,9 +180,20 @@ static gd_iter_fn unfn(gd_unop op) {
     case GD_UN_LOG: return un_log_fast;
     case GD_UN_LOG1P: return un_log1p_fast;
     case GD_UN_SIGMOID: return un_sigmoid_fast;
+    case GD_UN_EXPM1: return un_expm1_fast;
+    case GD_UN_TANH: return un_tanh_fast;
+    case GD_UN_SOFTPLUS: return un_softplus_fast;
+    case GD_UN_SQRT: return un_sqrt_fast;
+    case GD_UN_SIN: return un_sin_fast;
+    case GD_UN_COS: return un_cos_fast;
+    case GD_UN_TAN: return un_tan_fast;
+    case GD_UN_ERF: return un_erf_fast;
     default: return unfns[op];
   }
 }
+
+/* The loop for a binary op: pow by a scalar has a vectorized one. */
+static gd_iter_fn binfn(gd_binop op) { return op == GD_BIN_POW ? bin_pow_fast : binfns[op]; }
 
 /* ---- drivers ------------------------------------------------------------- */
 
@@ -188,7 +213,7 @@ static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn) {
 void gd_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
   const int64_t s[3] = {1, a->ndim ? 1 : 0, b->ndim ? 1 : 0};
-  binfns[op](NULL, (int64_t)out->numel, p, s);
+  binfn(op)(NULL, (int64_t)out->numel, p, s);
   gd_touch(out);
 }
 
@@ -207,7 +232,7 @@ int gd_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_ten
   gd_iter it;
   gd_iter_init(&it, 3, out->ndim, out->shape, st);
   double *base[3] = {gd_data(out), gd_data(a), gd_data(b)};
-  gd_iter_run(&it, base, binfns[op], NULL);
+  gd_iter_run(&it, base, binfn(op), NULL);
   gd_touch(out);
   return GD_OK;
 }
@@ -221,7 +246,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
     if (rc) return rc;
     double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
     const int64_t s[3] = {1, a->ndim || !b->ndim ? 1 : 0, b->ndim || !a->ndim ? 1 : 0};
-    binfns[op](NULL, (int64_t)out->numel, p, s);
+    binfn(op)(NULL, (int64_t)out->numel, p, s);
     return GD_OK;
   }
   int nd;

@@ -2,6 +2,7 @@
 
 Usage:
   ./gdlua tests/bench/run.lua [name ...]     run all workloads, or only the named ones
+                                             (a program's name runs all its rows, e.g. transcendental)
   env: GDLUA=path       gdlua to benchmark (default: the interpreter running this script)
        BENCH_REPS=n     processes per implementation (default 5; slow entries cap it lower)
        PYTHON=path      python with torch (default /usr/bin/python3: Debian's python3-torch)
@@ -23,6 +24,8 @@ repetition of the timed region (set-up and start-up excluded), and optionally
 measures process CPU time (os.clock / time.process_time / CLOCK_PROCESS_CPUTIME_ID,
 all the same clock), so the comparison is fair on a loaded machine; all runs are
 single-threaded. The runner pools the samples of all processes and prints medians.
+
+Entry field ns = true prints ns per element (ops elements per timed repetition).
 
 Adding a workload = the programs above plus one entry in `workloads` below.
 Entry fields file (the programs' <name>, default the entry's name) and args (a
@@ -126,6 +129,19 @@ for _, op in ipairs { "solve", "inv", "cholesky", "eigh", "svd" } do
       goal = "≤ numpy",
       check = function(r) return r.numpy and r.gd <= r.numpy end }
   end
+end
+
+-- Vectorized transcendentals (issue 15, item 1): ns/elem on 1e6 elements;
+-- goal within 1.5× of numpy (for erf, sigmoid, softplus: scipy.special.erf,
+-- expit and np.logaddexp stand in, numpy having none).
+for _, f in ipairs { "exp", "log", "expm1", "log1p", "tanh", "sigmoid", "softplus", "sin", "cos",
+                     "tan", "sqrt", "erf", "pow2.5", "pow3" } do
+  workloads[#workloads + 1] = {
+    name = "transcendental_" .. f, file = "transcendental", args = f, refs = { "numpy", "torch" },
+    what = f .. " of 1e6 doubles", ops = 1e6, ns = true,
+    unit = "ns/elem", reps = { gd = 3, torch = 2, numpy = 2 },
+    goal = "≤ 1.5× numpy",
+    check = function(r) return r.numpy and r.gd <= 1.5 * r.numpy end }
 end
 
 ---------------------------------------------------------------------------
@@ -234,6 +250,7 @@ end
 -- Seconds → the display unit.
 local function scale(w, s)
   if s == nil then return nil end
+  if w.ns then return s / w.ops * 1e9 end
   if w.ops then return s / w.ops * 1e6 end
   return s * 1e3
 end
@@ -259,11 +276,15 @@ local wanted = {}
 for i = 1, #(arg or {}) do wanted[arg[i]] = true end
 local selected = {}
 for _, w in ipairs(workloads) do
-  if next(wanted) == nil or wanted[w.name] then selected[#selected + 1] = w end
+  if next(wanted) == nil or wanted[w.name] or (w.file and wanted[w.file]) then
+    selected[#selected + 1] = w
+  end
 end
 for name in pairs(wanted) do
   local found = false
-  for _, w in ipairs(workloads) do found = found or w.name == name end
+  for _, w in ipairs(workloads) do
+    found = found or w.name == name or w.file == name
+  end
   if not found then io.stderr:write("bench: no workload named " .. name .. "\n"); os.exit(1) end
 end
 
