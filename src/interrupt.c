@@ -1,0 +1,12 @@
+/* interrupt.c: the Ctrl-C flag of long C loops (interrupt.h). */
+#include "interrupt.h"
+
+#include <signal.h>
+
+static volatile sig_atomic_t interrupted;
+
+void gd_interrupt_raise(void) { interrupted = 1; }
+
+void gd_interrupt_clear(void) { interrupted = 0; }
+
+int gd_interrupt_pending(void) { return interrupted != 0; }
