@@ -15,21 +15,13 @@ local GDLUA = os.getenv("GDLUA") or "./gdlua"
 local PYTHON = os.getenv("PYTHON") or "/usr/bin/python3"
 local SCRIPT = "tests/kernel/kernel_tests.py"
 
-local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local pr = require "tests.helpers.plotproc"
+local sh_quote, read = pr.shq, pr.slurp
 
+--- Run a shell command: its stdout and stderr together, and its exit status (0: success).
 local function run(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1", "r"))
-  local out = p:read("a")
-  local ok, _, code = p:close()
-  return out, ok and 0 or code
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
+  local out, err, ok = pr.run(cmd)
+  return out .. err, ok and 0 or 1
 end
 
 local root = os.tmpname()

@@ -114,17 +114,9 @@ end
 
 --- help(x) in a cell: its text goes to the pager (a "page" payload).
 local function pager_help(...)
-  local lines = {}
-  local real_print = print
-  _G.print = function(...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
-    lines[#lines + 1] = table.concat(parts, "\t")
-  end
-  local ok, err = pcall(gd.help, ...)
-  _G.print = real_print
-  if not ok then error(err, 2) end
-  K.payload[#K.payload + 1] = { source = "page", data = { ["text/plain"] = table.concat(lines, "\n") }, start = 0 }
+  local text, err = kio.captured(gd.help, ...)
+  if err then error(err, 2) end
+  K.payload[#K.payload + 1] = { source = "page", data = { ["text/plain"] = text }, start = 0 }
 end
 
 --- `?name` or `name?` alone in a cell: help(name).
@@ -260,17 +252,8 @@ function handlers.inspect_request(c)
   local path = code:sub(from + 1, to):gsub(":", "."):gsub("^%.+", ""):gsub("%.+$", "")
   local value = path ~= "" and repl.resolve(path)
   if value == nil then return { status = "ok", found = false, data = {}, metadata = {} } end
-  local lines = {}
-  local real_print = print
-  _G.print = function(...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
-    lines[#lines + 1] = table.concat(parts, "\t")
-  end
-  local ok = pcall(gd.help, value)
-  _G.print = real_print
-  local text = ok and table.concat(lines, "\n") or ""
-  if text == "" or text:match("^no help for ") then
+  local text, err = kio.captured(gd.help, value)
+  if err or text == "" or text:match("^no help for ") then
     local shown = pcall(repl.format, value) and repl.format(value) or tostring(value)
     text = path .. ": " .. type(value) .. (type(value) ~= "function" and (" = " .. shown) or "")
   end

@@ -136,6 +136,24 @@ function Input:close() return nil, "cannot close a standard file" end
 function Input:write() return nil, "the notebook's stdin is read-only", 9 end
 function Input:setvbuf() return true end
 
+--- print_text(...): the line print(...) writes, without its newline.
+function M.print_text(...)
+  local n = select("#", ...)
+  local parts = {}
+  for i = 1, n do parts[i] = tostring((select(i, ...))) end
+  return table.concat(parts, "\t", 1, n)
+end
+
+--- captured(f, ...): the lines that print writes while f(...) runs, as one
+--- text (print is put back after, also on error); then f's error or nil.
+function M.captured(f, ...)
+  local lines, real_print = {}, print
+  _G.print = function(...) lines[#lines + 1] = M.print_text(...) end
+  local ok, err = pcall(f, ...)
+  _G.print = real_print
+  return table.concat(lines, "\n"), not ok and err or nil
+end
+
 --- install(out, err, input): route print, io.write, io.read, io.lines() and
 --- the io.std* files through the streams; returns a function that undoes it.
 function M.install(out, err, input)
@@ -144,12 +162,7 @@ function M.install(out, err, input)
     stdout = io.stdout, stderr = io.stderr, stdin = io.stdin,
   }
   local real_out, real_in = io.stdout, io.stdin
-  _G.print = function(...)
-    local n = select("#", ...)
-    local parts = {}
-    for i = 1, n do parts[i] = tostring((select(i, ...))) end
-    out:write(table.concat(parts, "\t", 1, n), "\n")
-  end
+  _G.print = function(...) out:write(M.print_text(...), "\n") end
   io.write = function(...)
     if io.output() == real_out then return out:write(...) end
     return saved.write(...)
