@@ -6,7 +6,9 @@
 -- (`pri` → `print`), or a dotted path with an optional last colon
 -- (`gd.li` → `gd.linspace`, `x:res` → `x:reshape`). Fields come from the
 -- value itself when it is a table, and from its metatable's __index: a
--- table, or for a C closure (gd tensors) the method table in upvalue 1.
+-- table, or for a C closure (gd tensors) the method table in upvalue 1;
+-- also from the metatable's __methods (a type whose __index is a Lua
+-- function, gd.nn.Sequential) and a userdata's table uservalues (layers).
 --
 -- It also keeps the session's variables: each line the REPL runs is its own
 -- chunk, so a plain `local x = 1` would be gone on the next line. The REPL
@@ -61,8 +63,16 @@ local function collect(v, methods_only, out)
     add_meta(t)
   end
   function add_meta(x)
+    if type(x) == "userdata" then              -- per-object fields kept in a table uservalue (gd.nn layers)
+      for i = 1, 4 do
+        local uv = debug.getuservalue(x, i)
+        if type(uv) == "table" and debug.getmetatable(uv) == nil then add_table(uv) end
+      end
+    end
     local mt = debug.getmetatable(x)
     if type(mt) ~= "table" then return end
+    local methods = rawget(mt, "__methods")   -- the method table of a type whose __index is a function
+    if type(methods) == "table" then add_table(methods) end
     local index = rawget(mt, "__index")
     if type(index) == "table" then
       add_table(index)

@@ -56,12 +56,16 @@ class GdluaConformance(jkt.KernelTests):
 
     code_hello_world = 'print("hello, world")'
     code_stderr = 'io.stderr:write("to stderr\\n")'
-    # names defined by setUpClass's cell: a tensor, a layer, an optimizer
+    # names defined by setUpClass's cell: a tensor, a model, an optimizer, a figure, a layer
     completion_samples = [
         {"text": "gd.linsp", "matches": {"gd.linspace"}},
         {"text": "string.upp", "matches": {"string.upper"}},
         {"text": "tt:resh", "matches": {"tt:reshape"}},
         {"text": "gd.nn.Seq", "matches": {"gd.nn.Sequential"}},
+        {"text": "net:co", "matches": {"net:compile", "net:count_params"}},
+        {"text": "opt:apply", "matches": {"opt:apply_gradients"}},
+        {"text": "fig:sa", "matches": {"fig:save"}},
+        {"text": "layer.na", "matches": {"layer.name"}},
     ]
     complete_code_samples = ["x = 1", "print(1)", "for i = 1, 2 do end", "local t = {1, 2}", "1 + 2"]
     incomplete_code_samples = ["for i = 1, 2 do", "function f(x)", "t = {1,", "if x then", "x ="]
@@ -87,7 +91,8 @@ class GdluaConformance(jkt.KernelTests):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        reply, _ = run_cell(cls.kc, "tt = gd.zeros(2, 3)")
+        reply, _ = run_cell(cls.kc, "tt = gd.zeros(2, 3); net = gd.nn.Sequential{gd.nn.Dense(1, {input_dim = 2})}\n"
+                                    "opt = gd.optim.Adam(0.1); fig = gd.plot.figure(); layer = gd.nn.Dense(3)")
         assert reply["content"]["status"] == "ok", reply
 
     # beyond the suite's checks: the values of the replies
