@@ -181,6 +181,7 @@ function handlers.execute_request(c)
   K.err:reset()
   local status, e, text = run_cell(c.code, count, silent)
   K.silent = false
+  K.abort = status == "error" and c.stop_on_error ~= false
   if store then K.history[#K.history + 1] = { count, c.code, text or json.null } end
   local reply = { status = status, execution_count = count }
   if status == "ok" then
@@ -343,7 +344,9 @@ end
 
 local function reply_type(t) return (t:gsub("_request$", "_reply")) end
 
-local function handle(channel)
+--- Answer the next message of channel; aborting: an execute_request is
+--- answered "aborted" unrun (the cells queued behind one that failed).
+local function handle(channel, aborting)
   local msg, why, kind = K.sock:recv(channel)
   if not msg then
     log("dropped a %s message (%s): %s", channel, kind, why)
@@ -361,6 +364,8 @@ local function handle(channel)
   local h = handlers[t]
   if not h then
     log("ignored a %s message of unknown type %s", channel, t)
+  elseif aborting and t == "execute_request" then
+    send(channel, K.ids, "execute_reply", { status = "aborted", execution_count = K.count }, K.parent_raw)
   else
     local okc, content = pcall(json.decode, msg.content)
     local reply
@@ -432,6 +437,8 @@ function M.run(file, host)
       sock:recv("stdin")                      -- a reply nobody waits for
     elseif ch then
       handle(ch)
+      while K.abort and sock:poll(0, "shell") do handle("shell", true) end   -- stop_on_error
+      K.abort = false
     end
   end
   _G.help = real_help

@@ -280,6 +280,23 @@ class GdluaKernel(unittest.TestCase):
         self.assertEqual(res[0]["content"]["data"]["text/plain"], "5")
         self.alive()
 
+    def test_stop_on_error(self):
+        # three cells sent at once, as "run all" does: the one after the error is not run
+        first = 'local t = os.clock() + 0.2 while os.clock() < t do end error("first")'   # the others arrive meanwhile
+        ids = [self.kc.execute(first), self.kc.execute("print(1)"),
+               self.kc.execute("print(2)", stop_on_error=False)]
+        replies = {}
+        while len(replies) < 3:
+            r = self.kc.get_shell_msg(timeout=TIMEOUT)
+            replies[r["parent_header"]["msg_id"]] = r["content"]["status"]
+        self.assertEqual([replies[i] for i in ids], ["error", "aborted", "aborted"])
+        ids = [self.kc.execute('error("again")', stop_on_error=False), self.kc.execute("print(3)")]
+        replies = {}
+        while len(replies) < 2:
+            r = self.kc.get_shell_msg(timeout=TIMEOUT)
+            replies[r["parent_header"]["msg_id"]] = r["content"]["status"]
+        self.assertEqual([replies[i] for i in ids], ["error", "ok"])
+
     def test_session_locals(self):
         run_cell(self.kc, "local a, b = 20, 22")
         reply, msgs = run_cell(self.kc, "print(a + b)")
