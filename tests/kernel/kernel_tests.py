@@ -303,27 +303,27 @@ class GdluaKernel(unittest.TestCase):
         self.assertEqual(stdout_of(msgs), "42\n")
 
     def test_stdin_and_streaming(self):
-        seen = {}
+        seen, early, out = {}, [], []
         def on_input(msg):
-            # "before" was printed ahead of io.read: it must already be here
+            # "before" was printed ahead of io.read: it must be here already, through
+            # the output hook or still waiting on iopub (drained into early)
             seen["before"] = "before" in stdout_of(out)
             while not seen["before"]:
                 try:
                     m = self.kc.get_iopub_msg(timeout=2)
                 except Exception:
                     break
-                if m["msg_type"] == "stream" and "before" in m["content"]["text"]:
-                    seen["before"] = True
-                    break
+                early.append(m)
+                seen["before"] = "before" in stdout_of(early)
             seen["prompt"] = msg["content"]["prompt"]
             self.kc.input("hello")
-        out = []
         reply = self.kc.execute_interactive('print("before"); local s = io.read(); print(#s, s:upper())',
                                             allow_stdin=True, stdin_hook=on_input,
                                             output_hook=out.append, timeout=TIMEOUT)
         self.assertEqual(reply["content"]["status"], "ok")
         self.assertTrue(seen["before"])
-        self.assertEqual(stdout_of(out), "5\tHELLO\n")
+        self.assertEqual(seen["prompt"], "")
+        self.assertEqual(sorted((stdout_of(early) + stdout_of(out)).splitlines()), ["5\tHELLO", "before"])
         reply, _ = run_cell(self.kc, "io.read()", allow_stdin=False)
         self.assertEqual(reply["content"]["status"], "error")
         self.assertIn("allow_stdin", reply["content"]["evalue"])
