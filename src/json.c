@@ -317,9 +317,9 @@ static int scan_value(reader *r, const gd_json_handler *h, void *ud, int depth, 
     case ']': case '}': return unexpected(r, "a value");
     default:
       if (r->s[r->pos] == '-' || (r->s[r->pos] >= '0' && r->s[r->pos] <= '9')) return scan_number(r, h, ud);
-      break;
+      return unexpected(r, "a value");
   }
-  return unexpected(r, "a value");
+  return fail(r, r->pos, "invalid literal (true, false, null, NaN or Infinity expected)");
 }
 
 /* An object key and its colon, at r->pos (after whitespace). */
@@ -519,30 +519,93 @@ int gd_json_write_string(gd_json_writer *w, const char *s, size_t n) {
   return 0;
 }
 
-/* x in %.{prec}g with '.' as the decimal point; 1 if it reads back as x. */
-static int format_prec(double x, int prec, char *buf, char dp) {
-  snprintf(buf, 32, "%.*g", prec, x);
-  if (dp != '.') {
-    char *p = strchr(buf, dp);
-    if (p) *p = '.';
+/* The first n (1..17) significant digits of |x|, correctly rounded (by
+ * %.{n-1}e), into dig, and the decimal exponent of the first one. */
+static void digits_of(double x, int n, char *dig, int *exp10) {
+  char b[48];
+  snprintf(b, sizeof b, "%.*e", n - 1, fabs(x));
+  int k = 0;
+  const char *p = b;
+  for (; *p && *p != 'e' && k < n; p++)
+    if (*p >= '0' && *p <= '9') dig[k++] = *p;   /* skips the decimal point, whatever the locale */
+  while (*p && *p != 'e') p++;
+  *exp10 = *p ? (int)strtol(p + 1, NULL, 10) : 0;
+}
+
+/* Round the 17 digits to the first n (15 or 16) into out, *exp10 updated by
+ * a carry.  Returns 0 when the dropped digits are exactly half a unit
+ * ("5", "50"): only the binary value, not its 17 digits, decides that. */
+static int round_digits(const char *d17, int n, char *out, int *exp10) {
+  int tie = d17[n] == '5';
+  for (int i = n + 1; i < 17; i++) tie = tie && d17[i] == '0';
+  if (tie) return 0;
+  memcpy(out, d17, (size_t)n);
+  if (d17[n] < '5') return 1;
+  int i = n - 1;
+  while (i >= 0 && out[i] == '9') out[i--] = '0';
+  if (i >= 0) out[i]++;
+  else { out[0] = '1'; (*exp10)++; }            /* 9.99... → 10.0... */
+  return 1;
+}
+
+/* Write sign, n digits and exponent exp10 as Python's repr lays a float
+ * out: trailing zeros dropped, scientific when exp10 < -4 or exp10 >= 16
+ * (%g would switch at exp10 >= n, writing 1e15 as "1e+15"). */
+static void format_digits(char *buf, int neg, const char *dig, int n, int exp10) {
+  while (n > 1 && dig[n - 1] == '0') n--;
+  char *o = buf;
+  if (neg) *o++ = '-';
+  if (exp10 < -4 || exp10 >= 16) {
+    *o++ = dig[0];
+    if (n > 1) { *o++ = '.'; memcpy(o, dig + 1, (size_t)n - 1); o += n - 1; }
+    int a = exp10 < 0 ? -exp10 : exp10;          /* at most 324: two or three digits */
+    *o++ = 'e';
+    *o++ = exp10 < 0 ? '-' : '+';
+    if (a >= 100) *o++ = (char)('0' + a / 100);
+    *o++ = (char)('0' + a / 10 % 10);
+    *o++ = (char)('0' + a % 10);
+    *o = '\0';
+    return;
   }
-  int ok;
-  return read_double(buf, strlen(buf), &ok) == x;
+  if (exp10 < 0) {
+    *o++ = '0'; *o++ = '.';
+    for (int i = 0; i < -exp10 - 1; i++) *o++ = '0';
+    memcpy(o, dig, (size_t)n); o += n;
+  } else {
+    for (int i = 0; i <= exp10; i++) *o++ = i < n ? dig[i] : '0';
+    if (n > exp10 + 1) { *o++ = '.'; memcpy(o, dig + exp10 + 1, (size_t)(n - exp10 - 1)); o += n - exp10 - 1; }
+  }
+  *o = '\0';
 }
 
 int gd_json_format_double(double x, char *buf) {
   if (isnan(x)) return (int)strlen(strcpy(buf, "NaN"));
   if (isinf(x)) return (int)strlen(strcpy(buf, x > 0 ? "Infinity" : "-Infinity"));
-  char dp = decimal_point();
+  int ok, neg = signbit(x) != 0, e;
+  char d[17];
   if (x != 0 && fabs(x) < 2.2250738585072014e-308) {
     /* subnormal: fewer than 15 digits are significant; find the fewest */
-    for (int prec = 1; prec < 17; prec++)
-      if (format_prec(x, prec, buf, dp)) goto done;
-    format_prec(x, 17, buf, dp);
-  } else if (!format_prec(x, 15, buf, dp) && !format_prec(x, 16, buf, dp)) {
-    format_prec(x, 17, buf, dp);   /* 17 digits always read back */
+    for (int n = 1; n <= 17; n++) {
+      digits_of(x, n, d, &e);
+      format_digits(buf, neg, d, n, e);
+      if (n == 17 || read_double(buf, strlen(buf), &ok) == x) break;
+    }
+  } else {
+    /* the digits of %.15g, else %.16g, else %.17g (which always reads
+     * back), all from one conversion to 17 digits: rounding those again
+     * gives the same digits except at an exact tie, converted anew */
+    char d17[17];
+    int e17;
+    digits_of(x, 17, d17, &e17);
+    int n;
+    for (n = 15; n < 17; n++) {
+      e = e17;
+      if (!round_digits(d17, n, d, &e)) digits_of(x, n, d, &e);
+      format_digits(buf, neg, d, n, e);
+      if (read_double(buf, strlen(buf), &ok) == x) break;
+    }
+    if (n == 17) format_digits(buf, neg, d17, 17, e17);
   }
-done:
   if (!strpbrk(buf, ".e")) strcat(buf, ".0");   /* 2.0 stays a float: "2.0" */
   return (int)strlen(buf);
 }

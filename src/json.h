@@ -10,8 +10,9 @@
  * so hostile input cannot exhaust the C stack.
  *
  * Writer: a growable buffer with comma, colon and indent bookkeeping;
- * numbers in the shortest of %.15g/%.16g/%.17g that reads back exactly
- * (and the shortest digits for subnormals), non-finite ones as NaN,
+ * numbers with the digits of the first of %.15g/%.16g/%.17g that reads back
+ * exactly (the fewest digits for subnormals), laid out as Python's repr
+ * (scientific below 1e-4 and from 1e16 on), non-finite ones as NaN,
  * Infinity, -Infinity.  It refuses to be a DOM: callers walk their own
  * values.
  */
@@ -61,8 +62,8 @@ void gd_json_unescape(const char *raw, size_t rawlen, char *out);
 int gd_json_utf8_valid(const char *s, size_t n, size_t *bad);
 
 /* Write x as a JSON number into buf (at least 32 bytes, NUL-terminated):
- * the shortest round-trip form, with ".0" added when it would read back
- * as an integer; NaN, Infinity, -Infinity.  Returns the length. */
+ * the shortest round-trip form as above, with ".0" added when it would
+ * read back as an integer; NaN, Infinity, -Infinity.  Returns the length. */
 int gd_json_format_double(double x, char *buf);
 
 /* The writer: bytes go to buf; the structure calls place separators. */

@@ -126,9 +126,11 @@ describe("gd.json.decode rejects", function()
     { "n_number_hex", "0x1", "end of input after the value", 2 },
     { "n_number_plus_Infinity", "+Infinity", "unexpected '+'", 1 },
     { "n_number_minus_NaN", "-NaN", "a digit after '-'", 2 },
-    { "n_number_lowercase_nan", "nan", "unexpected 'n'", 1 },
-    { "n_literal_truncated", "tru", "unexpected 't'", 1 },
+    { "n_number_lowercase_nan", "nan", "invalid literal", 1 },
+    { "n_literal_truncated", "tru", "invalid literal", 1 },
     { "n_literal_capital", "True", "unexpected 'T'", 1 },
+    { "n_literal_null_prefix", "[nulll]", "',' or ']'", 6 },
+    { "n_literal_infinity_short", "Inf", "invalid literal", 1 },
     { "n_string_unterminated", '"abc', "unterminated string", 1 },
     { "n_string_single_quote", "'a'", "unexpected ''", 1 },
     { "n_string_raw_newline", '"a\nb"', "control character U+000A", 3 },
@@ -225,7 +227,9 @@ describe("gd.json numbers", function()
       { 2.2250738585072014e-308, "2.2250738585072014e-308" },
       { 1.7976931348623157e308, "1.7976931348623157e+308" }, { 1e300, "1e+300" },
       { 0.5, "0.5" }, { 100.0, "100.0" }, { 2.0, "2.0" }, { -0.0, "-0.0" }, { 0.0, "0.0" },
-      { 12345.678, "12345.678" }, { -1.5, "-1.5" },
+      { 12345.678, "12345.678" }, { -1.5, "-1.5" }, { 1e15, "1000000000000000.0" }, { 1e16, "1e+16" },
+      { -19416912741730444.0, "-1.9416912741730444e+16" }, { 123456789012345680.0, "1.2345678901234568e+17" },
+      { 1e-5, "1e-05" }, { 0.0001, "0.0001" }, { 2.5e-320, "2.5e-320" }, { 9.999999999999999e22, "1e+23" },
     }
     for _, c in ipairs(cases) do assert.equal(c[2], J.encode(c[1])) end
   end)
@@ -323,6 +327,8 @@ describe("gd.json.encode", function()
     assert.equal("[]", J.encode(gd.zeros(0)))
     assert.equal('{"w":[NaN,Infinity]}', J.encode { w = gd.tensor { 0 / 0, math.huge } })
     assert.equal("[[0.1]]", J.encode(gd.full({ 3, 4 }, 0.1):narrow(1, 2, 1):narrow(2, 3, 1)))
+    assert.equal('{"v":[1.0,2.0]}', J.encode { v = gd.Variable(gd.tensor { 1, 2 }) })
+    assert.same({ { 1.0, 2.0 }, { 3.0, 4.0 } }, gd.tensor(J.decode(J.encode(gd.tensor { { 1, 2 }, { 3, 4 } }))):totable())
   end)
 
   it("names the path of a value it cannot write", function()

@@ -10,7 +10,8 @@ Each workload <name> is up to three programs in this directory:
   <name>.lua  run as `gdlua tests/bench/<name>.lua`
   <name>.py   run with PYTHON (torch, 1 thread, float64); skipped ("n/a") if torch is missing;
               with entry field ref = "numpy" it is a numpy program instead (needs numpy,
-              not torch), and its time shows in the same column marked "np"
+              not torch), and its time shows in the same column marked "np"; with
+              ref = "python" it uses the standard library only (marked "py")
   <name>.c    optional plain-C baseline, compiled into build/bench/ at run time
               (entry field c = a short description of it; c_libs = extra cc arguments)
 Each program does its own set-up, then prints one line `time <seconds>` per timed
@@ -81,6 +82,10 @@ local workloads = {
     unit = "ms", ref = "numpy",
     goal = "≤ numpy",
     check = function(r) return r.numpy and r.gd <= r.numpy end },
+  { name = "json_msg", what = "gd.json encode + decode, a message with 1e5 floats and 1e5 chars, vs Python's json",
+    unit = "ms", ref = "python",
+    goal = "≤ 2× Python's json (C accelerated)",
+    check = function(r) return r.python and r.gd <= 2 * r.python end },
   { name = "kernel_start", what = "gdlua --kernel: start to the first kernel_info_reply (jupyter_client, wall time)",
     unit = "ms", reps = { gd = 1 },
     goal = "< 200 ms (ipykernel's in the notes)",
@@ -249,7 +254,7 @@ for _, w in ipairs(selected) do
   io.stderr:write(("bench: %s ...\n"):format(w.name))
   r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file), n("gd"))
   local ref = w.ref or "torch"                 -- which Python library the .py side uses
-  local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version)
+  local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version) or ref == "python"
   if ref_ok and exists(("%s/%s.py"):format(HERE, w.name)) then
     r[ref], v[ref] = measure(w.name .. " " .. ref,
       ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n(ref))
@@ -260,7 +265,7 @@ for _, w in ipairs(selected) do
     local exe = compile_c(w)
     if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe), n("c")) end
   end
-  for _, k in ipairs { "torch", "numpy", "c" } do
+  for _, k in ipairs { "torch", "numpy", "python", "c" } do
     if v.gd and v[k] and not same(v.gd, v[k]) then
       note(("%s: gdlua value %.17g differs from %s value %.17g"):format(w.name, v.gd, k, v[k]))
     end
@@ -274,7 +279,7 @@ for _, w in ipairs(selected) do
   end
   rows[#rows + 1] = {
     w.name .. " (" .. w.what .. ")", w.unit,
-    r.gd and fmt(r.gd) or "err", fmt(r[ref]) .. (ref == "numpy" and " np" or ""), ratio(r[ref], r.gd),
+    r.gd and fmt(r.gd) or "err", fmt(r[ref]) .. (ref == "numpy" and " np" or ref == "python" and " py" or ""), ratio(r[ref], r.gd),
     fmt(r.c), ratio(r.gd, r.c), w.goal .. ": " .. verdict,
   }
 end
