@@ -89,7 +89,7 @@ static lua_State *running;
 static void interrupt_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted!");
+  if (gd_interrupt_take()) luaL_error(L, "interrupted!");   /* else a C loop has already stopped on it */
 }
 
 static void on_sigint_running(int sig) {

@@ -9,4 +9,8 @@ void gd_interrupt_raise(void) { interrupted = 1; }
 
 void gd_interrupt_clear(void) { interrupted = 0; }
 
-int gd_interrupt_pending(void) { return interrupted != 0; }
+int gd_interrupt_take(void) {
+  if (!interrupted) return 0;
+  interrupted = 0;
+  return 1;
+}

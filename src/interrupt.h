@@ -14,7 +14,9 @@
 void gd_interrupt_raise(void);
 /* Forget an interrupt asked for (before and after each chunk). */
 void gd_interrupt_clear(void);
-/* 1 if an interrupt was asked for since the last clear. */
-int gd_interrupt_pending(void);
+/* 1 if an interrupt was asked for, and forget it: the caller stops with
+ * "interrupted!" (so the Lua hook set by the same Ctrl-C does not raise a
+ * second error, in the middle of reporting the first). */
+int gd_interrupt_take(void);
 
 #endif

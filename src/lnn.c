@@ -671,7 +671,7 @@ static int l_fit(lua_State *L) {
     double lsum = 0;
     for (int k = 0; k < nmet; k++) msum[k] = 0;
     for (int64_t b = 0; b < nb; b++) {
-      if (gd_interrupt_pending()) luaL_error(L, "interrupted!");   /* Ctrl-C: no hook reaches this C loop */
+      if (gd_interrupt_take()) luaL_error(L, "interrupted!");   /* Ctrl-C: no hook reaches this C loop */
       int64_t lo = b * bs, cnt = lo + bs > n ? n - lo : bs;
       if (full) {
         lua_pushvalue(L, 5);

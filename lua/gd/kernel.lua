@@ -344,10 +344,12 @@ end
 
 local function reply_type(t) return (t:gsub("_request$", "_reply")) end
 
---- Answer the next message of channel; aborting: an execute_request is
---- answered "aborted" unrun (the cells queued behind one that failed).
-local function handle(channel, aborting)
-  local msg, why, kind = K.sock:recv(channel)
+--- Answer the next message of channel (or msg, already read from it);
+--- aborting: an execute_request is answered "aborted" unrun (the cells
+--- queued behind one that failed).
+local function handle(channel, aborting, msg)
+  local why, kind
+  if not msg then msg, why, kind = K.sock:recv(channel) end
   if not msg then
     log("dropped a %s message (%s): %s", channel, kind, why)
     return
@@ -380,6 +382,20 @@ local function handle(channel, aborting)
         reply = { status = "error", ename = "BadMessage", evalue = tostring(r), traceback = list {} }
         log("%s failed: %s", t, tostring(r))
       end
+    end
+    if K.abort then
+      -- stop_on_error: what is queued now, before the failed cell's reply
+      -- lets the client send more, is answered aborted
+      local queued = {}
+      while K.sock:poll(0, "shell") do
+        local q, why = K.sock:recv("shell")
+        if q then queued[#queued + 1] = q else log("dropped a shell message: %s", why) end
+      end
+      K.abort = false
+      send(channel, K.ids, reply_type(t), reply, K.parent_raw)
+      publish("status", { execution_state = "idle" })
+      for _, q in ipairs(queued) do handle("shell", true, q) end
+      return
     end
     send(channel, K.ids, reply_type(t), reply, K.parent_raw)
   end
@@ -437,8 +453,6 @@ function M.run(file, host)
       sock:recv("stdin")                      -- a reply nobody waits for
     elseif ch then
       handle(ch)
-      while K.abort and sock:poll(0, "shell") do handle("shell", true) end   -- stop_on_error
-      K.abort = false
     end
   end
   _G.help = real_help

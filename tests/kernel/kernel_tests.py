@@ -233,6 +233,21 @@ class GdluaKernel(unittest.TestCase):
         self.assertEqual(reply["content"]["ename"], "Interrupted")
         self.alive()
 
+    def test_interrupt_matmul(self):
+        # one long product (2.7e10 multiply-adds) stops between two slabs of rows,
+        # by gd.matmul's own check, not at the next Lua instruction after it
+        reply, _ = run_cell(self.kc, "ma, mb = gd.randn(3000, 3000), gd.randn(3000, 3000)")
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.kc.execute("mc = ma:matmul(mb)")
+        time.sleep(0.3)
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=5.0)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        self.assertIn("gd.matmul: interrupted!", reply["content"]["evalue"])
+        reply, msgs = run_cell(self.kc, "ma, mb = nil, nil; print(mc)")
+        self.assertEqual(stdout_of(msgs), "nil\n")
+
     def test_idle_interrupt(self):
         self.km.interrupt_kernel()
         time.sleep(0.2)
