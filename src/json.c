@@ -336,6 +336,9 @@ static int scan_key(reader *r, const gd_json_handler *h, void *ud) {
 }
 
 int gd_json_parse(const char *s, size_t len, const gd_json_handler *h, void *ud, gd_json_error *err) {
+  if (!h || !err || (!s && len) || !h->null || !h->boolean || !h->integer || !h->number || !h->string ||
+      !h->begin_array || !h->end_array || !h->begin_object || !h->key || !h->end_object)
+    return gd_seterr(GD_EARG, "gd_json_parse: NULL text, error record or handler function");
   reader r = { s, len, 0, err };
   char stack[GD_JSON_MAX_DEPTH];   /* the open containers, '[' or '{' */
   int depth = 0, rc;

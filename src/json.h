@@ -49,8 +49,9 @@ typedef struct gd_json_error {
 
 #define GD_JSON_ESYNTAX (-1)        /* gd_json_parse: the input is not JSON (err says why) */
 
-/* Parse s[0..len) as one JSON value, calling h's functions with ud.
- * Returns 0, GD_JSON_ESYNTAX (err filled), or a callback's nonzero code. */
+/* Parse s[0..len) as one JSON value, calling h's functions (all set) with
+ * ud.  Returns 0, GD_JSON_ESYNTAX (err filled), a callback's nonzero code,
+ * or GD_EARG (gd_errmsg) for a NULL argument or handler function. */
 int gd_json_parse(const char *s, size_t len, const gd_json_handler *h, void *ud, gd_json_error *err);
 
 /* Decode the escapes of a string the reader accepted: writes exactly the

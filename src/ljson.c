@@ -407,21 +407,21 @@ static int l_sha256(lua_State *L) {
   return 1;
 }
 
+/* The parts go to gd_hmac_sha256 as arrays (the kernel's C signing path). */
 static int l_hmac_sha256(lua_State *L) {
   size_t kn;
   const char *key = checkstring(L, 1, &kn, "gd.hmac_sha256");
   int top = lua_gettop(L);
+  size_t nparts = (size_t)(top - 1);
   for (int i = 2; i <= top; i++) checkstring(L, i, &kn, "gd.hmac_sha256");
   key = lua_tolstring(L, 1, &kn);
-  gd_hmac_sha256_ctx c;
-  gd_hmac_sha256_init(&c, key, kn);
-  for (int i = 2; i <= top; i++) {
-    size_t n;
-    const char *s = lua_tolstring(L, i, &n);
-    gd_hmac_sha256_update(&c, s, n);
-  }
+  /* one block, collected by Lua: nparts pointers, then nparts lengths */
+  void *mem = lua_newuserdatauv(L, (nparts ? nparts : 1) * (sizeof(const void *) + sizeof(size_t)), 0);
+  const void **ptrs = mem;
+  size_t *lens = (size_t *)(void *)(ptrs + nparts);
+  for (size_t i = 0; i < nparts; i++) ptrs[i] = lua_tolstring(L, (int)i + 2, &lens[i]);
   unsigned char d[GD_SHA256_BYTES];
-  gd_hmac_sha256_final(&c, d);
+  gd_hmac_sha256(key, kn, ptrs, lens, nparts, d);
   push_hex(L, d);
   return 1;
 }
