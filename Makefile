@@ -5,25 +5,27 @@
 #   make test         build and run every spec; last line "N passed, N failed"
 #   make test SANITIZE=1   the same under ASan + UBSan (separate build dir)
 #   make bench        benchmark table, side by side with PyTorch when installed
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (also the Jupyter kernelspec, in PREFIX/share/jupyter)
 #   make clean
 #   make BUILD=dir    build into dir/ instead (parallel work trees)
 
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS      := lua5.4 openblas lapacke
+PKGS      := lua5.4 openblas lapacke libzmq
 DEB_PKGS  := lua5.4 liblua5.4-dev libopenblas-dev liblapacke-dev libreadline-dev \
-             gnuplot-x11 lua-busted tmux luarocks pkg-config gcc make
+             gnuplot-x11 lua-busted tmux luarocks pkg-config gcc make \
+             libzmq3-dev jupyter-client python3-jupyter-client python3-jupyter-kernel-test \
+             jupyter-nbconvert python3-nbclient chromium
 MAIN      := scripts/mle_normal.lua
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs openblas lapacke 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs openblas lapacke libzmq 2>/dev/null)
 LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null)
 
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wmissing-prototypes
 CFLAGS  ?= -O3 -g
 XCFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno -fno-trapping-math $(WARN) $(PKG_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -lm
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
 
 ifeq ($(SANITIZE),1)
   B       := build/san
@@ -101,6 +103,9 @@ install: all
 	install -m 755 $(GDLUA) $(DESTDIR)$(PREFIX)/bin/gdlua
 	install -m 755 $(MODDIR)/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/gd/core.so
 	install -m 644 $(LUA_SRC) $(DESTDIR)$(PREFIX)/share/lua/5.4/gd/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/gdlua
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/gdlua/README.md
+	$(DESTDIR)$(PREFIX)/bin/gdlua --install-kernel --prefix $(DESTDIR)$(PREFIX)
 
 clean:
 	rm -rf build gd gdlua plots

@@ -43,6 +43,7 @@ function M.animate(f, res, names, range, heading, xmin)
     ax:title(heading):xlabel("x1"):ylabel("x2")
     local mode, dir = plt.destination()
     if mode == "none" then return end
+    if mode == "inline" then return fig:show() end   -- a notebook: the GIF in the cell, no file
     local arg0 = (arg and arg[0] or "optim"):match("([^/]+)%.lua$") or "optim"
     print("gd.plot: " .. fig:save(("%s/%s-paths.gif"):format(dir, arg0)))
   end)

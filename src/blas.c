@@ -8,7 +8,9 @@
  * matrix (CblasTrans, ld = cs), so x.T costs nothing.  Only expanded or
  * doubly strided matrices are copied.  Tiny products (m·n·k <= MM_SMALL)
  * run a plain loop instead: there cblas's call overhead is most of the
- * time (a 10×2 design matrix multiplied 50,000 times).  This file does not
+ * time (a 10×2 design matrix multiplied 50,000 times).  A product of more
+ * than 4·MM_SLAB multiply-adds runs in slabs of rows, checking Ctrl-C
+ * (interrupt.h) between them.  This file does not
  * do batching of LAPACK work or autodiff; see linalg.c and tape.c.
  */
 #include "blas.h"
@@ -17,9 +19,11 @@
 #include <limits.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "kernels.h"
 
 #define MM_SMALL 512   /* m·n·k at or below which the plain loop is used */
+#define MM_SLAB 1073741824.0   /* multiply-adds per interruptible slab of a long product (2^30) */
 
 /* C = A·B by definition: C_ij = Σ_p A_ip B_pj, summed in order. */
 static void mm_loop(int64_t m, int64_t n, int64_t k,
@@ -120,8 +124,24 @@ int gd_mm(int64_t m, int64_t n, int64_t k,
       cblas_dgemv(CblasRowMajor, CblasNoTrans, (blasint)n, (blasint)k, 1.0, B, ldb, A, inca,
                   0.0, C, 1);
   } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, (blasint)m, (blasint)n, (blasint)k, 1.0, A, lda, B,
-                ldb, 0.0, C, (blasint)ldc);
+    /* A long product runs in slabs of rows, so that Ctrl-C (interrupt.h)
+     * stops it between two: each slab about MM_SLAB multiply-adds. */
+    int64_t rows = m;
+    double per_row = (double)n * (double)k;
+    if ((double)m * per_row > 4.0 * MM_SLAB) {
+      rows = (int64_t)(MM_SLAB / per_row);
+      if (rows < 64) rows = 64;
+    }
+    for (int64_t i = 0; i < m; i += rows) {
+      if (i > 0 && gd_interrupt_take()) {
+        rc = gd_seterr(GD_EARG, "interrupted!");
+        goto done;
+      }
+      int64_t r = m - i < rows ? m - i : rows;
+      const double *Ai = ta == CblasNoTrans ? A + i * (int64_t)lda : A + i;   /* row i of op(A) */
+      cblas_dgemm(CblasRowMajor, ta, tb, (blasint)r, (blasint)n, (blasint)k, 1.0, Ai, lda, B,
+                  ldb, 0.0, C + i * ldc, (blasint)ldc);
+    }
   }
 done:
   gd_tensor_release(&ca);

@@ -7,7 +7,9 @@
  * incomplete, Ctrl-C that stops the running computation but not the
  * session, and tab completion of dotted and colon paths (`gd.li` →
  * `gd.linspace`, `x:res` → `x:reshape`), and top-level `local`s that
- * stay for the session.  The completion candidates, the formatting of
+ * stay for the session.  `gdlua --kernel FILE` is a Jupyter kernel
+ * (lua/gd/kernel.lua; cells run through the same docall as REPL lines).
+ * The completion candidates, the formatting of
  * results and the session variables come from lua/gd/repl.lua; this file
  * reads lines and runs chunks.
  *
@@ -34,6 +36,7 @@
 #include <lualib.h>
 
 #include "gdlua_alloc.h"
+#include "interrupt.h"
 
 #define GDLUA_NAME "gdlua"
 #define HISTORY_LINES 1000
@@ -86,11 +89,12 @@ static lua_State *running;
 static void interrupt_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted!");
+  if (gd_interrupt_take()) luaL_error(L, "interrupted!");   /* else a C loop has already stopped on it */
 }
 
 static void on_sigint_running(int sig) {
   (void)sig;
+  gd_interrupt_raise();                       /* for C loops, which no hook reaches */
   lua_sethook(running, interrupt_hook,
               LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
 }
@@ -120,9 +124,11 @@ static int docall(lua_State *L, int narg, int nres, int in_repl) {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = in_repl ? 0 : SA_RESETHAND;   /* no SA_RESTART: Ctrl-C also ends a blocked read */
   running = L;
+  gd_interrupt_clear();
   sigaction(SIGINT, &sa, &old);
   int status = lua_pcall(L, narg, nres, base);
   sigaction(SIGINT, &old, NULL);
+  gd_interrupt_clear();
   if (lua_gethook(L) == interrupt_hook) lua_sethook(L, NULL, 0, 0);   /* a late Ctrl-C */
   lua_remove(L, base);
   return status;
@@ -637,6 +643,8 @@ static void usage(FILE *out, const char *bad, int missing_arg) {
         "  -E        ignore LUA_INIT, LUA_PATH and LUA_CPATH\n"
         "  -W        turn warnings on\n"
         "  -h, --help  print this usage\n"
+        "  --kernel FILE   be a Jupyter kernel for the connection file FILE\n"
+        "  --install-kernel [--user | --prefix DIR]   write the Jupyter kernelspec\n"
         "  --        stop handling options\n"
         "  -         run standard input as the script and stop handling options\n"
         "With no script, gdlua starts the REPL on a terminal, else runs standard input.\n"
@@ -791,13 +799,131 @@ static void print_version(lua_State *L) {
   lua_pop(L, 2);
 }
 
+/* ---- the Jupyter kernel (lua/gd/kernel.lua) ---------------------------- */
+
+/* call(f, ...), given to the kernel: f run as a REPL line runs (docall:
+ * SIGINT interrupts it, the error carries a traceback) → true, results...
+ * or false, message. */
+static int kernel_call(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  int status = docall(L, lua_gettop(L) - 1, LUA_MULTRET, 1);
+  lua_pushboolean(L, status == LUA_OK);
+  lua_insert(L, 1);
+  return lua_gettop(L);
+}
+
+/* Between cells SIGINT (the frontend's interrupt) only ends a wait. */
+static void on_sigint_idle(int sig) { (void)sig; }
+
+/* The absolute path of this executable, pushed (or nil). */
+static void push_exe_path(lua_State *L) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) {
+    lua_pushnil(L);
+    return;
+  }
+  buf[n] = '\0';
+  lua_pushstring(L, buf);
+}
+
+/* The README beside the executable (a build tree) or in ../share/doc/gdlua (installed), pushed (or nil). */
+static void push_readme(lua_State *L) {
+  push_exe_path(L);
+  const char *exe = lua_tostring(L, -1);
+  const char *slash = exe ? strrchr(exe, '/') : NULL;
+  if (!slash) return;
+  static const char *const places[] = { "/README.md", "/../share/doc/gdlua/README.md" };
+  for (int i = 0; i < 2; i++) {
+    lua_pushlstring(L, exe, (size_t)(slash - exe));
+    lua_pushstring(L, places[i]);
+    lua_concat(L, 2);
+    if (access(lua_tostring(L, -1), R_OK) == 0) {
+      lua_remove(L, -2);
+      return;
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  lua_pushnil(L);
+}
+
+/* (protected) gd.kernel.run(file, host) or gd.kernel.install(opts), per arg 1. */
+static int kernel_main(lua_State *L) {
+  const char *what = lua_tostring(L, 1);
+  lua_getglobal(L, "require");
+  lua_pushstring(L, "gd.kernel");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, what);
+  if (strcmp(what, "run") == 0) {
+    lua_pushvalue(L, 2);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, kernel_call);
+    lua_setfield(L, -2, "call");
+    push_readme(L);
+    lua_setfield(L, -2, "readme");
+  } else {
+    lua_createtable(L, 0, 2);
+    push_exe_path(L);
+    lua_setfield(L, -2, "exe");
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "prefix");
+    lua_pushnil(L);
+  }
+  lua_call(L, 2, 2);
+  return 2;
+}
+
+/* gdlua --kernel FILE, gdlua --install-kernel [--user | --prefix DIR]:
+ * 1 if argv asked for one of them (*ok its success), else 0. */
+static int kernel_commands(lua_State *L, int argc, char **argv, int *ok) {
+  if (argc < 2 || (strcmp(argv[1], "--kernel") != 0 && strcmp(argv[1], "--install-kernel") != 0)) return 0;
+  *ok = 0;
+  int run = strcmp(argv[1], "--kernel") == 0;
+  const char *arg2 = NULL;
+  if (run && argc == 3) arg2 = argv[2];
+  else if (!run && argc == 2) arg2 = NULL;
+  else if (!run && argc == 3 && strcmp(argv[2], "--user") == 0) arg2 = NULL;
+  else if (!run && argc == 4 && strcmp(argv[2], "--prefix") == 0) arg2 = argv[3];
+  else {
+    fprintf(stderr, "usage: %s --kernel CONNECTION_FILE\n"
+                    "       %s --install-kernel [--user | --prefix DIR]\n", progname, progname);
+    return 1;
+  }
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint_idle;
+  sigemptyset(&sa.sa_mask);
+  if (run) sigaction(SIGINT, &sa, &old);
+  lua_pushcfunction(L, kernel_main);
+  lua_pushstring(L, run ? "run" : "install");
+  if (arg2) lua_pushstring(L, arg2);
+  else lua_pushnil(L);
+  int status = lua_pcall(L, 2, 2, 0);
+  if (run) sigaction(SIGINT, &old, NULL);
+  if (status != LUA_OK) {
+    report(L, status);
+    return 1;
+  }
+  if (lua_toboolean(L, -2)) {
+    if (!run) printf("installed the gdlua kernelspec: %s\n", lua_tostring(L, -2));
+    *ok = 1;
+  } else {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "%s: %s\n", progname, msg ? msg : "failed");
+  }
+  lua_pop(L, 2);
+  return 1;
+}
+
 /* Everything runs here, under lua_pcall, so that a memory error is reported. */
 static int pmain(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = lua_touserdata(L, 2);
-  int script;
+  int script = argc;
   if (argv[0] && argv[0][0]) progname = argv[0];
-  int flags = scan_options(argc, argv, &script);
+  int kernel = argc > 1 && (strcmp(argv[1], "--kernel") == 0 || strcmp(argv[1], "--install-kernel") == 0);
+  int flags = kernel ? 0 : scan_options(argc, argv, &script);
   lua_pushboolean(L, 0);                      /* result: failure until the end */
   if (flags & OPT_ERROR) return 1;
   if (flags & OPT_HELP) {
@@ -815,6 +941,11 @@ static int pmain(lua_State *L) {
   create_arg_table(L, argc, argv, script);
   if (flags & OPT_V) print_version(L);
   if (!(flags & OPT_E) && run_init(L) != LUA_OK) return 1;
+  int kernel_ok;
+  if (kernel && kernel_commands(L, argc, argv, &kernel_ok)) {
+    lua_pushboolean(L, kernel_ok);
+    return 1;
+  }
   if (run_options(L, argv, script) != LUA_OK) return 1;
   if (script < argc && run_script(L, argv, script) != LUA_OK) return 1;
   if (flags & OPT_I) {

@@ -379,6 +379,7 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   gdl_open_arrays(L);
   gdl_open_json(L);
   gdl_open_variable(L);
+  gdl_open_kernel(L);
   lua_pushvalue(L, 2);
   lua_setfield(L, 1, "_methods");
   lua_pushvalue(L, 3);

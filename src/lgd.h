@@ -141,5 +141,7 @@ void gdl_open_json(lua_State *L);
 void gdl_register_nnio(lua_State *L, int t);
 /* Build the Variable metatable (after the tensor metatable is complete). */
 void gdl_open_variable(lua_State *L);
+/* gd._kernel: the Jupyter kernel's sockets (lkernel.c). */
+void gdl_open_kernel(lua_State *L);
 
 #endif

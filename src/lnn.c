@@ -7,12 +7,14 @@
 #include "lgd.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ad.h"
+#include "interrupt.h"
 #include "kernels.h"
 #include "nn.h"
 
@@ -493,12 +495,58 @@ static void cat_rows(lua_State *L, int list) {
   lua_call(L, 2, 1);
 }
 
-/* Print " - key: v" for key = prefix .. name of the history ht at epoch e, if there. */
-static void print_entry(lua_State *L, int ht, const char *prefix, const char *name, lua_Integer e) {
+/* fit's progress line, built whole and then written at once: to C's
+ * stdout, or through io.stdout:write when Lua code has put something else
+ * than a file there (a notebook cell's stream, which the notebook redraws
+ * at "\r" as a terminal does). */
+typedef struct progress {
+  char text[1024];
+  size_t len;
+  int to_lua;
+} progress;
+
+static void progress_add(progress *p, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(p->text + p->len, sizeof p->text - p->len, fmt, ap);
+  va_end(ap);
+  if (n > 0) p->len = p->len + (size_t)n < sizeof p->text ? p->len + (size_t)n : sizeof p->text - 1;
+}
+
+/* 1 if io.stdout is not a C file (a notebook's stream). */
+static int stdout_replaced(lua_State *L) {
+  int replaced = 0;
+  if (lua_getglobal(L, "io") == LUA_TTABLE) {
+    lua_getfield(L, -1, "stdout");
+    replaced = !lua_isnil(L, -1) && !luaL_testudata(L, -1, LUA_FILEHANDLE);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return replaced;
+}
+
+static void progress_write(lua_State *L, progress *p) {
+  if (p->to_lua) {
+    lua_getglobal(L, "io");
+    lua_getfield(L, -1, "stdout");
+    lua_getfield(L, -1, "write");
+    lua_insert(L, -2);
+    lua_pushlstring(L, p->text, p->len);
+    lua_call(L, 2, 0);
+    lua_pop(L, 1);
+  } else {
+    fwrite(p->text, 1, p->len, stdout);
+    fflush(stdout);
+  }
+  p->len = 0;
+}
+
+/* Add " - key: v" for key = prefix .. name of the history ht at epoch e, if there. */
+static void print_entry(lua_State *L, progress *p, int ht, const char *prefix, const char *name, lua_Integer e) {
   char key[96];
   snprintf(key, sizeof key, "%s%s", prefix, name);
   if (lua_getfield(L, ht, key) == LUA_TTABLE && lua_rawgeti(L, -1, e) == LUA_TNUMBER) {
-    printf(" - %s: %.6g", key, lua_tonumber(L, -1));
+    progress_add(p, " - %s: %.6g", key, lua_tonumber(L, -1));
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -506,14 +554,14 @@ static void print_entry(lua_State *L, int ht, const char *prefix, const char *na
 
 /* The epoch's entries of the history at ht in Keras's order: loss, the
  * metrics (names in spec.metrics at mt), then their val_ versions. */
-static void print_logs(lua_State *L, int ht, int mt, int nmet, lua_Integer e) {
+static void print_logs(lua_State *L, progress *p, int ht, int mt, int nmet, lua_Integer e) {
   for (int v = 0; v < 2; v++) {
     const char *prefix = v ? "val_" : "";
-    print_entry(L, ht, prefix, "loss", e);
+    print_entry(L, p, ht, prefix, "loss", e);
     for (int k = 0; k < nmet; k++) {
       lua_rawgeti(L, mt, k + 1);
       lua_rawgeti(L, -1, 1);
-      print_entry(L, ht, prefix, lua_tostring(L, -1), e);
+      print_entry(L, p, ht, prefix, lua_tostring(L, -1), e);
       lua_pop(L, 2);
     }
   }
@@ -572,7 +620,9 @@ static int l_fit(lua_State *L) {
   int shuffle = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
   lua_pop(L, 1);
   int verbose = (int)field_num(L, 1, "verbose", 1);
-  int tty = isatty(1);
+  progress bar_text = { .len = 0, .to_lua = stdout_replaced(L) };   /* on the C stack: an error leaks nothing */
+  progress *out = &bar_text;
+  int tty = isatty(1) || out->to_lua;
   int nmet = 0;
   lua_getfield(L, 1, "metrics");  /* 10 */
   if (lua_istable(L, -1)) nmet = (int)lua_rawlen(L, -1);
@@ -621,6 +671,7 @@ static int l_fit(lua_State *L) {
     double lsum = 0;
     for (int k = 0; k < nmet; k++) msum[k] = 0;
     for (int64_t b = 0; b < nb; b++) {
+      if (gd_interrupt_take()) luaL_error(L, "interrupted!");   /* Ctrl-C: no hook reaches this C loop */
       int64_t lo = b * bs, cnt = lo + bs > n ? n - lo : bs;
       if (full) {
         lua_pushvalue(L, 5);
@@ -648,17 +699,17 @@ static int l_fit(lua_State *L) {
       }
       if (bar) {                  /* the bar shows the batch-weighted running means */
         int w = 30, done = (int)((b + 1) * w / nb);
-        printf("\rEpoch %lld/%lld [", (long long)e, (long long)epochs);
-        for (int i = 0; i < w; i++) putchar(i < done ? '=' : '.');
-        printf("] %lld/%lld - loss: %.6g", (long long)(b + 1), (long long)nb, lsum / (double)(lo + cnt));
+        progress_add(out, "\rEpoch %lld/%lld [%.*s%.*s", (long long)e, (long long)epochs, done,
+                     "==============================", w - done, "..............................");
+        progress_add(out, "] %lld/%lld - loss: %.6g", (long long)(b + 1), (long long)nb, lsum / (double)(lo + cnt));
         for (int k = 0; k < nmet; k++) {
           msum[k] += metric_value(L, 10, k, ybi, predi, fname) * (double)cnt;
           lua_rawgeti(L, 10, k + 1);
           lua_rawgeti(L, -1, 1);
-          printf(" - %s: %.6g", lua_tostring(L, -1), msum[k] / (double)(lo + cnt));
+          progress_add(out, " - %s: %.6g", lua_tostring(L, -1), msum[k] / (double)(lo + cnt));
           lua_pop(L, 2);
         }
-        fflush(stdout);
+        progress_write(L, out);
       }
       lua_settop(L, base);
     }
@@ -679,13 +730,13 @@ static int l_fit(lua_State *L) {
     stop = call_hook(L, 1, "epoch_end", e, 9);
     if (verbose == 2 || verbose == 1) {
       if (bar)
-        printf("\rEpoch %lld/%lld [==============================] %lld/%lld", (long long)e,
-               (long long)epochs, (long long)nb, (long long)nb);
+        progress_add(out, "\rEpoch %lld/%lld [==============================] %lld/%lld", (long long)e,
+                     (long long)epochs, (long long)nb, (long long)nb);
       else
-        printf("Epoch %lld/%lld", (long long)e, (long long)epochs);
-      print_logs(L, 9, 10, nmet, e);
-      putchar('\n');
-      fflush(stdout);
+        progress_add(out, "Epoch %lld/%lld", (long long)e, (long long)epochs);
+      print_logs(L, out, 9, 10, nmet, e);
+      progress_add(out, "\n");
+      progress_write(L, out);
     }
     lua_settop(L, base);
   }

@@ -183,7 +183,7 @@ end
 -- Sequential
 
 local Seq = {}
-local SeqMT = { __name = "gd.nn.Sequential" }
+local SeqMT = { __name = "gd.nn.Sequential", __methods = Seq }   -- __methods: for Tab completion (gd.repl)
 
 function SeqMT.__index(self, k)
   if k == "layers" then return rawget(self, "_layers") end

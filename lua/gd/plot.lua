@@ -870,6 +870,7 @@ plt.animate = doc(function(draw_fn, frames, opts)
   else
     local mode, dir = draw.destination(fname)
     if mode == "none" then file = false
+    elseif mode == "inline" then file = true   -- a notebook's cell output, no file
     else
       anim_count = anim_count + 1
       file = ("%s/%s-anim%d.gif"):format(dir, draw.script_name(), anim_count)
@@ -885,10 +886,14 @@ plt.animate = doc(function(draw_fn, frames, opts)
   current = keep
   if not file then return nil end
   local anim = { frames = list, size = list[1].size, fps = fps, axes = {}, rows = 1, cols = 1 }
+  if file == true then
+    draw.show_inline(anim, fname, "gif")
+    return nil
+  end
   draw.save(anim, fname, file)
   if opts.file == nil then print("gd.plot: " .. file) end
   return file
-end, "gd.plot.animate(draw_fn, frames[, {fps = 10, file, size, layout, title}]): an animated GIF; draw_fn(fig, k) draws frame k into a new figure; file defaults to GD_PLOT_DIR/<script>-anim<n>.gif (nothing under GD_PLOT=none); returns the file")
+end, "gd.plot.animate(draw_fn, frames[, {fps = 10, file, size, layout, title}]): an animated GIF; draw_fn(fig, k) draws frame k into a new figure; file defaults to GD_PLOT_DIR/<script>-anim<n>.gif (nothing under GD_PLOT=none; in a notebook shown inline, no file); returns the file")
 plt.gcf = doc(function() return gcf() end, "gd.plot.gcf(): the current figure (made if there is none)")
 plt.gca = doc(function() return gca() end, "gd.plot.gca(): the current axes of the current figure")
 plt.show = doc(function()

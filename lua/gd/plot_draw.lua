@@ -733,6 +733,10 @@ local function find_window_terminal(fname)
   return window_term
 end
 
+-- In a Jupyter kernel figures go inline: sink(fig, fname, ext) renders and
+-- sends them (lua/gd/display.lua's, set by lua/gd/kernel.lua).
+local inline_sink
+
 local warned_window = false
 local function destination(fname)
   local mode = override.mode or os.getenv("GD_PLOT")
@@ -740,6 +744,9 @@ local function destination(fname)
   mode = mode and mode:lower()
   if mode and not MODES[mode] then
     fail(fname, "GD_PLOT must be window, png, svg, dumb or none (got '%s')", mode)
+  end
+  if inline_sink and mode ~= "none" and mode ~= "dumb" then
+    return "inline", nil, mode == "svg" and "svg" or "png"
   end
   if mode == nil or mode == "window" then
     if find_window_terminal(fname) then mode = "window"
@@ -763,9 +770,11 @@ local function script_name()
 end
 
 local function show(fig, fname)
-  local mode, dir = destination(fname)
+  local mode, dir, ext = destination(fname)
   if mode == "none" then return fig end
-  if mode == "png" or mode == "svg" then
+  if mode == "inline" then
+    inline_sink(fig, fname, ext)
+  elseif mode == "png" or mode == "svg" then
     local ok, err = pipe.mkdir(dir)
     if not ok then fail(fname, "%s", err) end
     shown = shown + 1
@@ -812,6 +821,14 @@ end
 M.ranges = doc(ranges, "gd.plot_draw.ranges(fig, fname): the x and y ranges gnuplot drew on each axes")
 M.script_name = script_name
 M.destination = doc(destination, "gd.plot_draw.destination(fname): the mode and directory show() uses now")
+
+M.set_inline = doc(function(sink)
+  local old = inline_sink
+  inline_sink = sink
+  return old
+end, "gd.plot_draw.set_inline(sink): figures shown go to sink(fig, fname, ext) instead of GD_PLOT's place (nil: back to it); returns the old sink")
+M.show_inline = doc(function(fig, fname, ext) inline_sink(fig, fname, ext) end,
+  "gd.plot_draw.show_inline(fig, fname, ext): hand fig (or an animation, ext gif) to the inline sink")
 
 M.output = doc(function(mode, dir)
   local old_mode, old_dir = override.mode, override.dir

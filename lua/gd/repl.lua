@@ -6,7 +6,9 @@
 -- (`pri` → `print`), or a dotted path with an optional last colon
 -- (`gd.li` → `gd.linspace`, `x:res` → `x:reshape`). Fields come from the
 -- value itself when it is a table, and from its metatable's __index: a
--- table, or for a C closure (gd tensors) the method table in upvalue 1.
+-- table, or for a C closure (gd tensors) the method table in upvalue 1;
+-- also from the metatable's __methods (a type whose __index is a Lua
+-- function, gd.nn.Sequential) and a userdata's table uservalues (layers).
 --
 -- It also keeps the session's variables: each line the REPL runs is its own
 -- chunk, so a plain `local x = 1` would be gone on the next line. The REPL
@@ -38,6 +40,8 @@ local function is_tensor(v)
     or rawget(mt, "__name") == "gd.Tensor" or rawget(mt, "__tensor") == true
 end
 
+M.is_tensor = is_tensor
+
 local function callable(x)
   if type(x) == "function" then return true end
   local mt = debug.getmetatable(x)
@@ -59,8 +63,16 @@ local function collect(v, methods_only, out)
     add_meta(t)
   end
   function add_meta(x)
+    if type(x) == "userdata" then              -- per-object fields kept in a table uservalue (gd.nn layers)
+      for i = 1, 4 do
+        local uv = debug.getuservalue(x, i)
+        if type(uv) == "table" and debug.getmetatable(uv) == nil then add_table(uv) end
+      end
+    end
     local mt = debug.getmetatable(x)
     if type(mt) ~= "table" then return end
+    local methods = rawget(mt, "__methods")   -- the method table of a type whose __index is a function
+    if type(methods) == "table" then add_table(methods) end
     local index = rawget(mt, "__index")
     if type(index) == "table" then
       add_table(index)
@@ -262,6 +274,50 @@ local function session_names(out)
   end
 end
 
+--- compile(src[, chunkname]): the chunk as the REPL runs it, in env:
+--- "return src" when that compiles (an expression shows its value), else
+--- src with its top-level locals made session variables (rewrite); and
+--- when that is a syntax error because its last line is an expression (a
+--- notebook cell ending in `x:mean()`), the chunk returning that line.
+--- Returns the function, or nil, the message, and whether the chunk is
+--- only unfinished (the message ends at <eof>: more lines may finish it).
+function M.compile(src, chunkname)
+  chunkname = chunkname or "=stdin"
+  local fn = load("return " .. src, chunkname, "t", env)
+  if fn then return fn end
+  local err
+  fn, err = load(M.rewrite(src), chunkname, "t", env)
+  if fn then return fn end
+  local head, last = src:match("^(.*\n)([^\n]*%S[^\n]*)%s*$")
+  if head and load("return " .. last, chunkname) then
+    local body = M.rewrite(head)
+    if load(body, chunkname) then
+      local with_last = load(body .. "return " .. last, chunkname, "t", env)
+      if with_last then return with_last end
+    end
+  end
+  return nil, err, err:sub(-5) == "<eof>"
+end
+
+--- status(src): "complete", "incomplete" (more lines may finish it) or "invalid".
+function M.status(src)
+  local fn, _, unfinished = M.compile(src)
+  return fn and "complete" or unfinished and "incomplete" or "invalid"
+end
+
+--- in_string(src): whether src ends inside a quoted string (as Tab sees it).
+function M.in_string(src)
+  local q, i = nil, 1
+  while i <= #src do
+    local c = src:sub(i, i)
+    if q and c == "\\" then i = i + 1
+    elseif q and c == q then q = nil
+    elseif not q and (c == '"' or c == "'") then q = c end
+    i = i + 1
+  end
+  return q ~= nil
+end
+
 --- The value of a dotted path of identifiers ("gd.nn"), or nil.
 local function resolve(path)
   local v = env
@@ -273,6 +329,8 @@ local function resolve(path)
   end
   return v
 end
+
+M.resolve = resolve
 
 --- complete(text): sorted completions of text (each the whole word), for Tab.
 function M.complete(text)
@@ -368,15 +426,17 @@ function M.format(...)
   return table.concat(out, "\t")
 end
 
---- error_text(msg): an error as the REPL shows it: without the traceback
---- when it names nothing but the typed chunk, C functions and this file
---- (the session variables' metamethods).
-function M.error_text(msg)
+--- error_text(msg[, chunk]): an error as the REPL shows it: without the
+--- traceback when it names nothing but the typed chunk (named chunk,
+--- "stdin" by default), C functions and this file (the session variables'
+--- metamethods).
+function M.error_text(msg, chunk)
   local text, trace = msg:match("^(.-)\nstack traceback:\n(.*)$")
   if not text then return msg end
+  local main = "^" .. (chunk or "stdin"):gsub("%p", "%%%0") .. ":%d+: in main chunk$"
   for frame in trace:gmatch("[^\n]+") do
     frame = frame:match("^%s*(.-)%s*$")
-    if not (frame:match("^%[C%]: in ") or frame:match("^stdin:%d+: in main chunk$")
+    if not (frame:match("^%[C%]: in ") or frame:match(main)
             or frame:match("^%[gd%] gd%.repl:%d+: in ")) then
       return (msg:gsub("\n\t%[C%]: in %?$", ""))
     end
