@@ -8,6 +8,7 @@
  */
 #include "kernels.h"
 #include "specfun.h"
+#include "threads.h"
 #include "vmath.h"
 
 #include <math.h>
@@ -264,9 +265,10 @@ static int plan_tiles(gd_iter *it) {
 }
 
 /* Run fn elementwise over shape for nops operands with strides st[k] and
- * first elements base[k], in operand lead's memory order (see above). */
+ * first elements base[k], in operand lead's memory order (see above),
+ * split across threads past grain elements per thread. */
 static void kloop(int nops, int nd, const int64_t *shape, const int64_t *const *st,
-                  double *const *base, gd_iter_fn fn, void *ctx, int lead) {
+                  double *const *base, gd_iter_fn fn, void *ctx, int lead, int64_t grain) {
   int perm[GD_MAXDIM], m = 0;
   for (int i = 0; i < nd; i++) {          /* stable insertion sort, largest stride first */
     int j = m++;
@@ -288,13 +290,41 @@ static void kloop(int nops, int nd, const int64_t *shape, const int64_t *const *
   for (int i = 0; i < nd; i++) pshape[i] = shape[perm[i]];
   gd_iter it;
   gd_iter_init(&it, nops, nd, pshape, pstp);
-  if (plan_tiles(&it)) run_tiled(&it, base, fn, ctx);
-  else gd_iter_run(&it, base, fn, ctx);
+  int64_t n = 1;
+  for (int i = 0; i < it.ndim; i++) n *= it.shape[i];
+  int tiled = plan_tiles(&it);
+  int64_t align = it.ndim == 1 ? GD_PAR_ALIGN : (tiled && it.ndim == 2) ? TILE : 1;
+  gd_iter_run_par(&it, base, fn, ctx, tiled ? run_tiled : gd_iter_run, gd_par_parts(n, grain),
+                  align);
+}
+
+/* fn over n elements of operands at strides 1 or 0 (the flat fast paths). */
+static void run_flat(int nops, gd_iter_fn fn, int64_t n, double *const *p, const int64_t *s,
+                     int64_t grain) {
+  gd_iter it;
+  it.nops = nops;
+  it.ndim = 1;
+  it.shape[0] = n;
+  for (int k = 0; k < nops; k++) it.stride[k][0] = s[k];
+  gd_iter_run_par(&it, p, fn, NULL, gd_iter_run, gd_par_parts(n, grain), GD_PAR_ALIGN);
+}
+
+/* Elements per thread worth splitting for: the transcendental ops cost more. */
+static int64_t bin_grain(gd_binop op) {
+  return op == GD_BIN_POW || op == GD_BIN_MOD ? GD_PAR_GRAIN_COSTLY : GD_PAR_GRAIN_CHEAP;
+}
+static int64_t un_grain(gd_unop op) {
+  switch (op) {
+    case GD_UN_NEG: case GD_UN_ABS: case GD_UN_RELU: case GD_UN_SIGN: case GD_UN_FLOOR:
+    case GD_UN_CEIL: case GD_UN_ROUND: case GD_UN_SQUARE: case GD_UN_COPY:
+      return GD_PAR_GRAIN_CHEAP;
+    default: return GD_PAR_GRAIN_COSTLY;
+  }
 }
 
 /* ---- drivers ------------------------------------------------------------- */
 
-static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn) {
+static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn, int64_t grain) {
   const int64_t *st[2] = {out->stride, a->stride};
   int64_t sa[GD_MAXDIM];
   if (!gd_shape_eq(out->ndim, out->shape, a->ndim, a->shape)) {
@@ -302,13 +332,13 @@ static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn) {
     st[1] = sa;
   }
   double *base[2] = {gd_data(out), gd_data(a)};
-  kloop(2, out->ndim, out->shape, st, base, fn, NULL, 1);
+  kloop(2, out->ndim, out->shape, st, base, fn, NULL, 1, grain);
 }
 
 void gd_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
   const int64_t s[3] = {1, a->ndim ? 1 : 0, b->ndim ? 1 : 0};
-  binfns[op](NULL, (int64_t)out->numel, p, s);
+  run_flat(3, binfns[op], (int64_t)out->numel, p, s, bin_grain(op));
   gd_touch(out);
 }
 
@@ -325,7 +355,7 @@ int gd_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_ten
   gd_broadcast_strides(b, out->ndim, out->shape, sb);
   const int64_t *st[3] = {out->stride, sa, sb};
   double *base[3] = {gd_data(out), gd_data(a), gd_data(b)};
-  kloop(3, out->ndim, out->shape, st, base, binfns[op], NULL, 1);
+  kloop(3, out->ndim, out->shape, st, base, binfns[op], NULL, 1, bin_grain(op));
   gd_touch(out);
   return GD_OK;
 }
@@ -339,7 +369,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
     if (rc) return rc;
     double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
     const int64_t s[3] = {1, a->ndim || !b->ndim ? 1 : 0, b->ndim || !a->ndim ? 1 : 0};
-    binfns[op](NULL, (int64_t)out->numel, p, s);
+    run_flat(3, binfns[op], (int64_t)out->numel, p, s, bin_grain(op));
     return GD_OK;
   }
   int nd;
@@ -352,7 +382,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
 
 int gd_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x) {
   if ((unsigned)op >= GD_UN_COUNT) return gd_seterr(GD_EARG, "unknown unary op");
-  run2(out, x, unfn(op));
+  run2(out, x, unfn(op), un_grain(op));
   gd_touch(out);
   return GD_OK;
 }
@@ -378,10 +408,10 @@ int gd_copy_into(gd_tensor *dst, const gd_tensor *src) {
     gd_tensor tmp;                         /* overlapping storage: copy first */
     gd_tensor_init(&tmp);
     if ((rc = gd_contiguous(&tmp, src))) return rc;
-    run2(dst, &tmp, un_copy);
+    run2(dst, &tmp, un_copy, GD_PAR_GRAIN_CHEAP);
     gd_tensor_release(&tmp);
   } else {
-    run2(dst, src, un_copy);
+    run2(dst, src, un_copy, GD_PAR_GRAIN_CHEAP);
   }
   gd_touch(dst);
   return GD_OK;
@@ -390,7 +420,7 @@ int gd_copy_into(gd_tensor *dst, const gd_tensor *src) {
 int gd_contiguous(gd_tensor *out, const gd_tensor *x) {
   int rc = gd_tensor_alloc(out, x->ndim, x->shape);
   if (rc) return rc;
-  run2(out, x, un_copy);
+  run2(out, x, un_copy, GD_PAR_GRAIN_CHEAP);
   return GD_OK;
 }
 
@@ -403,7 +433,7 @@ static void fill_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
 void gd_fill(gd_tensor *t, double v) {
   const int64_t *st[1] = {t->stride};
   double *base[1] = {gd_data(t)};
-  kloop(1, t->ndim, t->shape, st, base, fill_fn, &v, 0);
+  kloop(1, t->ndim, t->shape, st, base, fill_fn, &v, 0, GD_PAR_GRAIN_CHEAP);
   gd_touch(t);
 }
 
@@ -426,6 +456,6 @@ int gd_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd_te
   gd_broadcast_strides(b, n2, s2, sb);
   const int64_t *st[4] = {out->stride, sc, sa, sb};
   double *base[4] = {gd_data(out), gd_data(c), gd_data(a), gd_data(b)};
-  kloop(4, n2, s2, st, base, where_fn, NULL, 2);
+  kloop(4, n2, s2, st, base, where_fn, NULL, 2, GD_PAR_GRAIN_CHEAP);
   return GD_OK;
 }

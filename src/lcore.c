@@ -371,6 +371,7 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   gdl_open_optim(L);
   gdl_open_nn(L);
   gdl_open_arrays(L);
+  gdl_open_threads(L);
   gdl_open_variable(L);
   lua_pushvalue(L, 2);
   lua_setfield(L, 1, "_methods");

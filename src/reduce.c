@@ -8,12 +8,13 @@
  * in tiles of COL_TILE, each tile summed pairwise over its rows (col_sum), so
  * the error stays O(log n · ε) like the line sums.  Other layouts take the
  * strided line path.  Results never depend on the thread count: work splits
- * between whole lines or tiles, and the one-line sum splits at the nodes of
- * its own pairwise tree (gd_sum_line).
+ * between whole lines or column tiles, and the sum (mean, var, std) of all
+ * elements splits at the nodes of its own pairwise tree (line_sum_par).
  * Legend: n = length of the reduced dim, inner = product of the dims after
  * it, w = width of a column tile (≤ COL_TILE).
  */
 #include "kernels.h"
+#include "threads.h"
 #include "vmath.h"
 
 #include <math.h>
@@ -310,25 +311,114 @@ static void col_tile(const redctx *c, double *o, double *ix, const double *x, in
   }
 }
 
+typedef struct coljob {
+  const redctx *c;
+  double *out, *idx, *buf;
+  const double *x;
+  int64_t inner, w, tiles, units;
+  size_t bufsize;         /* doubles of buf per part */
+} coljob;
+
+/* Part k: a contiguous range of the (outer, tile) units. */
+static void col_part(void *arg, int k, int nparts) {
+  const coljob *j = arg;
+  int64_t lo, hi;
+  gd_par_range(j->units, k, nparts, 1, &lo, &hi);
+  double *buf = j->buf + (size_t)k * j->bufsize;
+  for (int64_t u = lo; u < hi; u++) {
+    int64_t o = u / j->tiles, j0 = (u % j->tiles) * j->w;
+    int64_t tw = j->inner - j0 < j->w ? j->inner - j0 : j->w;
+    size_t at = (size_t)(o * j->inner + j0);
+    col_tile(j->c, j->out + at, j->idx ? j->idx + at : NULL,
+             j->x + (size_t)o * (size_t)(j->c->len * j->inner) + j0, j->inner, tw, buf, buf + j->w);
+  }
+}
+
 /* Reduce contiguous x (outer × n × inner, n ≥ 1, inner > 1) over the middle
- * dim into contiguous out (outer × inner) and idx. */
+ * dim into contiguous out (outer × inner) and idx.  Each column's result
+ * depends on its values alone, so any tiling (and thread split) gives the
+ * same bits; tiles narrow so that every thread has one. */
 static int reduce_cols(const redctx *c, double *out, double *idx, const double *x,
                        int64_t outer, int64_t inner) {
+  int parts = gd_par_parts(outer * c->len * inner, GD_PAR_GRAIN_CHEAP);
   int64_t w = inner < COL_TILE ? inner : COL_TILE;
-  size_t need = (size_t)(col_levels(c->len) + 1) * (size_t)w;
-  double *buf = malloc(need * sizeof *buf);
-  if (!buf) return gd_seterr(GD_ENOMEM, "out of memory for a reduction's %zu-byte buffer",
-                             need * sizeof *buf);
-  int64_t tiles = (inner + w - 1) / w;
-  for (int64_t u = 0; u < outer * tiles; u++) {
-    int64_t o = u / tiles, j0 = (u % tiles) * w;
-    int64_t tw = inner - j0 < w ? inner - j0 : w;
-    size_t at = (size_t)(o * inner + j0);
-    col_tile(c, out + at, idx ? idx + at : NULL, x + (size_t)o * (size_t)(c->len * inner) + j0,
-             inner, tw, buf, buf + w);
+  if (outer * ((inner + w - 1) / w) < parts) {
+    int64_t per = (inner + parts - 1) / parts;
+    w = (per + 7) / 8 * 8;
   }
+  int64_t tiles = (inner + w - 1) / w;
+  if (outer * tiles < parts) parts = (int)(outer * tiles);
+  size_t per = (size_t)(col_levels(c->len) + 1) * (size_t)w;
+  double *buf = malloc(per * (size_t)parts * sizeof *buf);
+  if (!buf) return gd_seterr(GD_ENOMEM, "out of memory for a reduction's %zu-byte buffer",
+                             per * (size_t)parts * sizeof *buf);
+  coljob j = {c, out, idx, buf, x, inner, w, tiles, outer * tiles, per};
+  gd_par_run(parts, col_part, &j);
   free(buf);
   return GD_OK;
+}
+
+/* ---- one line split across threads ---------------------------------------- *
+ * The line's pairwise tree (gd_sum_line's, or sumsq_line's for var) is cut
+ * at depth d: its 2^d subtrees are summed in parallel and added back up the
+ * same tree, so the result is the one-thread result, bit for bit. */
+
+#define TREE_MAXDEPTH 6
+
+typedef struct treejob {
+  const double *x;
+  double m;                 /* sumsq: the mean subtracted */
+  int sq;                   /* 0: gd_sum_line, 1: sumsq_line */
+  int nleaves;
+  int64_t off[1 << TREE_MAXDEPTH], len[1 << TREE_MAXDEPTH];
+  double val[1 << TREE_MAXDEPTH];
+} treejob;
+
+static int64_t tree_half(int64_t n, int sq) { return sq ? n / 2 : (n / 2) & ~(int64_t)7; }
+
+/* Leaves of the tree of [off, off + n) cut at depth. */
+static void tree_cut(treejob *j, int64_t off, int64_t n, int depth) {
+  if (depth == 0 || n <= 128) {
+    j->off[j->nleaves] = off;
+    j->len[j->nleaves++] = n;
+    return;
+  }
+  int64_t h = tree_half(n, j->sq);
+  tree_cut(j, off, h, depth - 1);
+  tree_cut(j, off + h, n - h, depth - 1);
+}
+
+/* The sum of [.., n) from the leaves, consumed in order at *next. */
+static double tree_join(const treejob *j, int64_t n, int depth, int *next) {
+  if (depth == 0 || n <= 128) return j->val[(*next)++];
+  int64_t h = tree_half(n, j->sq);
+  double a = tree_join(j, h, depth - 1, next);
+  return a + tree_join(j, n - h, depth - 1, next);
+}
+
+static void tree_part(void *arg, int k, int nparts) {
+  treejob *j = arg;
+  for (int i = k; i < j->nleaves; i += nparts) {
+    const double *p = j->x + j->off[i];
+    j->val[i] = j->sq ? sumsq_line(p, j->len[i], 1, j->m) : gd_sum_line(p, j->len[i], 1);
+  }
+}
+
+/* gd_sum_line(x, n, 1) (sq = 0) or sumsq_line(x, n, 1, m), threaded. */
+static double line_sum_par(const double *x, int64_t n, int sq, double m) {
+  int parts = gd_par_parts(n, GD_PAR_GRAIN_CHEAP);
+  if (parts <= 1) return sq ? sumsq_line(x, n, 1, m) : gd_sum_line(x, n, 1);
+  int depth = 0;
+  while ((1 << depth) < parts && depth < TREE_MAXDEPTH) depth++;
+  treejob j;
+  j.x = x;
+  j.m = m;
+  j.sq = sq;
+  j.nleaves = 0;
+  tree_cut(&j, 0, n, depth);
+  gd_par_run(parts, tree_part, &j);
+  int next = 0;
+  return tree_join(&j, n, depth, &next);
 }
 
 /* ---- drivers --------------------------------------------------------------- */
@@ -359,8 +449,18 @@ static int reduce_all(gd_tensor *out, gd_tensor *idx, redctx *c, const gd_tensor
   }
   c->len = (int64_t)x->numel;
   c->step = 1;
-  double pos = 0;
-  gd_data(out)[0] = x->numel ? reduce_line(c, gd_data(src), &pos) : reduce_line(c, &pos, &pos);
+  double pos = 0, n = (double)c->len, *o = gd_data(out);
+  const double *p = gd_data(src);
+  switch (x->numel ? c->op : GD_RED_COUNT) {
+    case GD_RED_SUM: o[0] = line_sum_par(p, c->len, 0, 0); break;
+    case GD_RED_MEAN: o[0] = line_sum_par(p, c->len, 0, 0) / n; break;
+    case GD_RED_VAR: case GD_RED_STD: {
+      double m = line_sum_par(p, c->len, 0, 0) / n;
+      o[0] = var_of(line_sum_par(p, c->len, 1, m), n, c->ddof, c->op == GD_RED_STD);
+      break;
+    }
+    default: o[0] = x->numel ? reduce_line(c, p, &pos) : reduce_line(c, &pos, &pos);
+  }
   gd_tensor_release(&tmp);
   if (idx) gd_data(idx)[0] = pos;
   return GD_OK;
@@ -406,17 +506,18 @@ int gd_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor 
   c.step = c.len ? x->stride[dim] : 0;
   double zero = 0;
   double *xb = c.len ? gd_data(x) : &zero;
+  int parts = gd_par_parts((int64_t)x->numel, GD_PAR_GRAIN_CHEAP);   /* whole lines each */
   gd_iter it;
   if (idx) {
     const int64_t *st[3] = {out->stride, idx->stride, xs};
     gd_iter_init(&it, 3, out->ndim, out->shape, st);
     double *base[3] = {gd_data(out), gd_data(idx), xb};
-    gd_iter_run(&it, base, reduce_fn, &c);
+    gd_iter_run_par(&it, base, reduce_fn, &c, gd_iter_run, parts, 1);
   } else {
     const int64_t *st[2] = {out->stride, xs};
     gd_iter_init(&it, 2, out->ndim, out->shape, st);
     double *base[2] = {gd_data(out), xb};
-    gd_iter_run(&it, base, reduce_noidx_fn, &c);
+    gd_iter_run_par(&it, base, reduce_noidx_fn, &c, gd_iter_run, parts, 1);
   }
   gd_touch(out);
   return GD_OK;

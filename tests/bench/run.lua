@@ -21,6 +21,11 @@ measures process CPU time (os.clock / time.process_time / CLOCK_PROCESS_CPUTIME_
 all the same clock), so the comparison is fair on a loaded machine; all runs are
 single-threaded. The runner pools the samples of all processes and prints medians.
 
+Optional entry fields: prog = the programs' name when it is not the entry's (several
+entries can share programs), args = command-line arguments for them, base_args = the
+same for the `base` program.  GD_NUM_THREADS=1 is set for gdlua like the other
+libraries' thread variables; a program can still ask for more itself (kernels_par).
+
 Adding a workload = the programs above plus one entry in `workloads` below.
 ]]
 
@@ -87,6 +92,34 @@ local workloads = {
     check = function(r) return r.torch and r.torch / r.gd >= 5 end },
 }
 
+-- Issue 15 items 2 and 3 (kernels_par.lua/.py, wall clock): reductions over dim 1
+-- and the transposed exp on 1000×1000 against torch and numpy (1 thread), and
+-- 1e7-element ops with 1 and 2 threads; the 2-thread rows put gdlua's 1-thread time
+-- in the C column, so gdlua/C is the threads' speed-up (goal ≥ 1.7×: ≤ 0.59).
+local function ge_ref(r) local ref = r.torch or r.numpy; return ref and r.gd <= ref end
+for _, c in ipairs {
+  { "sum1", "x:sum(1), 1000×1000" }, { "mean1", "x:mean(1), 1000×1000" },
+  { "max1", "x:max(1), 1000×1000" }, { "expT", "gd.exp(x.T), 1000×1000" },
+} do
+  workloads[#workloads + 1] = { name = c[1], prog = "kernels_par", args = c[1] .. " 1",
+    what = c[2] .. ", 1 thread, wall", ops = 20, unit = "µs/op", goal = "≤ torch", check = ge_ref }
+  workloads[#workloads + 1] = { name = c[1] .. "_np", prog = "kernels_par", ref = "numpy",
+    args = c[1] .. " 1 numpy", what = c[2] .. ", 1 thread, wall", ops = 20, unit = "µs/op",
+    goal = "≤ numpy", check = ge_ref }
+end
+for _, c in ipairs { { "sum", "x:sum(), 1e7" }, { "add", "a + b, 1e7" }, { "exp", "gd.exp(x), 1e7" } } do
+  workloads[#workloads + 1] = { name = c[1] .. "7", prog = "kernels_par", args = c[1] .. " 1",
+    what = c[2] .. ", 1 thread, wall", ops = 2, unit = "µs/op", goal = "≤ torch", check = ge_ref }
+  workloads[#workloads + 1] = { name = c[1] .. "7_np", prog = "kernels_par", ref = "numpy",
+    args = c[1] .. " 1 numpy", what = c[2] .. ", 1 thread, wall", ops = 2, unit = "µs/op",
+    goal = "≤ numpy", check = ge_ref }
+  workloads[#workloads + 1] = { name = c[1] .. "7_t2", prog = "kernels_par", args = c[1] .. " 2",
+    base = "kernels_par", base_args = c[1] .. " 1", what = c[2] .. ", 2 threads (torch 2), wall",
+    ops = 2, unit = "µs/op", c = "gdlua with 1 thread",
+    goal = "≥ 1.7× over 1 thread (gdlua/C ≤ 0.59)",
+    check = function(r) return r.c and r.gd <= r.c / 1.7 end }
+end
+
 ---------------------------------------------------------------------------
 
 local function dirname(p) return p:match("^(.*)/[^/]*$") or "." end
@@ -113,7 +146,7 @@ local GDLUA = os.getenv("GDLUA") or interpreter()
 local PYTHON = os.getenv("PYTHON") or "/usr/bin/python3"
 local REPS = math.tointeger(tonumber(os.getenv("BENCH_REPS") or "")) or 5
 if REPS < 1 then REPS = 1 end
-local ENV = "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "
+local ENV = "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 GD_NUM_THREADS=1 "
 
 local function exists(p) local f = io.open(p, "r"); if f then f:close() end; return f ~= nil end
 
@@ -237,17 +270,20 @@ for _, w in ipairs(selected) do
   local reps = w.reps or {}
   local function n(impl) return math.min(REPS, reps[impl] or REPS) end
   local r, v = {}, {}
-  local lua_file = ("%s/%s.lua"):format(HERE, w.name)
+  local prog = w.prog or w.name
+  local args = w.args and (" " .. w.args) or ""
+  local lua_file = ("%s/%s.lua"):format(HERE, prog)
   io.stderr:write(("bench: %s ...\n"):format(w.name))
-  r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file), n("gd"))
+  r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file) .. args, n("gd"))
   local ref = w.ref or "torch"                 -- which Python library the .py side uses
   local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version)
-  if ref_ok and exists(("%s/%s.py"):format(HERE, w.name)) then
+  if ref_ok and exists(("%s/%s.py"):format(HERE, prog)) then
     r[ref], v[ref] = measure(w.name .. " " .. ref,
-      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, w.name)), n(ref))
+      ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(("%s/%s.py"):format(HERE, prog)) .. args, n(ref))
   end
   if w.base then          -- a gdlua baseline program in the C column
-    r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base)), n("c"))
+    r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base))
+      .. (w.base_args and (" " .. w.base_args) or ""), n("c"))
   elseif w.c then
     local exe = compile_c(w)
     if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe), n("c")) end
