@@ -396,12 +396,11 @@ static double tree_join(const treejob *j, int64_t n, int depth, int *next) {
   return a + tree_join(j, n - h, depth - 1, next);
 }
 
-static void tree_part(void *arg, int k, int nparts) {
+static void tree_leaf(void *arg, int k, int nleaves) {
   treejob *j = arg;
-  for (int i = k; i < j->nleaves; i += nparts) {
-    const double *p = j->x + j->off[i];
-    j->val[i] = j->sq ? sumsq_line(p, j->len[i], 1, j->m) : gd_sum_line(p, j->len[i], 1);
-  }
+  (void)nleaves;
+  const double *p = j->x + j->off[k];
+  j->val[k] = j->sq ? sumsq_line(p, j->len[k], 1, j->m) : gd_sum_line(p, j->len[k], 1);
 }
 
 /* gd_sum_line(x, n, 1) (sq = 0) or sumsq_line(x, n, 1, m), threaded. */
@@ -416,7 +415,7 @@ static double line_sum_par(const double *x, int64_t n, int sq, double m) {
   j.sq = sq;
   j.nleaves = 0;
   tree_cut(&j, 0, n, depth);
-  gd_par_run(parts, tree_part, &j);
+  gd_par_run(j.nleaves, tree_leaf, &j);   /* one chunk per leaf */
   int next = 0;
   return tree_join(&j, n, depth, &next);
 }

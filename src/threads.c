@@ -1,10 +1,12 @@
 /* threads.c: the kernels' worker threads (see threads.h).
  *
  * One job at a time, posted by the Lua thread: the job's fields and a
- * generation number are written under the lock and broadcast; each worker
- * runs its part and counts down `pending`, the poster runs part 0 and waits
- * for the count to reach zero.  Waits spin for SPIN rounds on the atomics
- * before sleeping on a condition variable.
+ * generation number are written under the lock and broadcast.  The poster
+ * and the workers then take chunks from a shared ticket until none is left,
+ * and the poster waits until every chunk is done.  Which thread runs a
+ * chunk does not matter for the results, and a worker the system has not
+ * scheduled yet simply finds nothing left to take.  Waits spin for SPIN
+ * rounds on the atomics before sleeping on a condition variable.
  */
 #include "threads.h"
 
@@ -12,6 +14,18 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+/* helgrind does not see C11 atomics: tell it that a chunk's writes happen
+ * before the poster reads `done` (no-ops outside valgrind). */
+#if defined(__has_include)
+#if __has_include(<valgrind/helgrind.h>)
+#include <valgrind/helgrind.h>
+#endif
+#endif
+#ifndef ANNOTATE_HAPPENS_BEFORE
+#define ANNOTATE_HAPPENS_BEFORE(obj) ((void)0)
+#define ANNOTATE_HAPPENS_AFTER(obj) ((void)0)
+#endif
 
 #define SPIN 2000          /* polls before sleeping: about 35 µs on this x86-64 VM */
 
@@ -28,11 +42,12 @@ static unsigned start_gen[GD_THREADS_MAX + 1];   /* generation when worker k was
 static int nworkers;                  /* started and not yet joined */
 static int nthreads;                  /* 0: not read from the environment yet */
 static int stopping;
-static atomic_uint generation;        /* bumped per job (and to stop) */
-static atomic_int pending;            /* workers of the current job still running */
+static atomic_uint generation;        /* bumped per job */
+static atomic_uint_fast64_t ticket;   /* generation << 32 | the next chunk to take */
+static atomic_int done;               /* chunks of the current job finished */
 static gd_par_fn job_fn;
 static void *job_ctx;
-static int job_parts, job_posted;    /* the job's parts; those 1..posted-1 go to workers */
+static int job_n;                     /* chunks of the current job */
 static _Thread_local int in_worker;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -52,8 +67,26 @@ int gd_threads_get(void) {
   return nthreads;
 }
 
+/* Take and run chunks of job gen until none is left.  A chunk is taken by
+ * advancing the ticket only while it still carries gen, so a late thread
+ * never touches a finished job (whose ctx may be gone). */
+static void take_chunks(unsigned gen, gd_par_fn fn, void *ctx, int n) {
+  for (;;) {
+    uint_fast64_t t = atomic_load(&ticket);
+    if ((unsigned)(t >> 32) != gen || (int)(uint32_t)t >= n) return;
+    if (!atomic_compare_exchange_weak(&ticket, &t, t + 1)) continue;
+    fn(ctx, (int)(uint32_t)t, n);
+    ANNOTATE_HAPPENS_BEFORE(&done);
+    if (atomic_fetch_add(&done, 1) + 1 == n) {
+      pthread_mutex_lock(&lock);
+      pthread_cond_signal(&done_cv);
+      pthread_mutex_unlock(&lock);
+    }
+  }
+}
+
 static void *worker_main(void *arg) {
-  int id = (int)(intptr_t)arg;        /* part number: 1..nworkers */
+  int id = (int)(intptr_t)arg;
   unsigned seen = start_gen[id];        /* jobs before its start are not its own */
   in_worker = 1;
   for (;;) {
@@ -67,14 +100,9 @@ static void *worker_main(void *arg) {
     seen = atomic_load(&generation);
     gd_par_fn fn = job_fn;
     void *ctx = job_ctx;
-    int parts = job_parts, posted = job_posted;
+    int n = job_n;
     pthread_mutex_unlock(&lock);
-    if (id < posted) fn(ctx, id, parts);
-    if (atomic_fetch_sub(&pending, 1) == 1) {
-      pthread_mutex_lock(&lock);
-      pthread_cond_signal(&done_cv);
-      pthread_mutex_unlock(&lock);
-    }
+    take_chunks(seen, fn, ctx, n);
   }
 }
 
@@ -97,7 +125,6 @@ __attribute__((destructor)) static void threads_fini(void) { stop_workers(); }
 static void atfork_child(void) {
   nworkers = 0;
   stopping = 0;
-  atomic_store(&pending, 0);
   pthread_mutex_init(&lock, NULL);
   pthread_cond_init(&work_cv, NULL);
   pthread_cond_init(&done_cv, NULL);
@@ -125,27 +152,24 @@ static int ensure_workers(int want) {
 }
 
 void gd_par_run(int nparts, gd_par_fn fn, void *ctx) {
-  if (nparts > 1 && !in_worker) {
-    int have = ensure_workers(nparts - 1);
-    if (have > 0) {
-      int posted = have + 1 < nparts ? have + 1 : nparts;   /* parts the workers take */
-      pthread_mutex_lock(&lock);
-      job_fn = fn;
-      job_ctx = ctx;
-      job_parts = nparts;
-      job_posted = posted;
-      atomic_store(&pending, have);
-      atomic_fetch_add(&generation, 1);
-      pthread_cond_broadcast(&work_cv);
-      pthread_mutex_unlock(&lock);
-      fn(ctx, 0, nparts);
-      for (int s = 0; s < SPIN && atomic_load(&pending) > 0; s++) RELAX();
-      pthread_mutex_lock(&lock);
-      while (atomic_load(&pending) > 0) pthread_cond_wait(&done_cv, &lock);
-      pthread_mutex_unlock(&lock);
-      for (int k = posted; k < nparts; k++) fn(ctx, k, nparts);   /* beyond the workers */
-      return;
-    }
+  if (nparts > 1 && !in_worker && ensure_workers(gd_threads_get() - 1) > 0) {
+    pthread_mutex_lock(&lock);
+    job_fn = fn;
+    job_ctx = ctx;
+    job_n = nparts;
+    atomic_store(&done, 0);
+    unsigned gen = atomic_load(&generation) + 1;
+    atomic_store(&ticket, (uint_fast64_t)gen << 32);
+    atomic_store(&generation, gen);
+    pthread_cond_broadcast(&work_cv);
+    pthread_mutex_unlock(&lock);
+    take_chunks(gen, fn, ctx, nparts);    /* this thread works too, then waits for the rest */
+    for (int s = 0; s < SPIN && atomic_load(&done) < nparts; s++) RELAX();
+    pthread_mutex_lock(&lock);
+    while (atomic_load(&done) < nparts) pthread_cond_wait(&done_cv, &lock);
+    pthread_mutex_unlock(&lock);
+    ANNOTATE_HAPPENS_AFTER(&done);
+    return;
   }
   for (int k = 0; k < nparts; k++) fn(ctx, k, nparts);
 }
@@ -153,8 +177,8 @@ void gd_par_run(int nparts, gd_par_fn fn, void *ctx) {
 int gd_par_parts(int64_t n, int64_t grain) {
   int t = gd_threads_get();
   if (t <= 1 || n < 2 * grain) return 1;
-  int64_t p = n / grain;
-  return p < t ? (int)p : t;
+  int64_t p = n / grain, cap = (int64_t)t * GD_PAR_CHUNKS;
+  return p < cap ? (int)p : (int)cap;
 }
 
 void gd_par_range(int64_t n, int k, int nparts, int64_t align, int64_t *lo, int64_t *hi) {

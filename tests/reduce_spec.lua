@@ -5,26 +5,7 @@
 -- (as Python's math.fsum), extremes and products by loops in index order.
 local u = require "tests.helpers.util"
 
--- Σ t exactly, rounded once at the end (Shewchuk's non-overlapping partials).
-local function fsum(t)
-  local partials = {}
-  for _, v in ipairs(t) do
-    local x, i = v, 1
-    for j = 1, #partials do
-      local y = partials[j]
-      if math.abs(x) < math.abs(y) then x, y = y, x end
-      local hi = x + y
-      local lo = y - (hi - x)
-      if lo ~= 0 then partials[i] = lo; i = i + 1 end
-      x = hi
-    end
-    for k = #partials, i, -1 do partials[k] = nil end
-    partials[i] = x
-  end
-  local s = 0
-  for k = #partials, 1, -1 do s = s + partials[k] end
-  return s
-end
+local fsum = require "tests.helpers.fsum"   -- exact sums (Shewchuk)
 
 -- The lines of a contiguous tensor's flat values along dim d (1-based),
 -- in the order of the reduction's output.
