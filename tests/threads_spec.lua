@@ -100,12 +100,14 @@ describe("threaded kernels", function()
   end)
 
   it("reductions are the same bits with any thread count and match exact sums", function()
-    local big = gd.rand(N) + 0.5
+    local NR = 1200000   -- reductions split from 2^20 elements
+    local big = gd.rand(NR) + 0.5
     local vals = big:totable()
     local exact = fsum(vals)
+    local mr = gd.randn(1200, 1000)
     local r = with_threads(function()
       return { big:sum():item(), big:mean():item(), big:var():item(), big:std():item(),
-               big:max():item(), m:sum(1), m:sum(2), m:max(1), m:argmax(2), m:var(1) }
+               big:max():item(), mr:sum(1), mr:sum(2), mr:max(1), mr:argmax(2), mr:var(1) }
     end)
     for k = 1, 5 do
       assert.equal(r[1][k], r[2][k], "all-element reduction " .. k)
@@ -117,12 +119,12 @@ describe("threaded kernels", function()
     end
     for n = 1, 3 do
       assert(math.abs(r[n][1] - exact) <= 1e-13 * exact, ("sum, %d threads"):format(n))
-      assert(math.abs(r[n][2] - exact / N) <= 1e-13 * exact / N, ("mean, %d threads"):format(n))
+      assert(math.abs(r[n][2] - exact / NR) <= 1e-13 * exact / NR, ("mean, %d threads"):format(n))
     end
-    local mean = exact / N
+    local mean = exact / NR
     local sq = {}
     for i, v in ipairs(vals) do sq[i] = (v - mean) ^ 2 end
-    local var = fsum(sq) / N
+    local var = fsum(sq) / NR
     assert(math.abs(r[2][3] - var) <= 1e-13 * var, "var, 2 threads")
   end)
 
