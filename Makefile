@@ -24,8 +24,8 @@ LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null)
 
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wmissing-prototypes
 CFLAGS  ?= -O3 -g
-XCFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno -fno-trapping-math $(WARN) $(PKG_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -lpthread -lm
+XCFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread -fPIC -fno-math-errno -fno-trapping-math $(WARN) $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lm -pthread
 
 ifeq ($(SANITIZE),1)
   B       := build/san

@@ -3,10 +3,12 @@
  * The per-op code is one expression (e.g. `x + y`) expanded by a macro into
  * an inner loop with four paths: all contiguous, scalar right, scalar left,
  * and general strides.  gd_iter merges dims, so contiguous tensors of any
- * rank run the flat path.  Not here: matmul (blas.c), views (shape.c).
+ * rank run the flat path; views run in their memory order (kloop).
+ * Not here: reductions (reduce.c), matmul (blas.c), views (shape.c).
  */
 #include "kernels.h"
 #include "specfun.h"
+#include "threads.h"
 #include "vmath.h"
 
 #include <math.h>
@@ -192,28 +194,176 @@ static gd_iter_fn unfn(gd_unop op) {
   }
 }
 
+/* ---- iteration order ------------------------------------------------------
+ *
+ * Elementwise loops walk the lead operand (the first input) in its memory
+ * order: dims sorted by its strides, largest outermost, so a permuted or
+ * transposed view streams like a contiguous one.  When another operand is
+ * then strided along the innermost dim but dense along some other dim (the
+ * output of exp(x.T), or a copy into a transposed view), the two dims are
+ * cut in TILE × TILE tiles and that operand goes through a small buffer:
+ * each row of a tile is computed contiguously, and the strided writes of a
+ * tile land in the same few cache lines. */
+
+#define TILE 32
+
+static int64_t iabs64(int64_t v) { return v < 0 ? -v : v; }
+
+/* Run fn over the iteration with its last two dims tiled; operands strided
+ * along the last dim are gathered (inputs) or scattered (operand 0) per row. */
+static void run_tiled(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ctx) {
+  int d = it->ndim, nops = it->nops;
+  int64_t R = it->shape[d - 2], C = it->shape[d - 1];
+  double stage[GD_ITER_MAXOPS][TILE];
+  int64_t is[GD_ITER_MAXOPS], rs[GD_ITER_MAXOPS], s[GD_ITER_MAXOPS], cnt[GD_MAXDIM] = {0};
+  int staged[GD_ITER_MAXOPS];
+  double *p0[GD_ITER_MAXOPS], *p[GD_ITER_MAXOPS];
+  for (int k = 0; k < nops; k++) {
+    is[k] = it->stride[k][d - 1];
+    rs[k] = it->stride[k][d - 2];
+    staged[k] = is[k] != 0 && is[k] != 1;
+    s[k] = staged[k] ? 1 : is[k];
+    p0[k] = base[k];
+  }
+  for (;;) {
+    for (int64_t r0 = 0; r0 < R; r0 += TILE) {
+      int64_t rn = R - r0 < TILE ? R - r0 : TILE;
+      for (int64_t c0 = 0; c0 < C; c0 += TILE) {
+        int64_t cn = C - c0 < TILE ? C - c0 : TILE;
+        for (int64_t r = r0; r < r0 + rn; r++) {
+          for (int k = 0; k < nops; k++) {
+            double *src = p0[k] + r * rs[k] + c0 * is[k];
+            p[k] = staged[k] ? stage[k] : src;
+            if (staged[k] && k > 0)
+              for (int64_t j = 0; j < cn; j++) stage[k][j] = src[j * is[k]];
+          }
+          fn(ctx, cn, p, s);
+          if (staged[0]) {
+            double *dst = p0[0] + r * rs[0] + c0 * is[0];
+            for (int64_t j = 0; j < cn; j++) dst[j * is[0]] = stage[0][j];
+          }
+        }
+      }
+    }
+    int i = d - 3;                        /* odometer over the dims outside the tiles */
+    for (; i >= 0; i--) {
+      for (int k = 0; k < nops; k++) p0[k] += it->stride[k][i];
+      if (++cnt[i] < it->shape[i]) break;
+      for (int k = 0; k < nops; k++) p0[k] -= it->stride[k][i] * it->shape[i];
+      cnt[i] = 0;
+    }
+    if (i < 0) return;
+  }
+}
+
+/* Dim to tile with the innermost one: where some operand is strided along
+ * the last dim (after merging) but denser along another, move that other
+ * dim next to the last and return 1. */
+static int plan_tiles(gd_iter *it) {
+  int d = it->ndim;
+  if (d < 2 || it->shape[d - 1] < TILE / 2) return 0;
+  for (int k = 0; k < it->nops; k++) {
+    int64_t si = iabs64(it->stride[k][d - 1]);
+    if (si <= 1) continue;
+    int q = -1;
+    for (int i = 0; i < d - 1; i++)
+      if (it->stride[k][i] != 0 && iabs64(it->stride[k][i]) < si &&
+          (q < 0 || iabs64(it->stride[k][i]) < iabs64(it->stride[k][q])))
+        q = i;
+    if (q < 0 || it->shape[q] < TILE / 2) continue;
+    for (int i = q; i < d - 2; i++) {     /* rotate dim q to position d - 2 */
+      int64_t sh = it->shape[i];
+      it->shape[i] = it->shape[i + 1];
+      it->shape[i + 1] = sh;
+      for (int m = 0; m < it->nops; m++) {
+        int64_t t = it->stride[m][i];
+        it->stride[m][i] = it->stride[m][i + 1];
+        it->stride[m][i + 1] = t;
+      }
+    }
+    return 1;
+  }
+  return 0;
+}
+
+/* Run fn elementwise over shape for nops operands with strides st[k] and
+ * first elements base[k], in operand lead's memory order (see above),
+ * split across threads past grain elements per thread. */
+static void kloop(int nops, int nd, const int64_t *shape, const int64_t *const *st,
+                  double *const *base, gd_iter_fn fn, void *ctx, int lead, int64_t grain) {
+  int perm[GD_MAXDIM], m = 0;
+  for (int i = 0; i < nd; i++) {          /* stable insertion sort, largest stride first */
+    int j = m++;
+    int64_t ki = iabs64(st[lead][i]), k0 = iabs64(st[0][i]);
+    while (j > 0) {
+      int64_t kj = iabs64(st[lead][perm[j - 1]]), kj0 = iabs64(st[0][perm[j - 1]]);
+      if (kj > ki || (kj == ki && kj0 >= k0)) break;
+      perm[j] = perm[j - 1];
+      j--;
+    }
+    perm[j] = i;
+  }
+  int64_t pshape[GD_MAXDIM], pst[GD_ITER_MAXOPS][GD_MAXDIM];
+  const int64_t *pstp[GD_ITER_MAXOPS];
+  for (int k = 0; k < nops; k++) {
+    for (int i = 0; i < nd; i++) pst[k][i] = st[k][perm[i]];
+    pstp[k] = pst[k];
+  }
+  for (int i = 0; i < nd; i++) pshape[i] = shape[perm[i]];
+  gd_iter it;
+  gd_iter_init(&it, nops, nd, pshape, pstp);
+  int64_t n = 1;
+  for (int i = 0; i < it.ndim; i++) n *= it.shape[i];
+  int tiled = plan_tiles(&it);
+  int64_t align = it.ndim == 1 ? GD_PAR_ALIGN : (tiled && it.ndim == 2) ? TILE : 1;
+  gd_iter_run_par(&it, base, fn, ctx, tiled ? run_tiled : gd_iter_run, gd_par_parts(n, grain),
+                  align);
+}
+
+/* fn over n elements of operands at strides 1 or 0 (the flat fast paths). */
+static void run_flat(int nops, gd_iter_fn fn, int64_t n, double *const *p, const int64_t *s,
+                     int64_t grain) {
+  gd_iter it;
+  it.nops = nops;
+  it.ndim = 1;
+  it.shape[0] = n;
+  for (int k = 0; k < nops; k++) it.stride[k][0] = s[k];
+  gd_iter_run_par(&it, p, fn, NULL, gd_iter_run, gd_par_parts(n, grain), GD_PAR_ALIGN);
+}
+
+/* Elements per thread worth splitting for: the transcendental ops cost more. */
+static int64_t bin_grain(gd_binop op) {
+  return op == GD_BIN_POW || op == GD_BIN_MOD ? GD_PAR_GRAIN_COSTLY : GD_PAR_GRAIN_CHEAP;
+}
+static int64_t un_grain(gd_unop op) {
+  switch (op) {
+    case GD_UN_NEG: case GD_UN_ABS: case GD_UN_RELU: case GD_UN_SIGN: case GD_UN_FLOOR:
+    case GD_UN_CEIL: case GD_UN_ROUND: case GD_UN_SQUARE: case GD_UN_COPY:
+      return GD_PAR_GRAIN_CHEAP;
+    default: return GD_PAR_GRAIN_COSTLY;
+  }
+}
+
 /* The loop for a binary op: pow by a scalar has a vectorized one. */
 static gd_iter_fn binfn(gd_binop op) { return op == GD_BIN_POW ? bin_pow_fast : binfns[op]; }
 
 /* ---- drivers ------------------------------------------------------------- */
 
-static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn) {
+static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn, int64_t grain) {
   const int64_t *st[2] = {out->stride, a->stride};
   int64_t sa[GD_MAXDIM];
   if (!gd_shape_eq(out->ndim, out->shape, a->ndim, a->shape)) {
     gd_broadcast_strides(a, out->ndim, out->shape, sa);
     st[1] = sa;
   }
-  gd_iter it;
-  gd_iter_init(&it, 2, out->ndim, out->shape, st);
   double *base[2] = {gd_data(out), gd_data(a)};
-  gd_iter_run(&it, base, fn, NULL);
+  kloop(2, out->ndim, out->shape, st, base, fn, NULL, 1, grain);
 }
 
 void gd_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
   const int64_t s[3] = {1, a->ndim ? 1 : 0, b->ndim ? 1 : 0};
-  binfn(op)(NULL, (int64_t)out->numel, p, s);
+  run_flat(3, binfn(op), (int64_t)out->numel, p, s, bin_grain(op));
   gd_touch(out);
 }
 
@@ -229,10 +379,8 @@ int gd_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_ten
   gd_broadcast_strides(a, out->ndim, out->shape, sa);
   gd_broadcast_strides(b, out->ndim, out->shape, sb);
   const int64_t *st[3] = {out->stride, sa, sb};
-  gd_iter it;
-  gd_iter_init(&it, 3, out->ndim, out->shape, st);
   double *base[3] = {gd_data(out), gd_data(a), gd_data(b)};
-  gd_iter_run(&it, base, binfn(op), NULL);
+  kloop(3, out->ndim, out->shape, st, base, binfn(op), NULL, 1, bin_grain(op));
   gd_touch(out);
   return GD_OK;
 }
@@ -246,7 +394,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
     if (rc) return rc;
     double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
     const int64_t s[3] = {1, a->ndim || !b->ndim ? 1 : 0, b->ndim || !a->ndim ? 1 : 0};
-    binfn(op)(NULL, (int64_t)out->numel, p, s);
+    run_flat(3, binfn(op), (int64_t)out->numel, p, s, bin_grain(op));
     return GD_OK;
   }
   int nd;
@@ -259,7 +407,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
 
 int gd_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x) {
   if ((unsigned)op >= GD_UN_COUNT) return gd_seterr(GD_EARG, "unknown unary op");
-  run2(out, x, unfn(op));
+  run2(out, x, unfn(op), un_grain(op));
   gd_touch(out);
   return GD_OK;
 }
@@ -285,10 +433,10 @@ int gd_copy_into(gd_tensor *dst, const gd_tensor *src) {
     gd_tensor tmp;                         /* overlapping storage: copy first */
     gd_tensor_init(&tmp);
     if ((rc = gd_contiguous(&tmp, src))) return rc;
-    run2(dst, &tmp, un_copy);
+    run2(dst, &tmp, un_copy, GD_PAR_GRAIN_CHEAP);
     gd_tensor_release(&tmp);
   } else {
-    run2(dst, src, un_copy);
+    run2(dst, src, un_copy, GD_PAR_GRAIN_CHEAP);
   }
   gd_touch(dst);
   return GD_OK;
@@ -297,7 +445,7 @@ int gd_copy_into(gd_tensor *dst, const gd_tensor *src) {
 int gd_contiguous(gd_tensor *out, const gd_tensor *x) {
   int rc = gd_tensor_alloc(out, x->ndim, x->shape);
   if (rc) return rc;
-  run2(out, x, un_copy);
+  run2(out, x, un_copy, GD_PAR_GRAIN_CHEAP);
   return GD_OK;
 }
 
@@ -309,10 +457,8 @@ static void fill_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
 
 void gd_fill(gd_tensor *t, double v) {
   const int64_t *st[1] = {t->stride};
-  gd_iter it;
-  gd_iter_init(&it, 1, t->ndim, t->shape, st);
   double *base[1] = {gd_data(t)};
-  gd_iter_run(&it, base, fill_fn, &v);
+  kloop(1, t->ndim, t->shape, st, base, fill_fn, &v, 0, GD_PAR_GRAIN_CHEAP);
   gd_touch(t);
 }
 
@@ -334,207 +480,7 @@ int gd_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd_te
   gd_broadcast_strides(a, n2, s2, sa);
   gd_broadcast_strides(b, n2, s2, sb);
   const int64_t *st[4] = {out->stride, sc, sa, sb};
-  gd_iter it;
-  gd_iter_init(&it, 4, n2, s2, st);
   double *base[4] = {gd_data(out), gd_data(c), gd_data(a), gd_data(b)};
-  gd_iter_run(&it, base, where_fn, NULL);
+  kloop(4, n2, s2, st, base, where_fn, NULL, 2, GD_PAR_GRAIN_CHEAP);
   return GD_OK;
-}
-
-/* ---- reductions ---------------------------------------------------------- */
-
-/* Pairwise summation: blocks of 128 summed with 8 accumulators. */
-double gd_sum_line(const double *x, int64_t n, int64_t s) {
-  if (n <= 128) {
-    if (n < 8) {
-      double r = 0;
-      for (int64_t i = 0; i < n; i++) r += x[i * s];
-      return r;
-    }
-    double r[8];
-    for (int k = 0; k < 8; k++) r[k] = x[k * s];
-    int64_t i = 8;
-    if (s == 1) {
-      for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) r[k] += x[i + k];
-    } else {
-      for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) r[k] += x[(i + k) * s];
-    }
-    double t = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++) t += x[i * s];
-    return t;
-  }
-  int64_t h = (n / 2) & ~(int64_t)7;
-  return gd_sum_line(x, h, s) + gd_sum_line(x + h * s, n - h, s);
-}
-
-typedef struct redctx {
-  gd_redop op;
-  int64_t len, step;    /* line length and stride along the reduced dim */
-  double ddof;
-} redctx;
-
-static double sumsq_line(const double *x, int64_t n, int64_t s, double m) {
-  /* pairwise sum of (x - m)^2 */
-  if (n <= 128) {
-    double r = 0;
-    for (int64_t i = 0; i < n; i++) { double d = x[i * s] - m; r += d * d; }
-    return r;
-  }
-  int64_t h = n / 2;
-  return sumsq_line(x, h, s, m) + sumsq_line(x + h * s, n - h, s, m);
-}
-
-/* Reduce one line; *pos gets the arg position for argmax/argmin/max/min. */
-static double reduce_line(const redctx *c, const double *x, double *pos) {
-  int64_t n = c->len, s = c->step;
-  switch (c->op) {
-    case GD_RED_SUM: return gd_sum_line(x, n, s);
-    case GD_RED_MEAN: return gd_sum_line(x, n, s) / (double)n;
-    case GD_RED_VAR: case GD_RED_STD: {
-      double m = gd_sum_line(x, n, s) / (double)n;
-      double den = (double)n - c->ddof;      /* as numpy: max(n − ddof, 0), so inf or NaN */
-      double v = sumsq_line(x, n, s, m) / (den > 0 ? den : 0.0);
-      return c->op == GD_RED_STD ? sqrt(v) : v;
-    }
-    case GD_RED_PROD: {
-      double r = 1;
-      for (int64_t i = 0; i < n; i++) r *= x[i * s];
-      return r;
-    }
-    case GD_RED_NORM: {
-      double amax = 0;
-      for (int64_t i = 0; i < n; i++) {
-        double a = fabs(x[i * s]);
-        if (a > amax || a != a) amax = a;
-      }
-      if (amax == 0 || amax != amax || isinf(amax)) return amax;
-      double r = 0;   /* scaled to avoid overflow and underflow */
-      for (int64_t i = 0; i < n; i++) { double d = x[i * s] / amax; r += d * d; }
-      return amax * sqrt(r);
-    }
-    case GD_RED_LOGSUMEXP: {
-      double m = -INFINITY;
-      for (int64_t i = 0; i < n; i++) m = fmaxnan(m, x[i * s]);
-      if (m != m) return m;
-      if (isinf(m)) return m;    /* all -inf → -inf; any +inf → +inf */
-      double r = 0;
-      for (int64_t i = 0; i < n; i++) r += exp(x[i * s] - m);
-      return m + log(r);
-    }
-    case GD_RED_MAX: case GD_RED_ARGMAX: case GD_RED_MIN: case GD_RED_ARGMIN: {
-      int ismax = c->op == GD_RED_MAX || c->op == GD_RED_ARGMAX;
-      double best = x[0];
-      int64_t bi = 0;
-      if (best == best) {
-        for (int64_t i = 1; i < n; i++) {
-          double v = x[i * s];
-          if (v != v) { best = v; bi = i; break; }   /* NaN wins, as numpy */
-          if (ismax ? v > best : v < best) { best = v; bi = i; }
-        }
-      }
-      *pos = (double)bi;
-      return (c->op == GD_RED_ARGMAX || c->op == GD_RED_ARGMIN) ? (double)bi : best;
-    }
-    default: return NAN;
-  }
-}
-
-static void reduce_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
-  const redctx *c = ctx;
-  double pos = 0;
-  for (int64_t i = 0; i < n; i++) {
-    p[0][i * s[0]] = reduce_line(c, p[2] + i * s[2], &pos);
-    p[1][i * s[1]] = pos;
-  }
-}
-
-static void reduce_noidx_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
-  const redctx *c = ctx;
-  double pos = 0;
-  for (int64_t i = 0; i < n; i++) p[0][i * s[0]] = reduce_line(c, p[1] + i * s[1], &pos);
-}
-
-int gd_reduce_shape(const gd_tensor *x, int dim, int keepdim, int *nd, int64_t *shape) {
-  int n = 0;
-  if (dim >= x->ndim) return gd_seterr(GD_EARG, "dim %d out of range", dim + 1);
-  for (int i = 0; i < x->ndim; i++) {
-    if (dim < 0 || i == dim) {
-      if (keepdim) shape[n++] = 1;
-    } else {
-      shape[n++] = x->shape[i];
-    }
-  }
-  *nd = n;
-  return GD_OK;
-}
-
-int gd_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
-                   int dim, int keepdim, double ddof) {
-  if ((unsigned)op >= GD_RED_COUNT) return gd_seterr(GD_EARG, "unknown reduction");
-  int needs_nonempty = op == GD_RED_MAX || op == GD_RED_MIN || op == GD_RED_ARGMAX ||
-                       op == GD_RED_ARGMIN;
-  redctx c = {op, 0, 0, ddof};
-  int rc;
-  if (dim < 0) {                          /* all elements */
-    if (needs_nonempty && x->numel == 0)
-      return gd_seterr(GD_EARG, "%s of an empty tensor", gd_redop_name(op));
-    gd_tensor tmp;
-    gd_tensor_init(&tmp);
-    const gd_tensor *src = x;
-    if (!gd_is_contig(x)) {
-      if ((rc = gd_contiguous(&tmp, x))) return rc;
-      src = &tmp;
-    }
-    c.len = (int64_t)x->numel;
-    c.step = 1;
-    double pos = 0;
-    gd_data(out)[0] = x->numel ? reduce_line(&c, gd_data(src), &pos)
-                               : reduce_line(&c, &pos, &pos);
-    gd_tensor_release(&tmp);
-    if (idx) gd_data(idx)[0] = pos;
-    gd_touch(out);
-    return GD_OK;
-  }
-  if (dim >= x->ndim) return gd_seterr(GD_EARG, "dim %d out of range", dim + 1);
-  if (needs_nonempty && x->shape[dim] == 0)
-    return gd_seterr(GD_EARG, "%s over an empty dim", gd_redop_name(op));
-  int64_t xs[GD_MAXDIM];
-  int ond = 0;
-  for (int i = 0; i < x->ndim; i++) {
-    if (i == dim) {
-      if (keepdim) xs[ond++] = 0;
-      continue;
-    }
-    xs[ond++] = x->stride[i];
-  }
-  c.len = x->shape[dim];
-  c.step = c.len ? x->stride[dim] : 0;
-  double zero = 0;
-  double *xb = c.len ? gd_data(x) : &zero;
-  gd_iter it;
-  if (idx) {
-    const int64_t *st[3] = {out->stride, idx->stride, xs};
-    gd_iter_init(&it, 3, out->ndim, out->shape, st);
-    double *base[3] = {gd_data(out), gd_data(idx), xb};
-    gd_iter_run(&it, base, reduce_fn, &c);
-  } else {
-    const int64_t *st[2] = {out->stride, xs};
-    gd_iter_init(&it, 2, out->ndim, out->shape, st);
-    double *base[2] = {gd_data(out), xb};
-    gd_iter_run(&it, base, reduce_noidx_fn, &c);
-  }
-  gd_touch(out);
-  return GD_OK;
-}
-
-int gd_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
-              int dim, int keepdim, double ddof) {
-  int nd, rc;
-  int64_t shape[GD_MAXDIM];
-  if ((rc = gd_reduce_shape(x, dim, keepdim, &nd, shape))) return rc;
-  if ((rc = gd_tensor_alloc(out, nd, shape))) return rc;
-  if (idx && (rc = gd_tensor_alloc(idx, nd, shape))) return rc;
-  return gd_reduce_into(out, idx, op, x, dim, keepdim, ddof);
 }

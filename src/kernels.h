@@ -1,9 +1,11 @@
 /* kernels.h: elementwise maps, broadcasting binary ops and reductions.
  *
  * Every kernel has a contiguous fast path (vectorizable flat loop) and a
- * strided path; broadcasting follows numpy.  Outputs passed as `out` are
- * allocated here unless the name ends in _into (then out must already have
- * the result's shape; it may be one of the inputs for in-place updates).
+ * strided path; broadcasting follows numpy.  Large ones split across the
+ * worker threads of threads.c, with results independent of the split.
+ * Outputs passed as `out` are allocated here unless the name ends in _into
+ * (then out must already have the result's shape; it may be one of the
+ * inputs for in-place updates).
  */
 #ifndef GD_KERNELS_H
 #define GD_KERNELS_H
@@ -60,6 +62,8 @@ int gd_copy_into(gd_tensor *dst, const gd_tensor *src);
 int gd_contiguous(gd_tensor *out, const gd_tensor *x);
 /* Every element of t = v. */
 void gd_fill(gd_tensor *t, double v);
+
+/* ---- reductions (reduce.c) ---------------------------------------------- */
 
 /* Reduce x over dim (0-based; -1 = all elements) with op; ddof for var/std.
  * keepdim keeps the reduced dim with size 1.  For max/min, idx (if not

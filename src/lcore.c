@@ -378,6 +378,7 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   gdl_open_nn(L);
   gdl_open_arrays(L);
   gdl_open_json(L);
+  gdl_open_threads(L);
   gdl_open_variable(L);
   gdl_open_kernel(L);
   lua_pushvalue(L, 2);

@@ -137,6 +137,8 @@ void gdl_open_nn(lua_State *L);
 void gdl_open_arrays(lua_State *L);
 /* gd.json and the hashes gd.sha256, gd.hmac_sha256, gd.digest_equal (ljson.c). */
 void gdl_open_json(lua_State *L);
+/* gd.set_num_threads, gd.get_num_threads (lthreads.c). */
+void gdl_open_threads(lua_State *L);
 /* Register gd._nn's file functions (weights, CSV: lnnio.c) into the table at t. */
 void gdl_register_nnio(lua_State *L, int t);
 /* Build the Variable metatable (after the tensor metatable is complete). */

@@ -269,12 +269,8 @@ int gd_nn_step(const gd_nn_stage *st, int ns, gd_nn_loss loss, int from_logits,
                  gd_data(&grads[2 * i]), u);
     if (!rc && st[i].b) {                               /* ∂b = Σ_rows dZ */
       rc = gd_tensor_alloc(&grads[2 * i + 1], 1, bs);
-      if (!rc) {
-        double *gb = gd_data(&grads[2 * i + 1]);
-        const double *dd = gd_data(&d);
-        if (u == 1) gb[0] = gd_sum_line(dd, n, 1);
-        else for (int64_t j = 0; j < u; j++) gb[j] = gd_sum_line(dd + j, n, u);
-      }
+      if (!rc)   /* rows of dZ accumulated in memory order (reduce.c) */
+        rc = gd_reduce_into(&grads[2 * i + 1], NULL, GD_RED_SUM, &d, 0, 0, 0);
     }
     int more = 0;                                       /* does a stage below need ∂H? */
     for (int k = 0; k < i; k++) more |= st[k].w != NULL;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "kernels.h"
+#include "threads.h"
 
 static const char *const names[GD_OPTIM_COUNT] = {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW"};
 
@@ -263,6 +264,52 @@ KERNEL(adam, (size_t n, double *restrict w, const double *restrict g, double *re
               double eps, double ib1, double ib2, double keep),
        (n, w, g, m, v, vmax, lr, b1, b2, eps, ib1, ib2, keep))
 
+/* One update over elements [lo, hi): each element's update reads only its
+ * own w, g and state, so a split across threads gives the same bits. */
+typedef struct stepjob {
+  const gd_optim_hp *hp;
+  gd_optim_state *s;
+  double *w;
+  const double *g;
+  size_t n;
+  double lr, ib1, ib2, keep;   /* Adam: 1/(1−β₁ᵗ), 1/(1−β₂ᵗ), AdamW's 1 − lr·λ */
+} stepjob;
+
+static void step_part(void *arg, int k, int nparts) {
+  const stepjob *j = arg;
+  const gd_optim_hp *hp = j->hp;
+  int64_t lo, hi;
+  gd_par_range((int64_t)j->n, k, nparts, GD_PAR_ALIGN, &lo, &hi);
+  if (lo >= hi) return;
+  size_t n = (size_t)(hi - lo);
+  double *w = j->w + lo, *b[GD_OPTIM_MAXBUF] = {NULL};
+  const double *g = j->g + lo;
+  for (int i = 0; i < j->s->nbuf && i < GD_OPTIM_MAXBUF; i++) b[i] = j->s->buf[i] + lo;
+  switch (hp->kind) {
+    case GD_OPTIM_SGD:
+      if (hp->momentum == 0) sgd_plain(n, w, g, j->lr);
+      else if (hp->nesterov) sgd_nesterov(n, w, g, b[0], j->lr, hp->momentum);
+      else sgd_momentum(n, w, g, b[0], j->lr, hp->momentum);
+      break;
+    case GD_OPTIM_ADAGRAD:
+      adagrad(n, w, g, b[0], j->lr, hp->eps);
+      break;
+    case GD_OPTIM_RMSPROP: {
+      int m = 1;
+      double *c = hp->centered ? b[m++] : NULL;
+      double *mb = hp->momentum > 0 ? b[m++] : NULL;
+      rmsprop(n, w, g, b[0], c, mb, j->lr, hp->rho, hp->eps, hp->momentum);
+      break;
+    }
+    case GD_OPTIM_ADAM:
+    case GD_OPTIM_ADAMW:
+      adam(n, w, g, b[0], b[1], hp->amsgrad ? b[2] : NULL, j->lr, hp->beta1, hp->beta2, hp->eps,
+           j->ib1, j->ib2, j->keep);
+      break;
+    default: break;
+  }
+}
+
 int gd_optim_step(const gd_optim_hp *hp, gd_optim_state *s, gd_tensor *w,
                   const gd_tensor *g, double lr, int64_t t) {
   char a[128], b[128];
@@ -290,36 +337,21 @@ int gd_optim_step(const gd_optim_hp *hp, gd_optim_state *s, gd_tensor *w,
     if (rc) return rc;
     gp = gd_data(&tmp);
   }
-  double *wp = gd_data(w);
-  switch (hp->kind) {
-    case GD_OPTIM_SGD:
-      if (hp->momentum == 0) sgd_plain(n, wp, gp, lr);
-      else if (hp->nesterov) sgd_nesterov(n, wp, gp, s->buf[0], lr, hp->momentum);
-      else sgd_momentum(n, wp, gp, s->buf[0], lr, hp->momentum);
-      break;
-    case GD_OPTIM_ADAGRAD:
-      adagrad(n, wp, gp, s->buf[0], lr, hp->eps);
-      break;
-    case GD_OPTIM_RMSPROP: {
-      int k = 1;
-      double *m = hp->centered ? s->buf[k++] : NULL;
-      double *mb = hp->momentum > 0 ? s->buf[k++] : NULL;
-      rmsprop(n, wp, gp, s->buf[0], m, mb, lr, hp->rho, hp->eps, hp->momentum);
-      break;
-    }
-    case GD_OPTIM_ADAM:
-    case GD_OPTIM_ADAMW: {
-      double ib1 = 1.0 / (1.0 - pow(hp->beta1, (double)t));
-      double ib2 = 1.0 / (1.0 - pow(hp->beta2, (double)t));
-      double keep = hp->kind == GD_OPTIM_ADAMW ? 1.0 - lr * hp->weight_decay : 1.0;
-      adam(n, wp, gp, s->buf[0], s->buf[1], hp->amsgrad ? s->buf[2] : NULL, lr, hp->beta1,
-           hp->beta2, hp->eps, ib1, ib2, keep);
-      break;
-    }
-    default:
-      gd_tensor_release(&tmp);
-      return gd_seterr(GD_EARG, "unknown optimizer kind");
+  if (hp->kind != GD_OPTIM_SGD && hp->kind != GD_OPTIM_ADAGRAD && hp->kind != GD_OPTIM_RMSPROP &&
+      hp->kind != GD_OPTIM_ADAM && hp->kind != GD_OPTIM_ADAMW) {
+    gd_tensor_release(&tmp);
+    return gd_seterr(GD_EARG, "unknown optimizer kind");
   }
+  stepjob j = {hp, s, gd_data(w), gp, n, lr, 0, 0, 0};
+  if (hp->kind == GD_OPTIM_ADAM || hp->kind == GD_OPTIM_ADAMW) {
+    j.ib1 = 1.0 / (1.0 - pow(hp->beta1, (double)t));
+    j.ib2 = 1.0 / (1.0 - pow(hp->beta2, (double)t));
+    j.keep = hp->kind == GD_OPTIM_ADAMW ? 1.0 - lr * hp->weight_decay : 1.0;
+  }
+#if defined(__GNUC__) && defined(__x86_64__)
+  (void)have_avx2();                     /* resolved here once, not raced by the workers */
+#endif
+  gd_par_run(gd_par_parts((int64_t)n, GD_PAR_GRAIN_COSTLY), step_part, &j);
   gd_tensor_release(&tmp);
   gd_touch(w);
   return GD_OK;

@@ -26,6 +26,8 @@ all the same clock), so the comparison is fair on a loaded machine; all runs are
 single-threaded. The runner pools the samples of all processes and prints medians.
 
 Entry field ns = true prints ns per element (ops elements per timed repetition).
+GD_NUM_THREADS=1 is set for gdlua like the other libraries' thread variables;
+a program can still ask for more itself (kernels_par).
 
 Adding a workload = the programs above plus one entry in `workloads` below.
 Entry fields file (the programs' <name>, default the entry's name) and args (a
@@ -152,6 +154,34 @@ for _, f in ipairs { "exp", "log", "expm1", "log1p", "tanh", "sigmoid", "softplu
     check = function(r) return r.numpy and r.gd <= 1.5 * r.numpy end }
 end
 
+-- Issue 15 items 2 and 3 (kernels_par.lua/.py, wall clock): reductions over dim 1
+-- and the transposed exp on 1000×1000 against torch and numpy (1 thread), and
+-- 1e7-element ops with 1 and 2 threads; the 2-thread rows put gdlua's 1-thread time
+-- in the C column, so gdlua/C is the threads' speed-up (goal ≥ 1.7×: ≤ 0.59).
+local function ge_ref(r) local ref = r.torch or r.numpy; return ref and r.gd <= ref end
+for _, c in ipairs {
+  { "sum1", "x:sum(1), 1000×1000" }, { "mean1", "x:mean(1), 1000×1000" },
+  { "max1", "x:max(1), 1000×1000" }, { "expT", "gd.exp(x.T), 1000×1000" },
+} do
+  workloads[#workloads + 1] = { name = c[1], file = "kernels_par", args = c[1] .. " 1",
+    what = c[2] .. ", 1 thread, wall", ops = 20, unit = "µs/op", goal = "≤ torch", check = ge_ref }
+  workloads[#workloads + 1] = { name = c[1] .. "_np", file = "kernels_par", ref = "numpy",
+    args = c[1] .. " 1 numpy", what = c[2] .. ", 1 thread, wall", ops = 20, unit = "µs/op",
+    goal = "≤ numpy", check = ge_ref }
+end
+for _, c in ipairs { { "sum", "x:sum(), 1e7" }, { "add", "a + b, 1e7" }, { "exp", "gd.exp(x), 1e7" } } do
+  workloads[#workloads + 1] = { name = c[1] .. "7", file = "kernels_par", args = c[1] .. " 1",
+    what = c[2] .. ", 1 thread, wall", ops = 2, unit = "µs/op", goal = "≤ torch", check = ge_ref }
+  workloads[#workloads + 1] = { name = c[1] .. "7_np", file = "kernels_par", ref = "numpy",
+    args = c[1] .. " 1 numpy", what = c[2] .. ", 1 thread, wall", ops = 2, unit = "µs/op",
+    goal = "≤ numpy", check = ge_ref }
+  workloads[#workloads + 1] = { name = c[1] .. "7_t2", file = "kernels_par", args = c[1] .. " 2",
+    base = "kernels_par", base_args = c[1] .. " 1", what = c[2] .. ", 2 threads (torch 2), wall",
+    ops = 2, unit = "µs/op", c = "gdlua with 1 thread",
+    goal = "≥ 1.7× over 1 thread (gdlua/C ≤ 0.59)",
+    check = function(r) return r.c and r.gd <= r.c / 1.7 end }
+end
+
 ---------------------------------------------------------------------------
 
 local function dirname(p) return p:match("^(.*)/[^/]*$") or "." end
@@ -178,7 +208,7 @@ local GDLUA = os.getenv("GDLUA") or interpreter()
 local PYTHON = os.getenv("PYTHON") or "/usr/bin/python3"
 local REPS = math.tointeger(tonumber(os.getenv("BENCH_REPS") or "")) or 5
 if REPS < 1 then REPS = 1 end
-local ENV = "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "
+local ENV = "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 GD_NUM_THREADS=1 "
 
 local function exists(p) local f = io.open(p, "r"); if f then f:close() end; return f ~= nil end
 

@@ -1,0 +1,538 @@
+/* reduce.c: reductions (sum mean var std max min prod logsumexp norm argmax
+ * argmin) over one dim or over all elements.
+ *
+ * Two layouts walk memory in order.  A reduction over the last dim (or any
+ * dim of stride 1) reduces contiguous lines (reduce_line).  A reduction over
+ * a non-last dim of a contiguous tensor, seen as outer × n × inner, adds
+ * whole rows into the output (out[j] += x[i, j] over i): the columns are cut
+ * in tiles of COL_TILE, each tile summed pairwise over its rows (col_sum), so
+ * the error stays O(log n · ε) like the line sums.  Other layouts take the
+ * strided line path.  Results never depend on the thread count: work splits
+ * between whole lines or column tiles, and the sum (mean, var, std) of all
+ * elements splits at the nodes of its own pairwise tree (line_sum_par).
+ * Legend: n = length of the reduced dim, inner = product of the dims after
+ * it, w = width of a column tile (≤ COL_TILE).
+ */
+#include "kernels.h"
+#include "threads.h"
+#include "vmath.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* ---- lines: n elements at stride s ---------------------------------------- */
+
+/* Pairwise summation: blocks of 128 summed with 8 accumulators. */
+double gd_sum_line(const double *x, int64_t n, int64_t s) {
+  if (n <= 128) {
+    if (n < 8) {
+      double r = 0;
+      for (int64_t i = 0; i < n; i++) r += x[i * s];
+      return r;
+    }
+    double r[8];
+    for (int k = 0; k < 8; k++) r[k] = x[k * s];
+    int64_t i = 8;
+    if (s == 1) {
+      for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) r[k] += x[i + k];
+    } else {
+      for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) r[k] += x[(i + k) * s];
+    }
+    double t = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) t += x[i * s];
+    return t;
+  }
+  int64_t h = (n / 2) & ~(int64_t)7;
+  return gd_sum_line(x, h, s) + gd_sum_line(x + h * s, n - h, s);
+}
+
+typedef struct redctx {
+  gd_redop op;
+  int64_t len, step;    /* line length and stride along the reduced dim */
+  double ddof;
+} redctx;
+
+static double sumsq_line(const double *x, int64_t n, int64_t s, double m) {
+  /* pairwise sum of (x - m)^2 */
+  if (n <= 128) {
+    double r = 0;
+    for (int64_t i = 0; i < n; i++) { double d = x[i * s] - m; r += d * d; }
+    return r;
+  }
+  int64_t h = n / 2;
+  return sumsq_line(x, h, s, m) + sumsq_line(x + h * s, n - h, s, m);
+}
+
+/* var from the sum of squared deviations: as numpy, divided by max(n − ddof, 0). */
+static double var_of(double ss, double n, double ddof, int is_std) {
+  double den = n - ddof;
+  double v = ss / (den > 0 ? den : 0.0);
+  return is_std ? sqrt(v) : v;
+}
+
+/* Reduce one line; *pos gets the arg position for argmax/argmin/max/min. */
+static double reduce_line(const redctx *c, const double *x, double *pos) {
+  int64_t n = c->len, s = c->step;
+  switch (c->op) {
+    case GD_RED_SUM: return gd_sum_line(x, n, s);
+    case GD_RED_MEAN: return gd_sum_line(x, n, s) / (double)n;
+    case GD_RED_VAR: case GD_RED_STD: {
+      double m = gd_sum_line(x, n, s) / (double)n;
+      return var_of(sumsq_line(x, n, s, m), (double)n, c->ddof, c->op == GD_RED_STD);
+    }
+    case GD_RED_PROD: {
+      double r = 1;
+      for (int64_t i = 0; i < n; i++) r *= x[i * s];
+      return r;
+    }
+    case GD_RED_NORM: {
+      double amax = 0;
+      for (int64_t i = 0; i < n; i++) {
+        double a = fabs(x[i * s]);
+        if (a > amax || a != a) amax = a;
+      }
+      if (amax == 0 || amax != amax || isinf(amax)) return amax;
+      double r = 0;   /* scaled to avoid overflow and underflow */
+      for (int64_t i = 0; i < n; i++) { double d = x[i * s] / amax; r += d * d; }
+      return amax * sqrt(r);
+    }
+    case GD_RED_LOGSUMEXP: {
+      double m = -INFINITY;
+      for (int64_t i = 0; i < n; i++) {
+        double v = x[i * s];
+        if (v != v) return v;    /* NaN anywhere → NaN */
+        if (v > m) m = v;
+      }
+      if (isinf(m)) return m;    /* all -inf → -inf; any +inf → +inf */
+      double r = 0;
+      for (int64_t i = 0; i < n; i++) r += exp(x[i * s] - m);
+      return m + log(r);
+    }
+    case GD_RED_MAX: case GD_RED_ARGMAX: case GD_RED_MIN: case GD_RED_ARGMIN: {
+      int ismax = c->op == GD_RED_MAX || c->op == GD_RED_ARGMAX;
+      double best = x[0];
+      int64_t bi = 0;
+      if (best == best) {
+        for (int64_t i = 1; i < n; i++) {
+          double v = x[i * s];
+          if (v != v) { best = v; bi = i; break; }   /* NaN wins, as numpy */
+          if (ismax ? v > best : v < best) { best = v; bi = i; }
+        }
+      }
+      *pos = (double)bi;
+      return (c->op == GD_RED_ARGMAX || c->op == GD_RED_ARGMIN) ? (double)bi : best;
+    }
+    default: return NAN;
+  }
+}
+
+static void reduce_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
+  const redctx *c = ctx;
+  double pos = 0;
+  for (int64_t i = 0; i < n; i++) {
+    p[0][i * s[0]] = reduce_line(c, p[2] + i * s[2], &pos);
+    p[1][i * s[1]] = pos;
+  }
+}
+
+static void reduce_noidx_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
+  const redctx *c = ctx;
+  double pos = 0;
+  for (int64_t i = 0; i < n; i++) p[0][i * s[0]] = reduce_line(c, p[1] + i * s[1], &pos);
+}
+
+/* ---- columns: whole rows accumulated into the output ----------------------- */
+
+/* Elements per chunk when a reduction splits across threads: measured on
+ * the loaded 2-core machine, 1000×1000 reductions (100–300 µs) ran slower on
+ * two threads than on one, 1e7-element sums faster. */
+#define RED_GRAIN ((int64_t)1 << 19)
+
+#define COL_TILE 1024     /* doubles per tile row: 8 KB, so a tile's sums stay in L1 */
+#define COL_LEAF 32       /* rows summed in blocks of 8 below this; pairwise above */
+
+/* The term a column sum adds for element v of column j, c = per-column constant. */
+typedef enum colterm { TERM_X, TERM_SQDEV, TERM_EXPDEV, TERM_SQSCALED } colterm;
+
+/* dst[j] = Σ_{i<n} term(x[i·inner + j]) for j < w, rows in order (n ≥ 1). */
+GD_CLONES static void col_leaf(double *restrict dst, const double *x, int64_t n, int64_t inner,
+                     int64_t w, colterm t, const double *c) {
+  switch (t) {
+    case TERM_X: {       /* 8 rows at a time, added pairwise: one store per 8 loads */
+      int64_t i = 0;
+      if (n >= 8) {
+        const double *r[8];
+        for (int k = 0; k < 8; k++) r[k] = x + k * inner;
+        for (int64_t j = 0; j < w; j++)
+          dst[j] = ((r[0][j] + r[1][j]) + (r[2][j] + r[3][j])) +
+                   ((r[4][j] + r[5][j]) + (r[6][j] + r[7][j]));
+        i = 8;
+      } else {
+        for (int64_t j = 0; j < w; j++) dst[j] = x[j];
+        i = 1;
+      }
+      for (; i + 8 <= n; i += 8) {
+        const double *r[8];
+        for (int k = 0; k < 8; k++) r[k] = x + (i + k) * inner;
+        for (int64_t j = 0; j < w; j++)
+          dst[j] += ((r[0][j] + r[1][j]) + (r[2][j] + r[3][j])) +
+                    ((r[4][j] + r[5][j]) + (r[6][j] + r[7][j]));
+      }
+      for (; i < n; i++) {
+        const double *r = x + i * inner;
+        for (int64_t j = 0; j < w; j++) dst[j] += r[j];
+      }
+      break;
+    }
+    case TERM_SQDEV:
+      for (int64_t j = 0; j < w; j++) { double d = x[j] - c[j]; dst[j] = d * d; }
+      for (int64_t i = 1; i < n; i++) {
+        const double *r = x + i * inner;
+        for (int64_t j = 0; j < w; j++) { double d = r[j] - c[j]; dst[j] += d * d; }
+      }
+      break;
+    case TERM_EXPDEV:
+      for (int64_t j = 0; j < w; j++) dst[j] = exp(x[j] - c[j]);
+      for (int64_t i = 1; i < n; i++) {
+        const double *r = x + i * inner;
+        for (int64_t j = 0; j < w; j++) dst[j] += exp(r[j] - c[j]);
+      }
+      break;
+    case TERM_SQSCALED:
+      for (int64_t j = 0; j < w; j++) { double d = x[j] / c[j]; dst[j] = d * d; }
+      for (int64_t i = 1; i < n; i++) {
+        const double *r = x + i * inner;
+        for (int64_t j = 0; j < w; j++) { double d = r[j] / c[j]; dst[j] += d * d; }
+      }
+      break;
+  }
+}
+
+/* dst[j] = Σ_i term(x[i·inner + j]), pairwise over halves of the rows;
+ * scratch holds (levels of the recursion) × w doubles. */
+GD_CLONES static void col_sum(double *restrict dst, const double *x, int64_t n, int64_t inner,
+                    int64_t w, colterm t, const double *c, double *scratch) {
+  if (n <= COL_LEAF) {
+    col_leaf(dst, x, n, inner, w, t, c);
+    return;
+  }
+  int64_t h = (n / 2) & ~(int64_t)7;     /* leaves of whole 8-row blocks */
+  col_sum(dst, x, h, inner, w, t, c, scratch + w);
+  col_sum(scratch, x + h * inner, n - h, inner, w, t, c, scratch + w);
+  for (int64_t j = 0; j < w; j++) dst[j] += scratch[j];
+}
+
+/* Levels of col_sum's recursion for n rows (its scratch is that many × w). */
+static int col_levels(int64_t n) {
+  int k = 1;
+  while (n > COL_LEAF) { n -= (n / 2) & ~(int64_t)7; k++; }
+  return k;
+}
+
+/* best[j] = max (min) over the rows of column j, NaN winning (first NaN);
+ * pos[j] (if not NULL) its first row, as reduce_line. */
+GD_CLONES static void col_extreme(double *restrict best, double *restrict pos, const double *x, int64_t n,
+                        int64_t inner, int64_t w, int ismax) {
+  for (int64_t j = 0; j < w; j++) best[j] = x[j];
+  if (pos) {
+    for (int64_t j = 0; j < w; j++) pos[j] = 0;
+    for (int64_t i = 1; i < n; i++) {
+      const double *r = x + i * inner;
+      double di = (double)i;
+      for (int64_t j = 0; j < w; j++) {
+        double v = r[j], b = best[j];
+        int take = b == b && (v != v || (ismax ? v > b : v < b));
+        best[j] = take ? v : b;
+        pos[j] = take ? di : pos[j];
+      }
+    }
+  } else if (ismax) {
+    for (int64_t i = 1; i < n; i++) {
+      const double *r = x + i * inner;
+      for (int64_t j = 0; j < w; j++) { double v = r[j], b = best[j]; best[j] = (b >= v || b != b) ? b : v; }
+    }
+  } else {
+    for (int64_t i = 1; i < n; i++) {
+      const double *r = x + i * inner;
+      for (int64_t j = 0; j < w; j++) { double v = r[j], b = best[j]; best[j] = (b <= v || b != b) ? b : v; }
+    }
+  }
+}
+
+/* One tile: columns [0, w) of x (n rows at stride inner) reduced by op into
+ * o (and ix for the arg positions); tmp holds w doubles, scratch col_sum's. */
+static void col_tile(const redctx *c, double *o, double *ix, const double *x, int64_t inner,
+                     int64_t w, double *tmp, double *scratch) {
+  int64_t n = c->len;
+  double dn = (double)n;
+  switch (c->op) {
+    case GD_RED_SUM: col_sum(o, x, n, inner, w, TERM_X, NULL, scratch); break;
+    case GD_RED_MEAN:
+      col_sum(o, x, n, inner, w, TERM_X, NULL, scratch);
+      for (int64_t j = 0; j < w; j++) o[j] /= dn;
+      break;
+    case GD_RED_VAR: case GD_RED_STD:
+      col_sum(tmp, x, n, inner, w, TERM_X, NULL, scratch);
+      for (int64_t j = 0; j < w; j++) tmp[j] /= dn;
+      col_sum(o, x, n, inner, w, TERM_SQDEV, tmp, scratch);
+      for (int64_t j = 0; j < w; j++) o[j] = var_of(o[j], dn, c->ddof, c->op == GD_RED_STD);
+      break;
+    case GD_RED_PROD:
+      for (int64_t j = 0; j < w; j++) o[j] = x[j];
+      for (int64_t i = 1; i < n; i++)
+        for (int64_t j = 0; j < w; j++) o[j] *= x[i * inner + j];
+      break;
+    case GD_RED_NORM:
+      for (int64_t j = 0; j < w; j++) tmp[j] = 0;
+      for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < w; j++) {
+          double a = fabs(x[i * inner + j]);
+          tmp[j] = (a > tmp[j] || a != a) ? a : tmp[j];
+        }
+      col_sum(o, x, n, inner, w, TERM_SQSCALED, tmp, scratch);   /* junk where tmp is 0/inf/NaN */
+      for (int64_t j = 0; j < w; j++) {
+        double a = tmp[j];
+        o[j] = (a == 0 || a != a || isinf(a)) ? a : a * sqrt(o[j]);
+      }
+      break;
+    case GD_RED_LOGSUMEXP:
+      col_extreme(tmp, NULL, x, n, inner, w, 1);
+      col_sum(o, x, n, inner, w, TERM_EXPDEV, tmp, scratch);
+      for (int64_t j = 0; j < w; j++) {
+        double m = tmp[j];
+        o[j] = (m != m || isinf(m)) ? m : m + log(o[j]);
+      }
+      break;
+    case GD_RED_MAX: case GD_RED_MIN:
+      col_extreme(o, ix, x, n, inner, w, c->op == GD_RED_MAX);
+      break;
+    case GD_RED_ARGMAX: case GD_RED_ARGMIN:
+      col_extreme(tmp, o, x, n, inner, w, c->op == GD_RED_ARGMAX);
+      if (ix) for (int64_t j = 0; j < w; j++) ix[j] = o[j];
+      break;
+    default: break;
+  }
+}
+
+typedef struct coljob {
+  const redctx *c;
+  double *out, *idx, *buf;
+  const double *x;
+  int64_t inner, w, tiles, units;
+  size_t bufsize;         /* doubles of buf per part */
+} coljob;
+
+/* Part k: a contiguous range of the (outer, tile) units. */
+static void col_part(void *arg, int k, int nparts) {
+  const coljob *j = arg;
+  int64_t lo, hi;
+  gd_par_range(j->units, k, nparts, 1, &lo, &hi);
+  double *buf = j->buf + (size_t)k * j->bufsize;
+  for (int64_t u = lo; u < hi; u++) {
+    int64_t o = u / j->tiles, j0 = (u % j->tiles) * j->w;
+    int64_t tw = j->inner - j0 < j->w ? j->inner - j0 : j->w;
+    size_t at = (size_t)(o * j->inner + j0);
+    col_tile(j->c, j->out + at, j->idx ? j->idx + at : NULL,
+             j->x + (size_t)o * (size_t)(j->c->len * j->inner) + j0, j->inner, tw, buf, buf + j->w);
+  }
+}
+
+/* Reduce contiguous x (outer × n × inner, n ≥ 1, inner > 1) over the middle
+ * dim into contiguous out (outer × inner) and idx.  Each column's result
+ * depends on its values alone, so any tiling (and thread split) gives the
+ * same bits; tiles narrow so that every thread has one. */
+static int reduce_cols(const redctx *c, double *out, double *idx, const double *x,
+                       int64_t outer, int64_t inner) {
+  int parts = gd_par_parts(outer * c->len * inner, RED_GRAIN);
+  int64_t w = inner < COL_TILE ? inner : COL_TILE;
+  if (outer * ((inner + w - 1) / w) < parts) {   /* narrower tiles, but rows of ≥ 4 KB */
+    int64_t per = (inner + parts - 1) / parts;
+    w = per < COL_TILE / 2 ? COL_TILE / 2 : (per + 7) / 8 * 8;
+  }
+  int64_t tiles = (inner + w - 1) / w;
+  if (outer * tiles < parts) parts = (int)(outer * tiles);
+  size_t per = (size_t)(col_levels(c->len) + 1) * (size_t)w;
+  double *buf = malloc(per * (size_t)parts * sizeof *buf);
+  if (!buf) return gd_seterr(GD_ENOMEM, "out of memory for a reduction's %zu-byte buffer",
+                             per * (size_t)parts * sizeof *buf);
+  coljob j = {c, out, idx, buf, x, inner, w, tiles, outer * tiles, per};
+  gd_par_run(parts, col_part, &j);
+  free(buf);
+  return GD_OK;
+}
+
+/* ---- one line split across threads ---------------------------------------- *
+ * The line's pairwise tree (gd_sum_line's, or sumsq_line's for var) is cut
+ * at depth d: its 2^d subtrees are summed in parallel and added back up the
+ * same tree, so the result is the one-thread result, bit for bit. */
+
+#define TREE_MAXDEPTH 6
+
+typedef struct treejob {
+  const double *x;
+  double m;                 /* sumsq: the mean subtracted */
+  int sq;                   /* 0: gd_sum_line, 1: sumsq_line */
+  int nleaves;
+  int64_t off[1 << TREE_MAXDEPTH], len[1 << TREE_MAXDEPTH];
+  double val[1 << TREE_MAXDEPTH];
+} treejob;
+
+static int64_t tree_half(int64_t n, int sq) { return sq ? n / 2 : (n / 2) & ~(int64_t)7; }
+
+/* Leaves of the tree of [off, off + n) cut at depth. */
+static void tree_cut(treejob *j, int64_t off, int64_t n, int depth) {
+  if (depth == 0 || n <= 128) {
+    j->off[j->nleaves] = off;
+    j->len[j->nleaves++] = n;
+    return;
+  }
+  int64_t h = tree_half(n, j->sq);
+  tree_cut(j, off, h, depth - 1);
+  tree_cut(j, off + h, n - h, depth - 1);
+}
+
+/* The sum of [.., n) from the leaves, consumed in order at *next. */
+static double tree_join(const treejob *j, int64_t n, int depth, int *next) {
+  if (depth == 0 || n <= 128) return j->val[(*next)++];
+  int64_t h = tree_half(n, j->sq);
+  double a = tree_join(j, h, depth - 1, next);
+  return a + tree_join(j, n - h, depth - 1, next);
+}
+
+static void tree_leaf(void *arg, int k, int nleaves) {
+  treejob *j = arg;
+  (void)nleaves;
+  const double *p = j->x + j->off[k];
+  j->val[k] = j->sq ? sumsq_line(p, j->len[k], 1, j->m) : gd_sum_line(p, j->len[k], 1);
+}
+
+/* gd_sum_line(x, n, 1) (sq = 0) or sumsq_line(x, n, 1, m), threaded. */
+static double line_sum_par(const double *x, int64_t n, int sq, double m) {
+  int parts = gd_par_parts(n, RED_GRAIN);
+  if (parts <= 1) return sq ? sumsq_line(x, n, 1, m) : gd_sum_line(x, n, 1);
+  int depth = 0;
+  while ((1 << depth) < parts && depth < TREE_MAXDEPTH) depth++;
+  treejob j;
+  j.x = x;
+  j.m = m;
+  j.sq = sq;
+  j.nleaves = 0;
+  tree_cut(&j, 0, n, depth);
+  gd_par_run(j.nleaves, tree_leaf, &j);   /* one chunk per leaf */
+  int next = 0;
+  return tree_join(&j, n, depth, &next);
+}
+
+/* ---- drivers --------------------------------------------------------------- */
+
+int gd_reduce_shape(const gd_tensor *x, int dim, int keepdim, int *nd, int64_t *shape) {
+  int n = 0;
+  if (dim >= x->ndim) return gd_seterr(GD_EARG, "dim %d out of range", dim + 1);
+  for (int i = 0; i < x->ndim; i++) {
+    if (dim < 0 || i == dim) {
+      if (keepdim) shape[n++] = 1;
+    } else {
+      shape[n++] = x->shape[i];
+    }
+  }
+  *nd = n;
+  return GD_OK;
+}
+
+/* All elements of x reduced into out[0] (and idx[0]). */
+static int reduce_all(gd_tensor *out, gd_tensor *idx, redctx *c, const gd_tensor *x) {
+  gd_tensor tmp;
+  gd_tensor_init(&tmp);
+  const gd_tensor *src = x;
+  if (!gd_is_contig(x)) {
+    int rc = gd_contiguous(&tmp, x);
+    if (rc) return rc;
+    src = &tmp;
+  }
+  c->len = (int64_t)x->numel;
+  c->step = 1;
+  double pos = 0, n = (double)c->len, *o = gd_data(out);
+  const double *p = gd_data(src);
+  switch (x->numel ? c->op : GD_RED_COUNT) {
+    case GD_RED_SUM: o[0] = line_sum_par(p, c->len, 0, 0); break;
+    case GD_RED_MEAN: o[0] = line_sum_par(p, c->len, 0, 0) / n; break;
+    case GD_RED_VAR: case GD_RED_STD: {
+      double m = line_sum_par(p, c->len, 0, 0) / n;
+      o[0] = var_of(line_sum_par(p, c->len, 1, m), n, c->ddof, c->op == GD_RED_STD);
+      break;
+    }
+    default: o[0] = x->numel ? reduce_line(c, p, &pos) : reduce_line(c, &pos, &pos);
+  }
+  gd_tensor_release(&tmp);
+  if (idx) gd_data(idx)[0] = pos;
+  return GD_OK;
+}
+
+int gd_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+                   int dim, int keepdim, double ddof) {
+  if ((unsigned)op >= GD_RED_COUNT) return gd_seterr(GD_EARG, "unknown reduction");
+  int needs_nonempty = op == GD_RED_MAX || op == GD_RED_MIN || op == GD_RED_ARGMAX ||
+                       op == GD_RED_ARGMIN;
+  redctx c = {op, 0, 0, ddof};
+  int rc;
+  if (dim < 0) {                          /* all elements */
+    if (needs_nonempty && x->numel == 0)
+      return gd_seterr(GD_EARG, "%s of an empty tensor", gd_redop_name(op));
+    if ((rc = reduce_all(out, idx, &c, x))) return rc;
+    gd_touch(out);
+    return GD_OK;
+  }
+  if (dim >= x->ndim) return gd_seterr(GD_EARG, "dim %d out of range", dim + 1);
+  if (needs_nonempty && x->shape[dim] == 0)
+    return gd_seterr(GD_EARG, "%s over an empty dim", gd_redop_name(op));
+  c.len = x->shape[dim];
+  int64_t inner = 1;
+  for (int i = dim + 1; i < x->ndim; i++) inner *= x->shape[i];
+  if (c.len > 0 && inner > 1 && x->numel > 0 && gd_is_contig(x) && gd_is_contig(out) &&
+      (!idx || gd_is_contig(idx))) {    /* rows accumulated into the output */
+    if ((rc = reduce_cols(&c, gd_data(out), idx ? gd_data(idx) : NULL, gd_data(x),
+                          (int64_t)x->numel / (c.len * inner), inner)))
+      return rc;
+    gd_touch(out);
+    return GD_OK;
+  }
+  int64_t xs[GD_MAXDIM];
+  int ond = 0;
+  for (int i = 0; i < x->ndim; i++) {
+    if (i == dim) {
+      if (keepdim) xs[ond++] = 0;
+      continue;
+    }
+    xs[ond++] = x->stride[i];
+  }
+  c.step = c.len ? x->stride[dim] : 0;
+  double zero = 0;
+  double *xb = c.len ? gd_data(x) : &zero;
+  int parts = gd_par_parts((int64_t)x->numel, RED_GRAIN);   /* whole lines each */
+  gd_iter it;
+  if (idx) {
+    const int64_t *st[3] = {out->stride, idx->stride, xs};
+    gd_iter_init(&it, 3, out->ndim, out->shape, st);
+    double *base[3] = {gd_data(out), gd_data(idx), xb};
+    gd_iter_run_par(&it, base, reduce_fn, &c, gd_iter_run, parts, 1);
+  } else {
+    const int64_t *st[2] = {out->stride, xs};
+    gd_iter_init(&it, 2, out->ndim, out->shape, st);
+    double *base[2] = {gd_data(out), xb};
+    gd_iter_run_par(&it, base, reduce_noidx_fn, &c, gd_iter_run, parts, 1);
+  }
+  gd_touch(out);
+  return GD_OK;
+}
+
+int gd_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
+              int dim, int keepdim, double ddof) {
+  int nd, rc;
+  int64_t shape[GD_MAXDIM];
+  if ((rc = gd_reduce_shape(x, dim, keepdim, &nd, shape))) return rc;
+  if ((rc = gd_tensor_alloc(out, nd, shape))) return rc;
+  if (idx && (rc = gd_tensor_alloc(idx, nd, shape))) return rc;
+  return gd_reduce_into(out, idx, op, x, dim, keepdim, ddof);
+}

@@ -1,0 +1,211 @@
+-- reduce_spec.lua: reductions over every dim walk memory in order (rows
+-- accumulated into the output for a non-last dim, src/reduce.c) and
+-- elementwise ops on permuted views (tiled transposed copies, kernels.c).
+-- References are computed in plain Lua: sums by Shewchuk's exact partials
+-- (as Python's math.fsum), extremes and products by loops in index order.
+local u = require "tests.helpers.util"
+
+local fsum = require "tests.helpers.fsum"   -- exact sums (Shewchuk)
+
+-- The lines of a contiguous tensor's flat values along dim d (1-based),
+-- in the order of the reduction's output.
+local function lines(x, d)
+  local sh, v = x.shape, x:flatten():totable()
+  local outer, inner = 1, 1
+  for i = 1, d - 1 do outer = outer * sh[i] end
+  for i = d + 1, #sh do inner = inner * sh[i] end
+  local n, out = sh[d], {}
+  for o = 0, outer - 1 do
+    for j = 0, inner - 1 do
+      local l = {}
+      for i = 0, n - 1 do l[#l + 1] = v[(o * n + i) * inner + j + 1] end
+      out[#out + 1] = l
+    end
+  end
+  return out
+end
+
+-- Assert every |got - want| ≤ rtol·scale, scale = |want| or the given scales.
+local function rel(got, want, rtol, scales, what)
+  got = got:flatten():totable()
+  assert.equal(#want, #got, what)
+  for i = 1, #want do
+    local s = scales and scales[i] or math.abs(want[i])
+    if not (math.abs(got[i] - want[i]) <= rtol * s) then
+      error(("%s element %d: %.17g vs exact %.17g (rel %.3g > %.3g)"):format(
+        what, i, got[i], want[i], math.abs(got[i] - want[i]) / s, rtol), 2)
+    end
+  end
+end
+
+local shapes = { {1000, 7}, {37, 53}, {5, 300, 4}, {3, 2, 1500}, {2, 1100, 3} }
+
+describe("reductions over any dim", function()
+  it("sum and mean match exact sums to 1e-13 (positive data)", function()
+    gd.seed(1)
+    for _, sh in ipairs(shapes) do
+      local x = gd.rand(table.unpack(sh)) + 0.5
+      for d = 1, #sh do
+        local ls, sums, means = lines(x, d), {}, {}
+        for i, l in ipairs(ls) do sums[i] = fsum(l); means[i] = sums[i] / #l end
+        local what = ("%s over dim %d"):format(table.concat(sh, "x"), d)
+        rel(x:sum(d), sums, 1e-13, nil, "sum " .. what)
+        rel(x:mean(d), means, 1e-13, nil, "mean " .. what)
+        rel(x:sum(d, true), sums, 1e-13, nil, "keepdim sum " .. what)
+      end
+    end
+  end)
+
+  it("sums of mixed signs err by at most 1e-13 of Σ|x|", function()
+    gd.seed(2)
+    local x = gd.randn(1200, 9) * gd.tensor{1, 1e3, 1e-3, 1, 1, 1e6, 1, 1, 1}
+    local ls, sums, scale = lines(x, 1), {}, {}
+    for i, l in ipairs(ls) do
+      sums[i] = fsum(l)
+      local a = {}
+      for k, v in ipairs(l) do a[k] = math.abs(v) end
+      scale[i] = fsum(a)
+    end
+    rel(x:sum(1), sums, 1e-13, scale, "mixed-sign sum(1)")
+  end)
+
+  it("var and std over a non-last dim match exact two-pass sums", function()
+    gd.seed(3)
+    local x = gd.rand(700, 11) * 4 + 1
+    for _, ddof in ipairs { 0, 1 } do
+      local ls, var, sd = lines(x, 1), {}, {}
+      for i, l in ipairs(ls) do
+        local m = fsum(l) / #l
+        local sq = {}
+        for k, v in ipairs(l) do sq[k] = (v - m) ^ 2 end
+        var[i] = fsum(sq) / (#l - ddof)
+        sd[i] = math.sqrt(var[i])
+      end
+      rel(x:var(1, false, { ddof = ddof }), var, 1e-13, nil, "var ddof " .. ddof)
+      rel(x:std(1, false, { ddof = ddof }), sd, 1e-13, nil, "std ddof " .. ddof)
+    end
+  end)
+
+  it("logsumexp, norm and prod over a non-last dim match loops", function()
+    gd.seed(4)
+    local x = gd.randn(300, 6) * 3
+    local ls, lse, nrm, prod = lines(x, 1), {}, {}, {}
+    for i, l in ipairs(ls) do
+      local m = -math.huge
+      for _, v in ipairs(l) do m = math.max(m, v) end
+      local e, sq = {}, {}
+      for k, v in ipairs(l) do e[k] = math.exp(v - m); sq[k] = v * v end
+      lse[i] = m + math.log(fsum(e))
+      nrm[i] = math.sqrt(fsum(sq))
+    end
+    rel(x:logsumexp(1), lse, 1e-13, nil, "logsumexp(1)")
+    rel(x:norm(1), nrm, 1e-13, nil, "norm(1)")
+    local p = gd.rand(40, 5) + 0.5
+    for i, l in ipairs(lines(p, 1)) do
+      local r = 1
+      for _, v in ipairs(l) do r = r * v end
+      prod[i] = r
+    end
+    assert.same(prod, p:prod(1):totable())           -- same order of products: same bits
+    -- special values per column: NaN, +inf, all -inf
+    local s = gd.tensor{{1, 0 / 0, math.huge, -math.huge}, {2, 1, 1, -math.huge}}
+    local l = s:logsumexp(1):totable()
+    assert.equal(2 + math.log(1 + math.exp(-1)), l[1])
+    assert.is_true(l[2] ~= l[2])
+    assert.same({math.huge, -math.huge}, {l[3], l[4]})
+    local n = gd.tensor{{0, 0 / 0, math.huge}, {0, 1, 1}}:norm(1):totable()
+    assert.equal(0, n[1]); assert.is_true(n[2] ~= n[2]); assert.equal(math.huge, n[3])
+  end)
+
+  it("max, min, argmax, argmin: first index on ties, the first NaN wins", function()
+    local nan = 0 / 0
+    local x = gd.tensor{
+      {1, 5, nan, 2, -0.0},
+      {3, 5, 1, nan, 0.0},
+      {3, 2, nan, 7, 0.0},
+      {0, 5, 4, nan, -1},
+    }
+    local mx, ix = x:max(1)
+    local mxt, ixt = mx:totable(), ix:totable()
+    assert.same({3, 5}, {mxt[1], mxt[2]})
+    assert.is_true(mxt[3] ~= mxt[3] and mxt[4] ~= mxt[4])
+    assert.same({2, 1, 1, 2, 1}, ixt)                -- ties → first; NaN → its first row
+    assert.same({2, 1, 1, 2, 1}, x:argmax(1):totable())
+    local mn, jn = x:min(1)
+    assert.same({0, 2}, {mn:totable()[1], mn:totable()[2]})
+    assert.same({4, 3, 1, 2, 4}, jn:totable())
+    assert.same({4, 3, 1, 2, 4}, x:argmin(1):totable())
+    -- a larger case against a loop, every dim of a 3-d tensor
+    gd.seed(5)
+    local y = gd.randint(1, 6, {6, 40, 3})     -- many ties
+    for d = 1, 3 do
+      local wantv, wanti = {}, {}
+      for i, l in ipairs(lines(y, d)) do
+        local b, bi = l[1], 1
+        for k = 2, #l do if l[k] > b then b, bi = l[k], k end end
+        wantv[i], wanti[i] = b, bi
+      end
+      local v, idx = y:max(d)
+      assert.same(wantv, v:flatten():totable())
+      assert.same(wanti, idx:flatten():totable())
+    end
+  end)
+
+  it("reduces views, empties and one-row tensors as before", function()
+    local x = gd.arange(12):reshape(3, 4)
+    assert.same({12, 15, 18, 21}, x:sum(1):totable())
+    assert.same({{12, 15, 18, 21}}, x:sum(1, true):totable())
+    assert.same({6, 22, 38}, x.T:sum(1):totable())
+    assert.same({0, 0, 0}, gd.zeros(0, 3):sum(1):totable())
+    local m = gd.zeros(0, 3):mean(1):totable()
+    assert.is_true(m[1] ~= m[1])
+    assert.same({1, 2, 3}, gd.tensor{{1, 2, 3}}:sum(1):totable())
+    u.errors(function() gd.zeros(0, 3):max(1) end, "gd.max", "empty")
+  end)
+
+  it("the tape's bias gradient (sum over the batch) matches exact sums", function()
+    gd.seed(6)
+    local c = gd.rand(500, 8) + 0.25
+    local b = gd.Variable(gd.zeros(8))
+    local x = gd.randn(500, 8)
+    local tape <close> = gd.GradientTape()
+    local loss = ((x + b) * c):sum()
+    local g = tape:gradient(loss, b)
+    local want = {}
+    for i, l in ipairs(lines(c, 1)) do want[i] = fsum(l) end
+    rel(g, want, 1e-13, nil, "bias gradient")
+  end)
+end)
+
+describe("elementwise ops on permuted views", function()
+  it("give the same bits as on the contiguous copy", function()
+    gd.seed(7)
+    local x = gd.randn(130, 70)
+    local xt = x.T
+    local ct = xt:copy()
+    local want = {}
+    for i = 1, 70 do
+      want[i] = {}
+      for j = 1, 130 do want[i][j] = x:at(j, i) end
+    end
+    assert.same(want, ct:totable())
+    assert.same(gd.exp(ct):totable(), gd.exp(xt):totable())
+    assert.same(gd.tanh(ct):totable(), gd.tanh(xt):totable())
+    local y = gd.randn(70, 130)
+    assert.same((ct + y):totable(), (xt + y):totable())
+    assert.same((y * ct):totable(), (y * xt):totable())
+    assert.same(gd.maximum(ct, 0.5):totable(), gd.maximum(xt, 0.5):totable())
+    -- a 3-d permutation and a copy into a transposed destination
+    local z = gd.randn(9, 40, 50)
+    local p = z:permute(3, 1, 2)
+    local pc = p:copy()
+    for _, ijk in ipairs { {1, 1, 1}, {50, 9, 40}, {17, 4, 33}, {2, 8, 1} } do
+      assert.equal(z:at(ijk[2], ijk[3], ijk[1]), pc:at(ijk[1], ijk[2], ijk[3]))
+    end
+    assert.same(gd.sqrt(gd.abs(pc)):totable(), gd.sqrt(gd.abs(p)):totable())
+    local dst = gd.zeros(130, 70)
+    local view = dst.T
+    view[{ {}, {} }] = y
+    assert.same(y.T:copy():totable(), dst:totable())
+  end)
+end)
