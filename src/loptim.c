@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "compile.h"
 #include "optim.h"
 
 #define GDL_OPTIMIZER "gd.Optimizer"
@@ -333,6 +334,19 @@ static int apply_gradients(lua_State *L) {
   return 1;
 }
 
+/* gd.compile: the optimizer and the n states from base + 2 live as long as the
+ * program; a schedule (a Lua function of the step) has no compiled form. */
+static void traced_apply(lua_State *L, int opt, const loptim *o, int base, int n) {
+  (void)o;
+  if (lua_getiuservalue(L, opt, 2) != LUA_TNIL) gd_cp_unsupported("an optimizer with an lr schedule");
+  lua_pop(L, 1);
+  gdl_cp_anchor(L, opt);
+  for (int i = 0; i < n; i++) {
+    gd_cp_mutable(lua_touserdata(L, base + 2 * i + 1));
+    gdl_cp_anchor(L, base + 2 * i + 2);
+  }
+}
+
 int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, const char *fname) {
   opt = lua_absindex(L, opt);
   vars = lua_absindex(L, vars);
@@ -348,10 +362,13 @@ int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, co
     ready_state(L, opt, o, lua_gettop(L), w, fname);
   }
   double lr = current_lr(L, opt, o, fname);
+  if (gd_cp_tracing) traced_apply(L, opt, o, base, n);
   for (int i = 0; i < n; i++) {
     gd_tensor *w = lua_touserdata(L, base + 2 * i + 1);
     lstate *ls = lua_touserdata(L, base + 2 * i + 2);
     if (gd_optim_step(&o->hp, &ls->s, w, grads[i], lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
+    if (gd_cp_tracing)
+      gd_cp_optim(&o->hp, &o->hp.lr, &ls->s, w, grads[i], &o->iterations, i == n - 1);
   }
   lua_settop(L, base);
   o->iterations++;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "adops_shape.h"
+#include "compile.h"
 #include "kernels.h"
 #include "shape.h"
 
@@ -262,6 +263,7 @@ static double *element(lua_State *L, gd_tensor *x, int first, const char *fname)
 
 static int l_at(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.at");
+  if (gd_cp_tracing) gd_cp_read(x, "x:at");
   lua_pushnumber(L, *element(L, x, 2, "gd.at"));
   return 1;
 }
@@ -389,6 +391,7 @@ int gdl_getitem(lua_State *L) {
     int64_t i = checkindex(L, 2, gdl_checkint(L, 2, "gd.Tensor index", "index"), x->shape[0], 0,
                            "gd.Tensor index");
     if (!x->id || !gd_ad_tracking(1, xs)) {   /* id 0: no tape knows x (the hot path) */
+      if (gd_cp_tracing) gd_cp_read(x, "x[i] (a number)");
       lua_pushnumber(L, gd_data(x)[i * x->stride[0]]);
       return 1;
     }
@@ -403,6 +406,7 @@ int gdl_getitem(lua_State *L) {
   }
   const double *p = keyed_element(L, x, 2, "gd.Tensor index");
   if (p) {                              /* every dim selected: a number */
+    if (gd_cp_tracing) gd_cp_read(x, "x[{...}] (a number)");
     lua_pushnumber(L, *p);
     return 1;
   }
