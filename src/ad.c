@@ -384,7 +384,8 @@ static void check_compiled(gd_opcode op) {
     case GD_OP_SUM: case GD_OP_MEAN: case GD_OP_VAR: case GD_OP_STD: case GD_OP_MAX:
     case GD_OP_MIN: case GD_OP_PROD: case GD_OP_LOGSUMEXP: case GD_OP_NORM: case GD_OP_SUM_TO:
     case GD_OP_RESHAPE: case GD_OP_PERMUTE: case GD_OP_EXPAND: case GD_OP_SLICE:
-    case GD_OP_SELECT: case GD_OP_MATMUL:
+    case GD_OP_SELECT: case GD_OP_MATMUL: case GD_OP_INDEX:
+    case GD_OP_EMBED:
       return;
     default:
       if (op >= GD_OP_NEG && op <= GD_OP_LOG2) return;

@@ -41,8 +41,7 @@ int gd_ad_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_
 }
 
 int gd_ad_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
-  int rc = gd_binary(out, op, a, b);
-  if (!rc && gd_cp_tracing) gd_cp_binary(out, op, a, b);
+  int rc = gd_cp_kbinary(out, op, a, b);
   return rc ? rc : record2(binop_code[op], out, a, b);
 }
 
@@ -112,17 +111,9 @@ int gd_ad_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tens
   return rc ? rc : record_reduce(out, idx, op, x, dim, keepdim, ddof);
 }
 
-/* gd_reduce, reported to a trace (the reductions of rules and sum_to). */
-static int reduce_cp(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
-                     int dim, int keepdim, double ddof) {
-  int rc = gd_reduce(out, idx, op, x, dim, keepdim, ddof);
-  if (!rc && gd_cp_tracing) gd_cp_reduce(out, idx, op, x, dim, keepdim, ddof);
-  return rc;
-}
-
 int gd_ad_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
                  int dim, int keepdim, double ddof) {
-  int rc = reduce_cp(out, idx, op, x, dim, keepdim, ddof);
+  int rc = gd_cp_kreduce(out, idx, op, x, dim, keepdim, ddof);
   return rc ? rc : record_reduce(out, idx, op, x, dim, keepdim, ddof);
 }
 
@@ -144,14 +135,14 @@ int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shap
   size_t tn = 1;
   for (int i = 0; i < nd; i++) tn *= (size_t)shape[i];
   if (tn == 1) {
-    rc = reduce_cp(out, NULL, GD_RED_SUM, x, -1, 0, 0);
+    rc = gd_cp_kreduce(out, NULL, GD_RED_SUM, x, -1, 0, 0);
   } else {
     for (int i = 0; i < x->ndim && !rc; i++) {
       int stretched = i < lead || (shape[i - lead] == 1 && x->shape[i] != 1);
       if (!stretched) continue;
       gd_tensor next;
       gd_tensor_init(&next);
-      rc = reduce_cp(&next, NULL, GD_RED_SUM, &cur, i, 1, 0);
+      rc = gd_cp_kreduce(&next, NULL, GD_RED_SUM, &cur, i, 1, 0);
       gd_tensor_release(&cur);
       cur = next;
     }
@@ -162,8 +153,7 @@ int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shap
   if (!gd_is_contig(out) || out->st == x->st) {   /* never alias the input */
     gd_tensor c;
     gd_tensor_init(&c);
-    if ((rc = gd_contiguous(&c, out))) return rc;
-    if (gd_cp_tracing) gd_cp_copy(&c, out);
+    if ((rc = gd_cp_kcontiguous(&c, out))) return rc;
     gd_tensor_release(out);
     *out = c;
   }

@@ -43,7 +43,7 @@ typedef struct cp_value {
 
 typedef enum cp_ikind {
   CP_I_BINARY, CP_I_UNARY, CP_I_WHERE, CP_I_REDUCE, CP_I_MATMUL, CP_I_COPY,
-  CP_I_OPTIM, CP_I_RANDOM
+  CP_I_OPTIM, CP_I_RANDOM, CP_I_INDEX
 } cp_ikind;
 
 typedef struct cp_opnd { int v; gd_tensor h; } cp_opnd;
@@ -59,6 +59,7 @@ typedef struct cp_instr {
   gd_optim_state *st;
   long long *iter;
   gd_rng *rng;             /* CP_I_RANDOM */
+  int64_t *ids;            /* CP_I_INDEX: room for the indices */
 } cp_instr;
 
 /* storage pointer → value index (open addressing; the newest mapping wins) */
@@ -330,6 +331,7 @@ void gd_prog_free(gd_prog *p) {
   map_free(&p->map);
   map_free(&p->born);
   free(p->vals);
+  for (int i = 0; i < p->nins; i++) free(p->ins[i].ids);
   free(p->ins);
   free(p->res);
   free(p->resh);
@@ -475,6 +477,12 @@ int gd_prog_end(gd_prog *p, int n, const gd_tensor *const *res) {
     p->res[i].h = *res[i];
     p->vals[k].last = INT_MAX;
   }
+  for (int i = 0; i < p->nvals && !p->failed; i++) {   /* outside tensors written unseen */
+    cp_value *v = &p->vals[i];
+    if ((v->kind == CP_EXT || v->kind == CP_ARG) && v->tst && v->tst->version != v->ver)
+      fail(p, "gd.compile: a tensor made outside the compiled function was modified in place "
+              "by an operation that has no compiled form");
+  }
   int rc = p->failed ? GD_EARG : plan(p);
   release_trace(p);
   if (rc) {
@@ -556,6 +564,37 @@ static int run_where(const cp_instr *in) {
   return GD_OK;
 }
 
+/* out[.., k, ..] = x[.., ids[k], ..] along dim, the ids read from in[1]. */
+static int run_index(cp_instr *in) {
+  const gd_tensor *x = &in->in[0].h, *idx = &in->in[1].h;
+  int dim = (int)in->ip[0];
+  int64_t n = idx->ndim ? idx->shape[0] : 1, s = idx->ndim ? idx->stride[0] : 0;
+  int64_t size = x->shape[dim];
+  const double *d = gd_data(idx);
+  for (int64_t k = 0; k < n; k++) {
+    double v = d[k * s];
+    int64_t i = (int64_t)v < 0 ? (int64_t)v + size : (int64_t)v - 1;
+    if (v != (double)(int64_t)v || v == 0 || i < 0 || i >= size)
+      return gd_seterr(GD_EARG, "index: index %g out of range for dim %d of size %lld", v,
+                       dim + 1, (long long)size);
+    in->ids[k] = i;
+  }
+  for (int64_t k = 0; k < n; k++) {
+    gd_tensor dst = in->out.h, src = *x;  /* views by header: no references taken */
+    dst.off += (size_t)(k * dst.stride[dim]);
+    src.off += (size_t)(in->ids[k] * src.stride[dim]);
+    for (int j = dim; j + 1 < dst.ndim; j++) {
+      dst.shape[j] = dst.shape[j + 1], dst.stride[j] = dst.stride[j + 1];
+      src.shape[j] = src.shape[j + 1], src.stride[j] = src.stride[j + 1];
+    }
+    dst.ndim--, src.ndim--;
+    dst.numel = src.numel = dst.numel / (size_t)(n ? n : 1);
+    int rc = gd_copy_into(&dst, &src);
+    if (rc) return rc;
+  }
+  return GD_OK;
+}
+
 static int run_one(cp_instr *in) {
   switch (in->kind) {
     case CP_I_BINARY:
@@ -576,6 +615,8 @@ static int run_one(cp_instr *in) {
       if (!rc && in->sub) (*in->iter)++;
       return rc;
     }
+    case CP_I_INDEX:
+      return run_index(in);
     case CP_I_RANDOM:
       return gd_rng_fill(in->rng, (gd_rng_kind)in->sub, &in->out.h, in->dp[0], in->dp[1]);
   }
@@ -771,6 +812,22 @@ void gd_cp_random(gd_rng *g, int kind, const gd_tensor *out, double a, double b)
   commit(p, in);
 }
 
+void gd_cp_index(const gd_tensor *out, const gd_tensor *x, int dim, const gd_tensor *idx) {
+  gd_prog *p = gd_cp_tracing;
+  cp_instr *in = p ? new_instr(p, CP_I_INDEX) : NULL;
+  if (!in) return;
+  int64_t n = idx->ndim ? idx->shape[0] : 1;
+  in->ids = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+  if (!in->ids) { fail(p, "gd.compile: out of memory"); return; }
+  in->nin = 2;
+  in->ip[0] = dim;
+  opnd_in(p, &in->in[0], x, out, "index");
+  opnd_in(p, &in->in[1], idx, out, "index");
+  opnd_out(p, &in->out, out, "index");
+  if (p->failed) { free(in->ids); in->ids = NULL; return; }
+  commit(p, in);
+}
+
 void gd_cp_mutable(const gd_tensor *x) {
   gd_prog *p = gd_cp_tracing;
   if (!p || p->failed || !x->st) return;
@@ -820,4 +877,31 @@ void gd_cp_born(const gd_storage *st) {
   gd_prog *p = gd_cp_tracing;
   if (!p || p->failed) return;
   if (map_put(&p->born, st, 1)) fail(p, "gd.compile: out of memory");
+}
+
+/* ---- kernels reported to a trace ------------------------------------------------ */
+
+int gd_cp_kbinary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
+  int rc = gd_binary(out, op, a, b);
+  if (!rc && gd_cp_tracing) gd_cp_binary(out, op, a, b);
+  return rc;
+}
+
+int gd_cp_kunary(gd_tensor *out, gd_unop op, const gd_tensor *x) {
+  int rc = gd_unary(out, op, x);
+  if (!rc && gd_cp_tracing) gd_cp_unary(out, op, x);
+  return rc;
+}
+
+int gd_cp_kreduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x, int dim,
+                  int keepdim, double ddof) {
+  int rc = gd_reduce(out, idx, op, x, dim, keepdim, ddof);
+  if (!rc && gd_cp_tracing) gd_cp_reduce(out, idx, op, x, dim, keepdim, ddof);
+  return rc;
+}
+
+int gd_cp_kcontiguous(gd_tensor *out, const gd_tensor *x) {
+  int rc = gd_contiguous(out, x);
+  if (!rc && gd_cp_tracing) gd_cp_copy(out, x);
+  return rc;
 }

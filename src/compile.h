@@ -80,6 +80,9 @@ void gd_cp_optim(const gd_optim_hp *hp, const double *lr, gd_optim_state *s, con
                  const gd_tensor *g, long long *iter, int bump_iter);
 /* out = a draw from g: kind 0 uniform(a, b), 1 normal(a, b), 2 randperm. */
 void gd_cp_random(gd_rng *g, int kind, const gd_tensor *out, double a, double b);
+/* out = x gathered along dim at the 1-based (negative: from the end)
+ * indices in idx (1-D), as x:index(dim, idx); replay reads idx anew. */
+void gd_cp_index(const gd_tensor *out, const gd_tensor *x, int dim, const gd_tensor *idx);
 /* x (a pre-existing Variable) may be written by the step. */
 void gd_cp_mutable(const gd_tensor *x);
 /* x's storage is an argument or external tensor seen by the binding (door). */
@@ -90,6 +93,14 @@ int gd_cp_outside(const gd_tensor *x);
 void gd_cp_read(const gd_tensor *x, const char *what);
 /* An op with no compiled form ran. */
 void gd_cp_unsupported(const char *what);
+/* The allocating kernels, reported to a running trace (for code that calls
+ * kernels directly: backward rules' constant masks, sum_to's reductions). */
+int gd_cp_kbinary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
+int gd_cp_kunary(gd_tensor *out, gd_unop op, const gd_tensor *x);
+int gd_cp_kreduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x, int dim,
+                  int keepdim, double ddof);
+int gd_cp_kcontiguous(gd_tensor *out, const gd_tensor *x);
+
 /* A storage was allocated (tensor.c's hook: born during the trace). */
 void gd_cp_born(const gd_storage *st);
 

@@ -235,6 +235,7 @@ static int l_index(lua_State *L) {
   }
   gd_tensor *r = gdl_new(L);
   if (gd_ad_index(r, x, dim, ids, n)) gdl_fail(L, "gd.index");
+  if (gd_cp_tracing) gd_cp_index(r, x, dim, idx);
   return 1;
 }
 
@@ -375,6 +376,7 @@ static int mask_index(lua_State *L, const gd_tensor *x) {
     if (gd_ad_mask(r, x, m)) gdl_fail(L, fname);
     return 1;
   }
+  if (gd_cp_tracing) gd_cp_read(m, "x[mask] (its shape depends on the mask's values)");
   int64_t n = m->shape[0], k = 0;
   int64_t *ids = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)(n ? n : 1), 0);
   for (int64_t i = 0; i < n; i++)
