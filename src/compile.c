@@ -866,6 +866,19 @@ void gd_cp_read(const gd_tensor *x, const char *what) {
             "compiled function", what);
 }
 
+void gd_cp_write(const gd_tensor *x, const char *what) {
+  gd_prog *p = gd_cp_tracing;
+  if (!p || p->failed || !x->st) return;
+  int k = map_get(&p->map, x->st);
+  int outside = k >= 0 ? p->vals[k].kind == CP_EXT || p->vals[k].kind == CP_ARG
+                       : map_get(&p->born, x->st) < 0;
+  if (outside)
+    fail(p, "gd.compile: %s mutates a tensor created outside the compiled function; make it a "
+            "gd.Variable and use assign*, or move the code out", what);
+  else
+    gd_cp_unsupported(what);
+}
+
 void gd_cp_unsupported(const char *what) {
   gd_prog *p = gd_cp_tracing;
   if (!p) return;

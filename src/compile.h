@@ -91,6 +91,8 @@ void gd_cp_seen(const gd_tensor *x);
 int gd_cp_outside(const gd_tensor *x);
 /* x's value is read into Lua by what (item, totable, tostring, ...). */
 void gd_cp_read(const gd_tensor *x, const char *what);
+/* x is written in place by what, an op with no compiled form. */
+void gd_cp_write(const gd_tensor *x, const char *what);
 /* An op with no compiled form ran. */
 void gd_cp_unsupported(const char *what);
 /* The allocating kernels, reported to a running trace (for code that calls

@@ -95,15 +95,15 @@ static int l_trace(lua_State *L) {
   lua_setiuservalue(L, ui, 1);
   ud->p = gd_prog_new();
   if (!ud->p) luaL_error(L, "%s: out of memory", fname);
+  for (int k = 0; k < nargs; k++) {      /* before tracing: the door would take them for outside tensors */
+    gd_tensor *t = gdl_test(L, 2 + k);
+    if (t && t->st && gd_prog_arg(ud->p, k, t)) break;
+  }
   if (gd_prog_begin(ud->p)) gdl_fail(L, fname);
   trace_L = L;
   lua_pushvalue(L, ai);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &anchors_key);
   gd_cp_where_fn = where;
-  for (int k = 0; k < nargs; k++) {
-    gd_tensor *t = gdl_test(L, 2 + k);
-    if (t && t->st && gd_prog_arg(ud->p, k, t)) break;
-  }
   int gc_was_on = lua_gc(L, LUA_GCISRUNNING);
   lua_gc(L, LUA_GCSTOP);
   lua_pushvalue(L, 1);

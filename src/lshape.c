@@ -272,6 +272,7 @@ static int l_at(lua_State *L) {
 static int l_set(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.set");
   double v = gdl_checknumber(L, 2, "gd.set", "v");
+  if (gd_cp_tracing) gd_cp_write(x, "x:set");
   *element(L, x, 3, "gd.set") = v;
   gd_touch(x);
   lua_settop(L, 1);
@@ -421,6 +422,7 @@ int gdl_setitem(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, fname);
   if (lua_type(L, 2) == LUA_TSTRING)
     luaL_error(L, "%s: cannot set field '%s' of a tensor", fname, lua_tostring(L, 2));
+  if (gd_cp_tracing) gd_cp_write(x, "x[i] = v");
   gd_tensor *r = keyed_view(L, x, 2, fname, 0);
   gdl_scalar sc;
   gd_tensor *v = gdl_operand(L, 3, &sc, fname);
