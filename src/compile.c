@@ -33,6 +33,7 @@ typedef struct cp_value {
   unsigned ver;            /* tst->version after the last recorded write */
   int mutable_ok;          /* CP_EXT: a Variable the step may write */
   int written;             /* some instruction writes it */
+  int dead;                /* a copy of another value, replaced by it (no buffer) */
   size_t extent;           /* doubles used by every header over it */
   double *cdata;           /* CP_CONST: the snapshot (extent doubles) */
   size_t csize;
@@ -51,6 +52,7 @@ typedef struct cp_opnd { int v; gd_tensor h; } cp_opnd;
 typedef struct cp_instr {
   cp_ikind kind;
   int sub, nin, hasidx;
+  int flat;                /* planned: the kernel's own flat case applies (binary, copy) */
   cp_opnd in[3], out, idx;
   int64_t ip[2];
   double dp[2];
@@ -78,6 +80,8 @@ struct gd_prog {
   double *arena;
   size_t arena_n;
   int nbuf;
+  int *reload, nreload;    /* written constants, copied in at each run; */
+  int *bump, nbump;        /* outside tensors written (their versions bumped after a run) */
   char err[512];
   int failed, planned;
 };
@@ -336,6 +340,8 @@ void gd_prog_free(gd_prog *p) {
   free(p->res);
   free(p->resh);
   free(p->arena);
+  free(p->reload);
+  free(p->bump);
   free(p);
   live_programs--;
 }
@@ -376,6 +382,67 @@ void gd_prog_stats(const gd_prog *p, int *ninstr, int *nbuf, size_t *doubles) {
   *doubles = p->arena_n;
 }
 
+/* Does instruction j write value k? */
+static int writes(const cp_instr *in, int k) {
+  return in->out.v == k || (in->hasidx && in->idx.v == k);
+}
+
+/* Copy propagation: a temporary D that is only ever a contiguous copy of S
+ * (the tape's saved copies of small tensors, results moved into userdata),
+ * with S unchanged while D is read, is replaced by S in its readers.  The
+ * readers then load the same numbers from S, so results do not change. */
+static void drop_copies(gd_prog *p) {
+  int keep = 0;
+  for (int i = 0; i < p->nins; i++) {
+    cp_instr *in = &p->ins[i];
+    int d = in->out.v, s = in->nin ? in->in[0].v : -1, ok = in->kind == CP_I_COPY && s >= 0;
+    const gd_tensor *dh = &in->out.h, *sh = ok ? &in->in[0].h : NULL;
+    if (ok) ok = d != s && p->vals[d].kind == CP_TMP && p->vals[d].last != INT_MAX &&
+                 dh->off == 0 && gd_is_contig(dh) && gd_is_contig(sh) &&
+                 gd_shape_eq(dh->ndim, dh->shape, sh->ndim, sh->shape) &&
+                 extent_of(dh) == p->vals[d].extent;
+    for (int j = 0; ok && j < p->nins; j++)        /* D written elsewhere, S while D lives */
+      if (j != i && (writes(&p->ins[j], d) || (j > i && j <= p->vals[d].last && writes(&p->ins[j], s))))
+        ok = 0;
+    for (int j = 0; ok && j < i; j++)              /* D read before its copy: keep it */
+      for (int k = 0; k < p->ins[j].nin; k++) ok = ok && p->ins[j].in[k].v != d;
+    if (!ok) {
+      p->ins[keep++] = *in;
+      continue;
+    }
+    for (int j = i + 1; j < p->nins; j++) {
+      cp_instr *r = &p->ins[j];
+      for (int k = 0; k < r->nin; k++)
+        if (r->in[k].v == d) {
+          r->in[k].v = s;
+          r->in[k].h.off += sh->off;
+        }
+    }
+    if (p->vals[d].last > p->vals[s].last) p->vals[s].last = p->vals[d].last;
+    if (p->vals[s].extent < sh->off + extent_of(dh)) p->vals[s].extent = sh->off + extent_of(dh);
+    p->vals[d].dead = 1;
+    free(in->ids);
+  }
+  /* liveness is by instruction index: renumber the survivors' ranges */
+  if (keep == p->nins) return;
+  p->nins = keep;
+  for (int k = 0; k < p->nvals; k++) {
+    cp_value *v = &p->vals[k];
+    if (v->kind != CP_TMP || v->dead) continue;
+    int first = INT_MAX, last = v->last == INT_MAX ? INT_MAX : -1;
+    for (int j = 0; j < p->nins; j++) {
+      const cp_instr *r = &p->ins[j];
+      int touches = writes(r, k);
+      for (int q = 0; q < r->nin; q++) touches |= r->in[q].v == k;
+      if (!touches) continue;
+      if (j < first) first = j;
+      if (last != INT_MAX && j > last) last = j;
+    }
+    v->first = first == INT_MAX ? 0 : first;
+    if (last != INT_MAX) v->last = last < v->first ? v->first : last;
+  }
+}
+
 /* Give each temporary a buffer: greedy in order of first write, reusing a
  * buffer once its last reader has run (and never one a result needs). */
 static int plan(gd_prog *p) {
@@ -389,7 +456,7 @@ static int plan(gd_prog *p) {
   }
   int no = 0;
   for (int i = 0; i < n; i++)
-    if (p->vals[i].kind == CP_TMP) order[no++] = i;     /* values are made in first-write order */
+    if (p->vals[i].kind == CP_TMP && !p->vals[i].dead) order[no++] = i;     /* values are made in first-write order */
   int nb = 0;
   for (int oi = 0; oi < no; oi++) {
     cp_value *v = &p->vals[order[oi]];
@@ -455,6 +522,20 @@ static gd_storage *rstore(gd_prog *p, int k) {
   return v->kind == CP_EXT ? v->tst : &v->rst;
 }
 
+/* 1 if in is a binary op or copy that its kernel runs as one flat loop
+ * (gd_binary_into's own test, decided once: replay geometry is fixed). */
+static int flat_case(const cp_instr *in) {
+  const gd_tensor *o = &in->out.h;
+  if (!gd_is_contig(o)) return 0;
+  for (int j = 0; j < in->nin; j++) {
+    const gd_tensor *x = &in->in[j].h;
+    int fits = gd_is_contig(x) && gd_shape_eq(x->ndim, x->shape, o->ndim, o->shape);
+    if (in->kind == CP_I_BINARY && !(fits || x->ndim == 0)) return 0;
+    if (in->kind == CP_I_COPY && !(fits && x->st != o->st)) return 0;
+  }
+  return in->kind == CP_I_BINARY || in->kind == CP_I_COPY;
+}
+
 /* Point o at its replay storage; headers over an argument become relative to it. */
 static void bind_opnd(gd_prog *p, cp_opnd *o) {
   if (o->v < 0) return;
@@ -483,6 +564,7 @@ int gd_prog_end(gd_prog *p, int n, const gd_tensor *const *res) {
       fail(p, "gd.compile: a tensor made outside the compiled function was modified in place "
               "by an operation that has no compiled form");
   }
+  if (!p->failed) drop_copies(p);
   int rc = p->failed ? GD_EARG : plan(p);
   release_trace(p);
   if (rc) {
@@ -494,6 +576,7 @@ int gd_prog_end(gd_prog *p, int n, const gd_tensor *const *res) {
     for (int j = 0; j < in->nin; j++) bind_opnd(p, &in->in[j]);
     bind_opnd(p, &in->out);
     if (in->hasidx) bind_opnd(p, &in->idx);
+    in->flat = flat_case(in);
   }
   for (int i = 0; i < n; i++) {
     if (p->res[i].v < 0) continue;
@@ -501,6 +584,14 @@ int gd_prog_end(gd_prog *p, int n, const gd_tensor *const *res) {
     p->resh[i] = p->res[i].h;
     p->resh[i].id = 0;
     p->resh[i].flags = 0;
+  }
+  p->reload = malloc(sizeof(int) * (size_t)(p->nvals ? p->nvals : 1));
+  p->bump = malloc(sizeof(int) * (size_t)(p->nvals ? p->nvals : 1));
+  if (!p->reload || !p->bump) return gd_seterr(GD_ENOMEM, "gd.compile: out of memory");
+  for (int i = 0; i < p->nvals; i++) {
+    cp_value *v = &p->vals[i];
+    if (v->kind == CP_CONST && v->written) p->reload[p->nreload++] = i;
+    if (v->kind == CP_EXT && v->written) p->bump[p->nbump++] = i;
   }
   p->planned = 1;
   return GD_OK;
@@ -528,6 +619,24 @@ int gd_prog_bind(gd_prog *p, int k, const gd_tensor *x) {
 const gd_tensor *gd_prog_result(const gd_prog *p, int k) {
   if (k < 0 || k >= p->nres || p->res[k].v < 0) return NULL;
   return &p->resh[k];
+}
+
+const char *gd_prog_instr(const gd_prog *p, int i, size_t *numel) {
+  if (i < 0 || i >= p->nins) return NULL;
+  const cp_instr *in = &p->ins[i];
+  *numel = in->out.h.numel;
+  switch (in->kind) {
+    case CP_I_BINARY: return gd_binop_name((gd_binop)in->sub);
+    case CP_I_UNARY: return gd_unop_name((gd_unop)in->sub);
+    case CP_I_WHERE: return "where";
+    case CP_I_REDUCE: return gd_redop_name((gd_redop)in->sub);
+    case CP_I_MATMUL: return "matmul";
+    case CP_I_COPY: return "copy";
+    case CP_I_OPTIM: return gd_optim_name(in->hp->kind);
+    case CP_I_RANDOM: return "random";
+    case CP_I_INDEX: return "index";
+  }
+  return "?";
 }
 
 /* ---- replay ------------------------------------------------------------------- */
@@ -598,6 +707,10 @@ static int run_index(cp_instr *in) {
 static int run_one(cp_instr *in) {
   switch (in->kind) {
     case CP_I_BINARY:
+      if (in->flat) {
+        gd_binary_flat(&in->out.h, (gd_binop)in->sub, &in->in[0].h, &in->in[1].h);
+        return GD_OK;
+      }
       return gd_binary_into(&in->out.h, (gd_binop)in->sub, &in->in[0].h, &in->in[1].h);
     case CP_I_UNARY:
       return gd_unary_into(&in->out.h, (gd_unop)in->sub, &in->in[0].h);
@@ -609,6 +722,10 @@ static int run_one(cp_instr *in) {
     case CP_I_MATMUL:
       return run_matmul(in);
     case CP_I_COPY:
+      if (in->flat) {                     /* an exact copy either way */
+        memcpy(gd_data(&in->out.h), gd_data(&in->in[0].h), sizeof(double) * in->out.h.numel);
+        return GD_OK;
+      }
       return gd_copy_into(&in->out.h, &in->in[0].h);
     case CP_I_OPTIM: {
       int rc = gd_optim_step(in->hp, in->st, &in->out.h, &in->in[0].h, *in->lr, *in->iter + 1);
@@ -626,17 +743,17 @@ static int run_one(cp_instr *in) {
 int gd_prog_run(gd_prog *p, int64_t n) {
   if (!p->planned) return gd_seterr(GD_EARG, "gd.compile: the program is not planned");
   for (int64_t r = 0; r < n; r++) {
-    for (int i = 0; i < p->nvals; i++) {
-      cp_value *v = &p->vals[i];
-      if (v->kind == CP_CONST && v->written) memcpy(v->rst.data, v->cdata, sizeof(double) * v->csize);
+    for (int i = 0; i < p->nreload; i++) {
+      cp_value *v = &p->vals[p->reload[i]];
+      memcpy(v->rst.data, v->cdata, sizeof(double) * v->csize);
     }
     for (int i = 0; i < p->nins; i++) {
       int rc = run_one(&p->ins[i]);
       if (rc) return rc;
     }
   }
-  for (int i = 0; i < p->nvals; i++)     /* a Variable written by replay: tapes see a new version */
-    if (p->vals[i].kind == CP_EXT && p->vals[i].written) p->vals[i].tst->version++;
+  for (int i = 0; i < p->nbump; i++)     /* a Variable written by replay: tapes see a new version */
+    p->vals[p->bump[i]].tst->version++;
   return GD_OK;
 }
 

@@ -45,6 +45,9 @@ void gd_prog_abort(gd_prog *p);
 const char *gd_prog_error(const gd_prog *p);
 /* Number of instructions, of planned buffers, and the doubles they hold. */
 void gd_prog_stats(const gd_prog *p, int *ninstr, int *nbuf, size_t *doubles);
+/* Instruction i's name ("sub", "matmul", "copy", ...) and its output's
+ * element count; NULL past the end. */
+const char *gd_prog_instr(const gd_prog *p, int i, size_t *numel);
 /* Number of programs alive (for the memory tests). */
 int gd_prog_live(void);
 

@@ -183,6 +183,19 @@ static int l_stats(lua_State *L) {
   return 1;
 }
 
+/* prog:instructions(): a list of "name numel" per instruction, in order. */
+static int l_instructions(lua_State *L) {
+  gdl_prog *ud = checkprog(L, 1, "gd.Program:instructions");
+  lua_newtable(L);
+  size_t n;
+  const char *name;
+  for (int i = 0; (name = gd_prog_instr(ud->p, i, &n)); i++) {
+    lua_pushfstring(L, "%s %I", name, (lua_Integer)n);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 /* gd._compile.live(): programs alive in C (for the memory tests). */
 static int l_live(lua_State *L) {
   lua_pushinteger(L, gd_prog_live());
@@ -256,6 +269,8 @@ void gdl_open_compile(lua_State *L) {
   lua_setfield(L, -2, "run");
   lua_pushcfunction(L, l_stats);
   lua_setfield(L, -2, "stats");
+  lua_pushcfunction(L, l_instructions);
+  lua_setfield(L, -2, "instructions");
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   static const gdl_reg fns[] = {

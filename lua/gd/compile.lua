@@ -162,6 +162,7 @@ return function(gd)
       if tr.prog then
         local s = tr.prog:stats()
         s.guards = #tr.guards
+        s.list = tr.prog:instructions()
         progs[#progs + 1] = s
       else
         progs[#progs + 1] = { eager = true }

@@ -39,6 +39,12 @@ local workloads = {
     unit = "ms", reps = { gd = 3, torch = 3 },
     goal = "≥ 15× torch",
     check = function(r) return r.torch and r.torch / r.gd >= 15 end },
+  { name = "exam_compile", what = "exam 2(3): 50,000 steps through gd.compile (trace included)",
+    unit = "ms", c = "hand-written loop, the tape's order of operations", reps = { gd = 3, torch = 3 },
+    goal = "≤ 10× C, ≥ 150× torch",
+    check = function(r)
+      return (r.c and r.gd / r.c <= 10) and (r.torch and r.torch / r.gd >= 150)
+    end },
   { name = "mle_normal", what = "mle_normal: 1000 tape steps on 1e4 points",
     unit = "ms", reps = { gd = 3, torch = 3 },
     goal = "≥ 3× torch",
