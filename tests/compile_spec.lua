@@ -167,6 +167,40 @@ describe("gd.compile bit-identity after 100 steps", function()
   end)
 end)
 
+describe("compile = true in the optimizer API", function()
+  it("gd.optim.trace{compile = true}: SGD on |x|^2 follows x0·0.8^k, and the eager path bit for bit", function()
+    local f = function(v) return (v * v):sum() end
+    local path = gd.optim.trace(f, { 3, -4 }, gd.optim.SGD(0.1), 50, { compile = true })
+    for k = 0, 50 do       -- x ← x − 0.1·2x = 0.8x
+      assert.near(3 * 0.8 ^ k, path:at(k + 1, 1), 1e-13 * 3)
+      assert.near(-4 * 0.8 ^ k, path:at(k + 1, 2), 1e-13 * 4)
+    end
+    local rosen = function(v) return (1 - v[1]) ^ 2 + 100 * (v[2] - v[1] ^ 2) ^ 2 end
+    local p1, v1 = gd.optim.trace(rosen, { -1.2, 1 }, gd.optim.Adam{ lr = 0.05 }, 200)
+    local p2, v2 = gd.optim.trace(rosen, { -1.2, 1 }, gd.optim.Adam{ lr = 0.05 }, 200, { compile = true })
+    same(p1, p2)
+    same(v1, v2)
+  end)
+
+  it("opt:minimize(loss_fn, vars, {compile = true}) equals the eager steps", function()
+    local function run(compile)
+      local w = gd.Variable(gd.tensor{ 1.0, -2.0, 0.5 })
+      local opt = gd.optim.RMSprop{ lr = 0.01 }
+      local loss_fn = function() return ((w - gd.tensor{ 2, 2, 2 }) ^ 2):sum() + w:abs():sum() end
+      local loss
+      for _ = 1, 100 do loss = opt:minimize(loss_fn, w, compile and { compile = true } or nil) end
+      return w, loss, opt.iterations
+    end
+    local w1, l1, it1 = run(false)
+    local w2, l2, it2 = run(true)
+    same(w1, w2)
+    same(l1, l2)
+    assert.equal(100, it1)
+    assert.equal(100, it2)
+    assert.has_error(function() gd.optim.SGD(0.1):minimize(function() return w1:sum() end, w1, { compiled = true }) end)
+  end)
+end)
+
 describe("gd.compile signatures and cache", function()
   it("retraces on a new shape and replays each", function()
     local function f(x) return (x * 2):sum() end
@@ -194,6 +228,11 @@ describe("gd.compile signatures and cache", function()
     assert.equal(3, c:info().traced)
     same(gd.ones(1), c(gd.zeros(1)))        -- evicted first: traced again
     assert.equal(4, c:info().traced)
+  end)
+
+  it("has help texts", function()
+    local c = gd.compile(function(x) return x end)
+    for _, f in ipairs { gd.compile, c.run, c.info, c.clear } do assert.is_string(gd._docs[f]) end
   end)
 
   it("checks its options with gd.check", function()
