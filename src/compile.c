@@ -499,7 +499,7 @@ static int plan(gd_prog *p) {
     memset(s, 0, sizeof *s);
     s->refs = 1;
     s->borrowed = 1;                      /* never released through a header */
-    if (v->kind == CP_TMP) {
+    if (v->kind == CP_TMP && !v->dead) {
       s->data = p->arena + boff[v->buf];
       s->cap = bsize[v->buf];
     } else if (v->kind == CP_CONST) {

@@ -398,8 +398,9 @@ int gdl_getitem(lua_State *L) {
       lua_pushnumber(L, gd_data(x)[i * x->stride[0]]);
       return 1;
     }
-    gd_tensor *r = gdl_new(L);
+    gd_tensor *r = gdl_new_view(L, 1, x);   /* inline data: the view anchors its owner */
     if (gd_ad_select(r, x, 0, i)) gdl_fail(L, "gd.Tensor index");
+    gdl_view_done(L, -1);
     return 1;
   }
   if (lua_type(L, 2) == LUA_TUSERDATA) return mask_index(L, x);
