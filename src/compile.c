@@ -53,6 +53,7 @@ typedef struct cp_instr {
   cp_ikind kind;
   int sub, nin, hasidx;
   int flat;                /* planned: the kernel's own flat case applies (binary, copy) */
+  int fuse;                /* planned: first of fuse consecutive elementwise instructions run blockwise */
   cp_opnd in[3], out, idx;
   int64_t ip[2];
   double dp[2];
@@ -80,6 +81,7 @@ struct gd_prog {
   double *arena;
   size_t arena_n;
   int nbuf;
+  int nfused;              /* instructions that run in fused (blockwise) runs */
   int *reload, nreload;    /* written constants, copied in at each run; */
   int *bump, nbump;        /* outside tensors written (their versions bumped after a run) */
   char err[512];
@@ -376,7 +378,8 @@ void gd_prog_abort(gd_prog *p) {
   release_trace(p);
 }
 
-void gd_prog_stats(const gd_prog *p, int *ninstr, int *nbuf, size_t *doubles) {
+void gd_prog_stats(const gd_prog *p, int *ninstr, int *nbuf, size_t *doubles, int *nfused) {
+  *nfused = p->nfused;
   *ninstr = p->nins;
   *nbuf = p->nbuf;
   *doubles = p->arena_n;
@@ -536,6 +539,89 @@ static int flat_case(const cp_instr *in) {
   return in->kind == CP_I_BINARY || in->kind == CP_I_COPY;
 }
 
+/* Elements of an elementwise instruction over flat data (a binary op in its
+ * flat case, a unary op from contiguous to contiguous of one shape), else 0. */
+static size_t flat_numel(const cp_instr *in) {
+  const gd_tensor *o = &in->out.h, *x = &in->in[0].h;
+  if (in->kind == CP_I_BINARY) return in->flat ? o->numel : 0;
+  if (in->kind == CP_I_UNARY && gd_is_contig(o) && gd_is_contig(x) &&
+      gd_shape_eq(o->ndim, o->shape, x->ndim, x->shape))
+    return o->numel;
+  return 0;
+}
+
+/* Fusion: a run of consecutive elementwise instructions over the same n
+ * elements runs block by block (FUSE_BLOCK elements through every op of the
+ * run, then the next block), so each block's temporaries stay in L1 instead
+ * of streaming n elements through memory once per op.  Every element still
+ * goes through the same kernels in the same order (they are elementwise,
+ * and no operand of the run is written by it at another position: see
+ * clobbers_scalar), so the results are the same bits. */
+#define FUSE_BLOCK 8192
+#define FUSE_MIN (2 * FUSE_BLOCK)
+
+/* The planned buffer of operand o when it is a temporary, else -1. */
+static int buf_of(const gd_prog *p, const cp_opnd *o) {
+  return o->v >= 0 && p->vals[o->v].kind == CP_TMP ? p->vals[o->v].buf : -1;
+}
+
+/* Does instruction j write a buffer that a 0-d operand of ins[i..j) reads?
+ * (A 0-d operand is read whole by every block: a later op of the run must
+ * not reuse its buffer, as the planner may once its last reader ran.) */
+static int clobbers_scalar(const gd_prog *p, int i, int j) {
+  int ob = buf_of(p, &p->ins[j].out);
+  if (ob < 0) return 0;
+  for (int k = i; k < j; k++)
+    for (int q = 0; q < p->ins[k].nin; q++)
+      if (p->ins[k].in[q].h.ndim == 0 && buf_of(p, &p->ins[k].in[q]) == ob) return 1;
+  return 0;
+}
+
+static void plan_fusion(gd_prog *p) {
+  for (int i = 0; i < p->nins; i++) {
+    size_t n = flat_numel(&p->ins[i]);
+    if (n < FUSE_MIN) continue;
+    int j = i + 1;
+    while (j < p->nins && flat_numel(&p->ins[j]) == n && !clobbers_scalar(p, i, j)) j++;
+    if (j - i >= 2) {
+      p->ins[i].fuse = j - i;
+      p->nfused += j - i;
+    }
+    i = j - 1;
+  }
+}
+
+/* The block [b, b + len) of a flat operand (a 0-d one as it is). */
+static gd_tensor block_of(const gd_tensor *h, size_t b, size_t len) {
+  gd_tensor t = *h;
+  if (h->ndim == 0) return t;
+  t.off += b;
+  t.ndim = 1;
+  t.shape[0] = (int64_t)len;
+  t.stride[0] = 1;
+  t.numel = len;
+  return t;
+}
+
+static int run_fused(cp_instr *ins, int count) {
+  size_t n = ins[0].out.h.numel;
+  for (size_t b = 0; b < n; b += FUSE_BLOCK) {
+    size_t len = n - b < FUSE_BLOCK ? n - b : FUSE_BLOCK;
+    for (int k = 0; k < count; k++) {
+      cp_instr *in = &ins[k];
+      gd_tensor o = block_of(&in->out.h, b, len), x = block_of(&in->in[0].h, b, len);
+      if (in->kind == CP_I_BINARY) {
+        gd_tensor y = block_of(&in->in[1].h, b, len);
+        gd_binary_flat(&o, (gd_binop)in->sub, &x, &y);
+      } else {
+        int rc = gd_unary_into(&o, (gd_unop)in->sub, &x);
+        if (rc) return rc;
+      }
+    }
+  }
+  return GD_OK;
+}
+
 /* Point o at its replay storage; headers over an argument become relative to it. */
 static void bind_opnd(gd_prog *p, cp_opnd *o) {
   if (o->v < 0) return;
@@ -578,6 +664,7 @@ int gd_prog_end(gd_prog *p, int n, const gd_tensor *const *res) {
     if (in->hasidx) bind_opnd(p, &in->idx);
     in->flat = flat_case(in);
   }
+  plan_fusion(p);
   for (int i = 0; i < n; i++) {
     if (p->res[i].v < 0) continue;
     bind_opnd(p, &p->res[i]);
@@ -748,8 +835,10 @@ int gd_prog_run(gd_prog *p, int64_t n) {
       memcpy(v->rst.data, v->cdata, sizeof(double) * v->csize);
     }
     for (int i = 0; i < p->nins; i++) {
-      int rc = run_one(&p->ins[i]);
+      int fuse = p->ins[i].fuse;
+      int rc = fuse ? run_fused(&p->ins[i], fuse) : run_one(&p->ins[i]);
       if (rc) return rc;
+      if (fuse) i += fuse - 1;
     }
   }
   for (int i = 0; i < p->nbump; i++)     /* a Variable written by replay: tapes see a new version */

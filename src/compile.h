@@ -43,8 +43,9 @@ int gd_prog_end(gd_prog *p, int n, const gd_tensor *const *res);
 void gd_prog_abort(gd_prog *p);
 /* The first trace error, or NULL. */
 const char *gd_prog_error(const gd_prog *p);
-/* Number of instructions, of planned buffers, and the doubles they hold. */
-void gd_prog_stats(const gd_prog *p, int *ninstr, int *nbuf, size_t *doubles);
+/* Number of instructions, of planned buffers, the doubles they hold, and
+ * the instructions fused into blockwise runs. */
+void gd_prog_stats(const gd_prog *p, int *ninstr, int *nbuf, size_t *doubles, int *nfused);
 /* Instruction i's name ("sub", "matmul", "copy", ...) and its output's
  * element count; NULL past the end. */
 const char *gd_prog_instr(const gd_prog *p, int i, size_t *numel);

@@ -167,13 +167,15 @@ static int l_run(lua_State *L) {
   return ud->nres;
 }
 
-/* prog:stats(): instructions, planned buffers, doubles in them. */
+/* prog:stats(): instructions, planned buffers, doubles in them, fused instructions. */
 static int l_stats(lua_State *L) {
   gdl_prog *ud = checkprog(L, 1, "gd.Program:stats");
-  int ni, nb;
+  int ni, nb, nf;
   size_t nd;
-  gd_prog_stats(ud->p, &ni, &nb, &nd);
-  lua_createtable(L, 0, 3);
+  gd_prog_stats(ud->p, &ni, &nb, &nd, &nf);
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, nf);
+  lua_setfield(L, -2, "fused");
   lua_pushinteger(L, ni);
   lua_setfield(L, -2, "instructions");
   lua_pushinteger(L, nb);

@@ -82,6 +82,25 @@ describe("gd.compile bit-identity after 100 steps", function()
     end)
   end)
 
+  it("mle_normal's loop on 40,000 points, its elementwise chains fused", function()
+    local c = check_identity(function()
+      gd.seed(5)
+      local x = gd.normal(3, 2, 40000)
+      local mu, sigma = gd.Variable(2.0), gd.Variable(3.0)
+      local function step()
+        local tape <close> = gd.GradientTape()
+        local logL = gd.log(1 / sigma * gd.exp(-0.5 * ((x - mu) / sigma) ^ 2)):sum()
+        local dmu, dsigma = tape:gradient(logL, mu, sigma)
+        mu:assign_add(dmu * 0.1 / 40000)
+        sigma:assign_add(dsigma * 0.1 / 40000)
+        return logL
+      end
+      return step, { mu, sigma }
+    end, 20)
+    local p = c:info().programs[1]
+    assert.is_true(p.fused >= 7, "fused " .. p.fused)   -- sub, div, pow, mul, exp, mul, log at least
+  end)
+
   it("an MLP 2-8-1 (tanh) with Adam", function()
     check_identity(function()
       gd.seed(7)
