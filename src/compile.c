@@ -61,6 +61,8 @@ typedef struct cp_instr {
   const double *lr;
   gd_optim_state *st;
   long long *iter;
+  const long long *epoch;  /* the optimizer's, and its value when traced */
+  long long epoch0;
   gd_rng *rng;             /* CP_I_RANDOM */
   int64_t *ids;            /* CP_I_INDEX: room for the indices */
 } cp_instr;
@@ -815,6 +817,10 @@ static int run_one(cp_instr *in) {
       }
       return gd_copy_into(&in->out.h, &in->in[0].h);
     case CP_I_OPTIM: {
+      if (*in->epoch != in->epoch0)
+        return gd_seterr(GD_EARG, "gd.compile: the %s optimizer was reset (or given an lr schedule) "
+                         "after the step was traced; call step:clear() to trace it again",
+                         gd_optim_name(in->hp->kind));
       int rc = gd_optim_step(in->hp, in->st, &in->out.h, &in->in[0].h, *in->lr, *in->iter + 1);
       if (!rc && in->sub) (*in->iter)++;
       return rc;
@@ -991,7 +997,7 @@ void gd_cp_scalar(gd_storage *st) {
 }
 
 void gd_cp_optim(const gd_optim_hp *hp, const double *lr, gd_optim_state *s, const gd_tensor *w,
-                 const gd_tensor *g, long long *iter, int bump_iter) {
+                 const gd_tensor *g, long long *iter, const long long *epoch, int bump_iter) {
   gd_prog *p = gd_cp_tracing;
   cp_instr *in = p ? new_instr(p, CP_I_OPTIM) : NULL;
   if (!in) return;
@@ -1000,6 +1006,8 @@ void gd_cp_optim(const gd_optim_hp *hp, const double *lr, gd_optim_state *s, con
   in->lr = lr;
   in->st = s;
   in->iter = iter;
+  in->epoch = epoch;
+  in->epoch0 = *epoch;
   in->sub = bump_iter;
   opnd_in(p, &in->in[0], g, w, gd_optim_name(hp->kind));
   opnd_out(p, &in->out, w, gd_optim_name(hp->kind));

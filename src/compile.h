@@ -79,9 +79,10 @@ void gd_cp_const(const gd_tensor *t);
 /* A number seen as a 0-d tensor at st (on the C stack): snapshot. */
 void gd_cp_scalar(gd_storage *st);
 /* w ← optimizer step (hp and *lr read at replay, *iter + 1 the step
- * number; bump_iter: this update is a call's last, so replay adds 1). */
+ * number; bump_iter: this update is a call's last, so replay adds 1).
+ * *epoch changes when the optimizer is reset: a replay then fails. */
 void gd_cp_optim(const gd_optim_hp *hp, const double *lr, gd_optim_state *s, const gd_tensor *w,
-                 const gd_tensor *g, long long *iter, int bump_iter);
+                 const gd_tensor *g, long long *iter, const long long *epoch, int bump_iter);
 /* out = a draw from g: kind 0 uniform(a, b), 1 normal(a, b), 2 randperm. */
 void gd_cp_random(gd_rng *g, int kind, const gd_tensor *out, double a, double b);
 /* out = x gathered along dim at the 1-based (negative: from the end)

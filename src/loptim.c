@@ -26,6 +26,7 @@ static const void *variable_mt, *optimizer_mt, *optstate_mt;
 typedef struct loptim {
   gd_optim_hp hp;
   lua_Integer iterations;      /* apply_gradients calls so far */
+  long long epoch;             /* bumped by reset and by a new lr schedule: stale compiled steps see it */
 } loptim;
 
 typedef struct lstate { gd_optim_state s; } lstate;
@@ -131,6 +132,7 @@ static void set_lr(lua_State *L, int opt, loptim *o, int i, const char *fname) {
                fname, gdl_typename(L, i));
   lua_pushvalue(L, i);
   lua_setiuservalue(L, opt, 2);
+  o->epoch++;
   o->hp.lr = current_lr(L, opt, o, fname);   /* checks the schedule's first value */
 }
 
@@ -155,6 +157,7 @@ static int optim_new(lua_State *L, gd_optim_kind kind) {
   loptim *o = lua_newuserdatauv(L, sizeof *o, 2);
   gd_optim_defaults(&o->hp, kind);
   o->iterations = 0;
+  o->epoch = 0;
   luaL_setmetatable(L, GDL_OPTIMIZER);
   int opt = lua_gettop(L);
   new_state_table(L, opt);
@@ -346,7 +349,7 @@ static int apply_gradients(lua_State *L) {
     lstate *ls = lua_touserdata(L, g + 2);
     if (gd_cp_tracing) traced_step(L, 1, o, g + 1, gt, i == last);
     if (gd_optim_step(&o->hp, &ls->s, w, gt, lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
-    if (gd_cp_tracing) gd_cp_optim(&o->hp, &o->hp.lr, &ls->s, w, gt, &o->iterations, i == last);
+    if (gd_cp_tracing) gd_cp_optim(&o->hp, &o->hp.lr, &ls->s, w, gt, &o->iterations, &o->epoch, i == last);
   }
   o->iterations++;
   lua_settop(L, 1);
@@ -375,7 +378,7 @@ int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, co
     if (gd_cp_tracing) traced_step(L, opt, o, base + 2 * i + 1, grads[i], i == n - 1);
     if (gd_optim_step(&o->hp, &ls->s, w, grads[i], lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
     if (gd_cp_tracing)
-      gd_cp_optim(&o->hp, &o->hp.lr, &ls->s, w, grads[i], &o->iterations, i == n - 1);
+      gd_cp_optim(&o->hp, &o->hp.lr, &ls->s, w, grads[i], &o->iterations, &o->epoch, i == n - 1);
   }
   lua_settop(L, base);
   o->iterations++;
@@ -386,6 +389,7 @@ int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, co
 static int optim_reset(lua_State *L) {
   loptim *o = checkopt(L, 1, "gd.Optimizer:reset");
   o->iterations = 0;
+  o->epoch++;
   new_state_table(L, 1);
   lua_settop(L, 1);
   return 1;
