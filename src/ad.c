@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "adops.h"
+#include "compile.h"
 #include "kernels.h"
 
 /* ---- id sets and maps (open addressing, id 0 = empty slot) ---------------- */
@@ -329,10 +330,12 @@ static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *const *outs, int nou
       continue;
     }
     rc = gd_tensor_retain(dst, in[i]);
+    if (!rc && gd_cp_tracing && dst->st != in[i]->st) gd_cp_copy(dst, in[i]);  /* a saved copy */
     if (!rc && i < GD_NODE_MAXIN) nd->inver[i] = dst->st->version;
   }
   if (!rc && info->save_out) {
     rc = gd_tensor_retain(&nd->out, out);
+    if (!rc && gd_cp_tracing && nd->out.st != out->st) gd_cp_copy(&nd->out, out);
     if (!rc) nd->outver = nd->out.st->version;
   } else if (!rc) {                     /* shape and id only */
     nd->out = *out;
@@ -343,6 +346,7 @@ static int tape_append(gd_tape *t, gd_opcode op, gd_tensor *const *outs, int nou
     gd_tensor_init(&nd->co[i - 1]);
     nd->nco = i;
     rc = gd_tensor_retain(&nd->co[i - 1], outs[i]);
+    if (!rc && gd_cp_tracing && nd->co[i - 1].st != outs[i]->st) gd_cp_copy(&nd->co[i - 1], outs[i]);
     if (!rc) nd->cover[i - 1] = nd->co[i - 1].st->version;
     if (!rc) rc = idset_add(&t->known, outs[i]->id);
   }
@@ -371,9 +375,28 @@ static inline int record_on_tapes(gd_opcode op, gd_tensor *const *outs, int nout
   return GD_OK;
 }
 
+/* Ops whose kernels a gd.compile trace records (adops.c reports them), and
+ * the view ops, which need no instruction; any other op fails a trace. */
+static void check_compiled(gd_opcode op) {
+  switch (op) {
+    case GD_OP_ADD: case GD_OP_SUB: case GD_OP_MUL: case GD_OP_DIV: case GD_OP_POW:
+    case GD_OP_MOD: case GD_OP_MAXIMUM: case GD_OP_MINIMUM: case GD_OP_WHERE:
+    case GD_OP_SUM: case GD_OP_MEAN: case GD_OP_VAR: case GD_OP_STD: case GD_OP_MAX:
+    case GD_OP_MIN: case GD_OP_PROD: case GD_OP_LOGSUMEXP: case GD_OP_NORM: case GD_OP_SUM_TO:
+    case GD_OP_RESHAPE: case GD_OP_PERMUTE: case GD_OP_EXPAND: case GD_OP_SLICE:
+    case GD_OP_SELECT: case GD_OP_MATMUL: case GD_OP_INDEX:
+    case GD_OP_EMBED:
+      return;
+    default:
+      if (op >= GD_OP_NEG && op <= GD_OP_LOG2) return;
+      gd_cp_unsupported(gd_op_info(op) ? gd_op_info(op)->name : "an op");
+  }
+}
+
 int gd_ad_record_multi(gd_opcode op, gd_tensor *const *outs, int nout, int n,
                        const gd_tensor *const *in, const int64_t *ip, const double *dp) {
   if (nout < 1 || nout > 1 + GD_NODE_MAXCO) return gd_seterr(GD_EARG, "too many results to record");
+  if (gd_cp_tracing) check_compiled(op);
   for (int j = 0; j < nout; j++) {
     outs[j]->id = 0;
     outs[j]->flags = 0;
@@ -386,6 +409,7 @@ int gd_ad_record(gd_opcode op, gd_tensor *out, int n, const gd_tensor *const *in
                  const int64_t *ip, const double *dp) {
   out->id = 0;
   out->flags = 0;
+  if (gd_cp_tracing) check_compiled(op);
   if (paused || !nactive) return GD_OK;
   return record_on_tapes(op, &out, 1, n, in, ip, dp);
 }
@@ -446,6 +470,7 @@ int gd_tape_gradient(gd_tape *t, const gd_tensor *target, int n,
     rc = gd_tensor_alloc(&seed, target->ndim, target->shape);
     if (!rc) {
       gd_fill(&seed, 1.0);
+      if (gd_cp_tracing) gd_cp_const(&seed);
       rc = gradmap_add(&gm, target->id, &seed);
     }
   }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "compile.h"
 #include "shape.h"
 
 static const gd_opcode binop_code[GD_BIN_COUNT] = {
@@ -29,22 +30,25 @@ static int record2(gd_opcode op, gd_tensor *out, const gd_tensor *a, const gd_te
 
 int gd_ad_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   gd_binary_flat(out, op, a, b);
+  if (gd_cp_tracing) gd_cp_binary(out, op, a, b);
   return record2(binop_code[op], out, a, b);
 }
 
 int gd_ad_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   int rc = gd_binary_into(out, op, a, b);
+  if (!rc && gd_cp_tracing) gd_cp_binary(out, op, a, b);
   return rc ? rc : record2(binop_code[op], out, a, b);
 }
 
 int gd_ad_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
-  int rc = gd_binary(out, op, a, b);
+  int rc = gd_cp_kbinary(out, op, a, b);
   return rc ? rc : record2(binop_code[op], out, a, b);
 }
 
 int gd_ad_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x) {
   int rc = gd_unary_into(out, op, x);
   if (rc) return rc;
+  if (gd_cp_tracing) gd_cp_unary(out, op, x);
   const gd_tensor *in[1] = {x};
   return gd_ad_record((gd_opcode)(GD_OP_NEG + (int)op), out, 1, in, NULL, NULL);
 }
@@ -57,6 +61,7 @@ int gd_ad_unary(gd_tensor *out, gd_unop op, const gd_tensor *x) {
 int gd_ad_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd_tensor *b) {
   int rc = gd_where(out, c, a, b);
   if (rc) return rc;
+  if (gd_cp_tracing) gd_cp_where(out, c, a, b);
   const gd_tensor *in[3] = {c, a, b};
   return gd_ad_record(GD_OP_WHERE, out, 3, in, NULL, NULL);
 }
@@ -68,13 +73,13 @@ int gd_ad_clip(gd_tensor *out, const gd_tensor *x, const gd_tensor *lo, const gd
   int rc = GD_OK;
   if (!lo && !hi) return gd_ad_unary(out, GD_UN_COPY, x);
   if (lo) {                               /* m = x < lo ? lo : x */
-    rc = gd_binary(&c, GD_BIN_LT, x, lo);
+    rc = gd_ad_binary(&c, GD_BIN_LT, x, lo);     /* a comparison: recorded by no tape */
     if (!rc) rc = gd_ad_where(hi ? &m : out, &c, lo, x);
     gd_tensor_release(&c);
   }
   if (!rc && hi) {                        /* out = m > hi ? hi : m */
     const gd_tensor *v = lo ? &m : x;
-    rc = gd_binary(&c, GD_BIN_GT, v, hi);
+    rc = gd_ad_binary(&c, GD_BIN_GT, v, hi);
     if (!rc) rc = gd_ad_where(out, &c, hi, v);
     gd_tensor_release(&c);
   }
@@ -102,12 +107,13 @@ static int record_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_t
 int gd_ad_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
                       int dim, int keepdim, double ddof) {
   int rc = gd_reduce_into(out, idx, op, x, dim, keepdim, ddof);
+  if (!rc && gd_cp_tracing) gd_cp_reduce(out, idx, op, x, dim, keepdim, ddof);
   return rc ? rc : record_reduce(out, idx, op, x, dim, keepdim, ddof);
 }
 
 int gd_ad_reduce(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
                  int dim, int keepdim, double ddof) {
-  int rc = gd_reduce(out, idx, op, x, dim, keepdim, ddof);
+  int rc = gd_cp_kreduce(out, idx, op, x, dim, keepdim, ddof);
   return rc ? rc : record_reduce(out, idx, op, x, dim, keepdim, ddof);
 }
 
@@ -129,14 +135,14 @@ int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shap
   size_t tn = 1;
   for (int i = 0; i < nd; i++) tn *= (size_t)shape[i];
   if (tn == 1) {
-    rc = gd_reduce(out, NULL, GD_RED_SUM, x, -1, 0, 0);
+    rc = gd_cp_kreduce(out, NULL, GD_RED_SUM, x, -1, 0, 0);
   } else {
     for (int i = 0; i < x->ndim && !rc; i++) {
       int stretched = i < lead || (shape[i - lead] == 1 && x->shape[i] != 1);
       if (!stretched) continue;
       gd_tensor next;
       gd_tensor_init(&next);
-      rc = gd_reduce(&next, NULL, GD_RED_SUM, &cur, i, 1, 0);
+      rc = gd_cp_kreduce(&next, NULL, GD_RED_SUM, &cur, i, 1, 0);
       gd_tensor_release(&cur);
       cur = next;
     }
@@ -147,7 +153,7 @@ int gd_ad_sum_to(gd_tensor *out, const gd_tensor *x, int nd, const int64_t *shap
   if (!gd_is_contig(out) || out->st == x->st) {   /* never alias the input */
     gd_tensor c;
     gd_tensor_init(&c);
-    if ((rc = gd_contiguous(&c, out))) return rc;
+    if ((rc = gd_cp_kcontiguous(&c, out))) return rc;
     gd_tensor_release(out);
     *out = c;
   }
@@ -208,6 +214,7 @@ int gd_ad_full(gd_tensor *out, int nd, const int64_t *shape, double v) {
   int rc = gd_tensor_alloc(out, nd, shape);
   if (rc) return rc;
   gd_fill(out, v);
+  if (gd_cp_tracing) gd_cp_const(out);
   out->id = 0;
   out->flags = 0;
   return GD_OK;

@@ -6,6 +6,7 @@
 #include "adops.h"
 
 #include "blas.h"
+#include "compile.h"
 #include "linalg.h"
 
 /* Record a one- or two-input op's result (rc: the core's status). */
@@ -17,7 +18,9 @@ static int rec(int rc, gd_opcode op, gd_tensor *out, const gd_tensor *a, const g
 }
 
 int gd_ad_matmul(gd_tensor *out, const gd_tensor *a, const gd_tensor *b) {
-  return rec(gd_matmul(out, a, b), GD_OP_MATMUL, out, a, b, NULL);
+  int rc = gd_matmul(out, a, b);
+  if (!rc && gd_cp_tracing) gd_cp_matmul(out, a, b);
+  return rec(rc, GD_OP_MATMUL, out, a, b, NULL);
 }
 
 int gd_ad_outer(gd_tensor *out, const gd_tensor *a, const gd_tensor *b) {

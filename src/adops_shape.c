@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile.h"
 #include "shape.h"
 
 /* The backward pass handles at most this many inputs per node (ad.c's
@@ -77,6 +78,7 @@ int gd_ad_embed(gd_tensor *out, const gd_tensor *g, int nd, const int64_t *shape
   int rc = gd_tensor_alloc(&r, nd, shape);
   if (!rc) {
     gd_fill(&r, 0.0);
+    if (gd_cp_tracing) gd_cp_const(&r);
     rc = count < 0 ? gd_select(&v, &r, dim, start) : gd_slice(&v, &r, dim, start, count, step);
   }
   if (!rc && !gd_shape_eq(v.ndim, v.shape, g->ndim, g->shape)) {
@@ -86,6 +88,7 @@ int gd_ad_embed(gd_tensor *out, const gd_tensor *g, int nd, const int64_t *shape
                    gd_shape_str(b, sizeof b, v.ndim, v.shape));
   }
   if (!rc) rc = gd_copy_into(&v, g);
+  if (!rc && gd_cp_tracing) gd_cp_copy(&v, g);
   gd_tensor_release(&v);
   if (rc) {
     gd_tensor_release(&r);

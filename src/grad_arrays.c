@@ -10,6 +10,7 @@
 #include "grad.h"
 
 #include "adops_arrays.h"
+#include "compile.h"
 #include "arrays.h"
 
 static int bw_cumsum(const gd_node *n, const gd_tensor *g, const int *need, gd_tensor *gin) {
@@ -32,6 +33,7 @@ static int zero_masks(const gd_tensor *x, int dim, gd_tensor *before, gd_tensor 
   if (!rc) rc = gd_binary(first, GD_BIN_EQ, &cz, &one.t);
   if (!rc) rc = gd_binary_into(first, GD_BIN_MUL, first, &z);
   *any = 0;
+  if (!rc && gd_cp_tracing) gd_cp_read(x, "the gradient of cumprod (its rule tests x for zeros)");
   if (!rc) {
     const double *d = gd_data(&z);
     for (size_t i = 0; i < z.numel && !*any; i++) *any = d[i] != 0;

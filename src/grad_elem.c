@@ -4,6 +4,7 @@
  * Notation: g = ∂L/∂out, x (a, b) the saved inputs, y the saved output.
  */
 #include "grad.h"
+#include "compile.h"
 
 #include "adops_arrays.h"
 #include "specfun.h"
@@ -22,6 +23,7 @@ void gd_const_init(gd_const *c, double v) {
   c->st.borrowed = 1;
   gd_tensor_init(&c->t);
   c->t.st = &c->st;
+  if (gd_cp_tracing) gd_cp_scalar(&c->st);   /* a number on the C stack: gd.compile snapshots it */
 }
 
 /* out = a op b, releasing nothing. */
@@ -52,7 +54,7 @@ static int settle(gd_tensor *gin, gd_tensor *t, const gd_tensor *x) {
 
 /* A constant mask (not recorded): out = a op b computed without the tape. */
 static int mask(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
-  int rc = gd_binary(out, op, a, b);
+  int rc = gd_cp_kbinary(out, op, a, b);
   out->id = 0;
   out->flags = 0;
   return rc;
@@ -173,7 +175,7 @@ static int bw_mod(const gd_node *n, const gd_tensor *g, const int *need, gd_tens
   if (!rc && need[1]) {                   /* a % b = a − floor(a/b)·b */
     LOCALS(q, f, t, u); INIT(q); INIT(f); INIT(t); INIT(u);
     rc = mask(&q, GD_BIN_DIV, a, b);
-    if (!rc) rc = gd_unary(&f, GD_UN_FLOOR, &q);
+    if (!rc) rc = gd_cp_kunary(&f, GD_UN_FLOOR, &q);
     if (!rc) rc = bin(&t, GD_BIN_MUL, g, &f);
     if (!rc) rc = gd_ad_unary(&u, GD_UN_NEG, &t);
     gd_tensor_release(&q); gd_tensor_release(&f); gd_tensor_release(&t);
@@ -251,7 +253,7 @@ static int deriv(gd_opcode op, const gd_tensor *x, const gd_tensor *y, gd_tensor
       if (!rc) rc = vbin(d, GD_BIN_DIV, 1.0, &t);
       break;
     case GD_OP_ABS:                       /* sign(x), a constant */
-      rc = gd_unary(d, GD_UN_SIGN, x);
+      rc = gd_cp_kunary(d, GD_UN_SIGN, x);
       d->id = 0;
       break;
     case GD_OP_SIN: return gd_ad_unary(d, GD_UN_COS, x);
@@ -403,6 +405,7 @@ static int prod_grad(gd_tensor *out, const gd_tensor *ge, const gd_node *n) {
   LOCALS(z, p, pe, q); INIT(z); INIT(p); INIT(pe); INIT(q);
   int rc = mask(&z, GD_BIN_EQ, x, &zero.t);
   int any = 0;
+  if (!rc && gd_cp_tracing) gd_cp_read(x, "the gradient of prod (its rule tests x for zeros)");
   if (!rc) {
     const double *d = gd_data(&z);     /* a fresh contiguous mask */
     for (size_t i = 0; i < z.numel && !any; i++) any = d[i] != 0;
@@ -437,7 +440,7 @@ static int bw_reduce(const gd_node *n, const gd_tensor *g, const int *need, gd_t
     case GD_OP_MAX: case GD_OP_MIN: {    /* ties share the gradient evenly */
       if (!rc) rc = expand_back(&t, y, n);
       if (!rc) rc = mask(&u, GD_BIN_EQ, x, &t);
-      if (!rc) rc = gd_reduce(&v, NULL, GD_RED_SUM, &u, dim, 1, 0);
+      if (!rc) rc = gd_cp_kreduce(&v, NULL, GD_RED_SUM, &u, dim, 1, 0);
       if (!rc) rc = mask(&w, GD_BIN_DIV, &u, &v);
       if (!rc) rc = bin(&gin[0], GD_BIN_MUL, &ge, &w);
       break;
@@ -511,7 +514,7 @@ static int gauss_deriv(gd_tensor *out, const gd_tensor *x, double c) {
 /* out = ψ₂(x) as a constant: trigamma's derivative is the last polygamma
  * the tape knows, so derivatives of lgamma past the third treat it as fixed. */
 static int tetragamma_const(gd_tensor *out, const gd_tensor *x) {
-  int rc = gd_unary(out, GD_UN_COPY, x);
+  int rc = gd_unary(out, GD_UN_COPY, x);   /* no compiled form: a trace fails at its use */
   if (rc) return rc;
   double *p = gd_data(out);
   for (size_t i = 0; i < out->numel; i++) p[i] = gd_tetragamma(p[i]);

@@ -9,6 +9,7 @@
 #include "grad.h"
 
 #include "blas.h"
+#include "compile.h"
 #include "linalg.h"
 
 #include <float.h>
@@ -73,16 +74,34 @@ static int as_scale(gd_tensor *out, const gd_tensor *x) {
  * reshaped back. */
 /* dA = G·Bᵀ, dB = Aᵀ·G for 2-d A, B, G by gd_mm on transposed strides: the
  * same products as the recorded path, for when no tape records them. */
+/* x's transpose as a header (no reference taken: for a trace's geometry only). */
+static gd_tensor transposed(const gd_tensor *x) {
+  gd_tensor t = *x;
+  t.shape[0] = x->shape[1], t.shape[1] = x->shape[0];
+  t.stride[0] = x->stride[1], t.stride[1] = x->stride[0];
+  return t;
+}
+
 static int mm_grads_2d(const gd_tensor *g, const gd_tensor *a, const gd_tensor *b, const int *need,
                        gd_tensor *gin) {
   int64_t m = a->shape[0], k = a->shape[1], nn = b->shape[1];
   int rc = GD_OK;
-  if (need[0] && !(rc = gd_tensor_alloc(&gin[0], 2, a->shape)))
+  if (need[0] && !(rc = gd_tensor_alloc(&gin[0], 2, a->shape))) {
     rc = gd_mm(m, k, nn, gd_data(g), g->stride[0], g->stride[1], gd_data(b), b->stride[1],
                b->stride[0], gd_data(&gin[0]), k);
-  if (!rc && need[1] && !(rc = gd_tensor_alloc(&gin[1], 2, b->shape)))
+    if (!rc && gd_cp_tracing) {          /* the same product, as gd.compile replays it */
+      gd_tensor bt = transposed(b);
+      gd_cp_matmul(&gin[0], g, &bt);
+    }
+  }
+  if (!rc && need[1] && !(rc = gd_tensor_alloc(&gin[1], 2, b->shape))) {
     rc = gd_mm(k, nn, m, gd_data(a), a->stride[1], a->stride[0], gd_data(g), g->stride[0],
                g->stride[1], gd_data(&gin[1]), nn);
+    if (!rc && gd_cp_tracing) {
+      gd_tensor at = transposed(a);
+      gd_cp_matmul(&gin[1], &at, g);
+    }
+  }
   return rc;
 }
 
@@ -620,6 +639,7 @@ static int near_singular(const gd_tensor *A, const gd_tensor *det, int *out) {
   int rc = gd_reduce(&t[0], NULL, GD_RED_NORM, A, A->ndim - 1, 0, 0);
   if (!rc) rc = gd_reduce(&t[1], NULL, GD_RED_PROD, &t[0], t[0].ndim - 1, 0, 0);
   if (!rc) rc = gd_contiguous(&t[2], det);
+  if (!rc && gd_cp_tracing) gd_cp_read(A, "the gradient of det (its rule tests A for singularity)");
   *out = 0;
   for (size_t i = 0; !rc && i < t[1].numel; i++) {
     double d = gd_data(&t[2])[i], h = gd_data(&t[1])[i];

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "compile.h"
 #include "kernels.h"
 
 static const char tensor_key = 'T';   /* registry key of the metatable */
@@ -57,6 +58,7 @@ gd_tensor *gdl_new_result(lua_State *L) {
   s->st.refs = 1;                  /* never released: the userdata owns it */
   s->st.borrowed = 1;
   gd_tensor_init(&s->t);           /* empty until gdl_set_result */
+  if (gd_cp_tracing) gd_cp_born(&s->st);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &small_key);
   lua_setmetatable(L, -2);
   return &s->t;
@@ -69,6 +71,7 @@ void gdl_set_result(lua_State *L, int i, gd_tensor *t) {
     s->t = *t;
     s->t.st = &s->st;
     s->t.off = 0;
+    if (gd_cp_tracing) gd_cp_copy(&s->t, t);
     gd_tensor_release(t);
     return;
   }
@@ -94,6 +97,7 @@ gd_tensor *gdl_new_shaped(lua_State *L, int nd, const int64_t *shape, const char
   s->st.refs = 1;                  /* never released: the userdata owns it */
   s->st.version = 0;
   s->st.borrowed = 1;
+  if (gd_cp_tracing) gd_cp_born(&s->st);
   gd_tensor *t = &s->t;
   t->st = &s->st;
   t->off = 0;
@@ -138,7 +142,9 @@ static inline gd_tensor *test_userdata(lua_State *L, int i) {
   const void *mt = lua_topointer(L, -1);
   if (mt == small_mt || mt == tensor_mt || mt == sub_mt) {
     lua_pop(L, 1);
-    return lua_touserdata(L, i);
+    gd_tensor *t = lua_touserdata(L, i);
+    if (gd_cp_tracing && t->st) gdl_cp_seen(L, i, t);
+    return t;
   }
   lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_key);
   int ok = lua_rawequal(L, -1, -2);
@@ -147,7 +153,9 @@ static inline gd_tensor *test_userdata(lua_State *L, int i) {
     ok = lua_getfield(L, -1, "__tensor") == LUA_TBOOLEAN && lua_toboolean(L, -1);
   }
   lua_pop(L, 2);
-  return ok ? lua_touserdata(L, i) : NULL;
+  gd_tensor *t = ok ? lua_touserdata(L, i) : NULL;
+  if (t && gd_cp_tracing && t->st && t->st->borrowed) gdl_cp_seen(L, i, t);
+  return t;
 }
 
 gd_tensor *gdl_test(lua_State *L, int i) {
@@ -183,6 +191,7 @@ gd_tensor *gdl_operand(lua_State *L, int i, gdl_scalar *sc, const char *fname) {
       sc->st.borrowed = 1;
       gd_tensor_init(&sc->t);
       sc->t.st = &sc->st;
+      if (gd_cp_tracing) gd_cp_scalar(&sc->st);
       return &sc->t;
     case LUA_TTABLE:
       return gdl_from_value(L, i, fname);
@@ -230,6 +239,7 @@ void *gdl_checkudata(lua_State *L, int i, const char *tname, const void **mt) {
  * this bounds the collector's share, and at most about 8 MiB more of dead
  * storage waits for it. */
 void gdl_gcstep(lua_State *L) {
+  if (gd_cp_tracing) return;             /* a trace keeps every tensor it met alive */
   static size_t pending;
   pending += gd_alloc_take_debt();
   if (pending >= 64 * 1024) {
@@ -379,6 +389,7 @@ LUAMOD_API int luaopen_gd_core(lua_State *L) {
   gdl_open_arrays(L);
   gdl_open_json(L);
   gdl_open_threads(L);
+  gdl_open_compile(L);
   gdl_open_variable(L);
   gdl_open_kernel(L);
   lua_pushvalue(L, 2);

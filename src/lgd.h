@@ -121,6 +121,12 @@ void gdl_set_subtype(lua_State *L, int i);
  * caller).  Returns 0, doing nothing, if opt is not a gd.Optimizer. */
 int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, const char *fname);
 
+/* gd.compile: the borrowed tensor t at i, met while tracing, is anchored by
+ * the trace (lcompile.c) so that its inline data outlives the call. */
+void gdl_cp_seen(lua_State *L, int i, const gd_tensor *t);
+/* gd.compile: anchor the value at i for as long as the traced program lives. */
+void gdl_cp_anchor(lua_State *L, int i);
+
 /* Module parts: each registers its functions (gd table at 1, methods at 2,
  * docs at 3 on the stack). */
 void gdl_open_tensor(lua_State *L);
@@ -139,6 +145,8 @@ void gdl_open_arrays(lua_State *L);
 void gdl_open_json(lua_State *L);
 /* gd.set_num_threads, gd.get_num_threads (lthreads.c). */
 void gdl_open_threads(lua_State *L);
+/* gd.compile's C side: programs, tracing and replay (lcompile.c). */
+void gdl_open_compile(lua_State *L);
 /* Register gd._nn's file functions (weights, CSV: lnnio.c) into the table at t. */
 void gdl_register_nnio(lua_State *L, int t);
 /* Build the Variable metatable (after the tensor metatable is complete). */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "compile.h"
 #include "optim.h"
 
 #define GDL_OPTIMIZER "gd.Optimizer"
@@ -25,6 +26,7 @@ static const void *variable_mt, *optimizer_mt, *optstate_mt;
 typedef struct loptim {
   gd_optim_hp hp;
   lua_Integer iterations;      /* apply_gradients calls so far */
+  long long epoch;             /* bumped by reset and by a new lr schedule: stale compiled steps see it */
 } loptim;
 
 typedef struct lstate { gd_optim_state s; } lstate;
@@ -130,6 +132,7 @@ static void set_lr(lua_State *L, int opt, loptim *o, int i, const char *fname) {
                fname, gdl_typename(L, i));
   lua_pushvalue(L, i);
   lua_setiuservalue(L, opt, 2);
+  o->epoch++;
   o->hp.lr = current_lr(L, opt, o, fname);   /* checks the schedule's first value */
 }
 
@@ -154,6 +157,7 @@ static int optim_new(lua_State *L, gd_optim_kind kind) {
   loptim *o = lua_newuserdatauv(L, sizeof *o, 2);
   gd_optim_defaults(&o->hp, kind);
   o->iterations = 0;
+  o->epoch = 0;
   luaL_setmetatable(L, GDL_OPTIMIZER);
   int opt = lua_gettop(L);
   new_state_table(L, opt);
@@ -200,6 +204,21 @@ static int new_adam(lua_State *L) { return optim_new(L, GD_OPTIM_ADAM); }
 static int new_adamw(lua_State *L) { return optim_new(L, GD_OPTIM_ADAMW); }
 
 /* ---- apply_gradients ---------------------------------------------------- */
+
+/* gd.compile, before an update of the Variable at v (its state at v + 1):
+ * the optimizer and the state live as long as the program; w may be
+ * written; a schedule (a Lua function of the step) has no compiled form. */
+static void traced_step(lua_State *L, int opt, const loptim *o, int v, const gd_tensor *g, int last) {
+  (void)o;
+  (void)g;
+  if (last) {
+    if (lua_getiuservalue(L, opt, 2) != LUA_TNIL) gd_cp_unsupported("an optimizer with an lr schedule");
+    lua_pop(L, 1);
+  }
+  gdl_cp_anchor(L, opt);
+  gd_cp_mutable(lua_touserdata(L, v));
+  gdl_cp_anchor(L, v + 1);
+}
 
 /* Warn through the global `warn` (so a script or test can replace it). */
 static void warn_msg(lua_State *L, const char *msg) {
@@ -313,6 +332,8 @@ static int apply_gradients(lua_State *L) {
   }
   if (given == 0) luaL_error(L, "%s: no gradient for any of the %d variable(s)", fname, (int)n);
   double lr = current_lr(L, 1, o, fname);
+  lua_Integer last = 0;                   /* the last variable with a gradient */
+  for (lua_Integer i = 1; i <= n; i++) if (!lua_isnil(L, base + 3 * (int)i - 2)) last = i;
   for (lua_Integer i = 1; i <= n; i++) {  /* allocate every state before the first update */
     int g = base + 3 * (int)i - 2;
     if (lua_isnil(L, g)) continue;
@@ -326,12 +347,15 @@ static int apply_gradients(lua_State *L) {
     gd_tensor *gt = gdl_test(L, g);
     gd_tensor *w = lua_touserdata(L, g + 1);
     lstate *ls = lua_touserdata(L, g + 2);
+    if (gd_cp_tracing) traced_step(L, 1, o, g + 1, gt, i == last);
     if (gd_optim_step(&o->hp, &ls->s, w, gt, lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
+    if (gd_cp_tracing) gd_cp_optim(&o->hp, &o->hp.lr, &ls->s, w, gt, &o->iterations, &o->epoch, i == last);
   }
   o->iterations++;
   lua_settop(L, 1);
   return 1;
 }
+
 
 int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, const char *fname) {
   opt = lua_absindex(L, opt);
@@ -351,7 +375,10 @@ int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, co
   for (int i = 0; i < n; i++) {
     gd_tensor *w = lua_touserdata(L, base + 2 * i + 1);
     lstate *ls = lua_touserdata(L, base + 2 * i + 2);
+    if (gd_cp_tracing) traced_step(L, opt, o, base + 2 * i + 1, grads[i], i == n - 1);
     if (gd_optim_step(&o->hp, &ls->s, w, grads[i], lr, (int64_t)o->iterations + 1)) gdl_fail(L, fname);
+    if (gd_cp_tracing)
+      gd_cp_optim(&o->hp, &o->hp.lr, &ls->s, w, grads[i], &o->iterations, &o->epoch, i == n - 1);
   }
   lua_settop(L, base);
   o->iterations++;
@@ -362,6 +389,7 @@ int gdl_optim_apply(lua_State *L, int opt, int vars, gd_tensor *const *grads, co
 static int optim_reset(lua_State *L) {
   loptim *o = checkopt(L, 1, "gd.Optimizer:reset");
   o->iterations = 0;
+  o->epoch++;
   new_state_table(L, 1);
   lua_settop(L, 1);
   return 1;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compile.h"
 #include "print.h"
 
 #define GDL_PRINTBUF "gd.PrintBuffer"
@@ -41,6 +42,7 @@ int gdl_tostring(lua_State *L, int i, const char *prefix) {
   i = lua_absindex(L, i);
   gd_tensor *x = gdl_test(L, i);
   if (!x) return luaL_error(L, "tostring: tensor expected, got %s", luaL_typename(L, i));
+  if (gd_cp_tracing) gd_cp_read(x, "tostring");
   holder *h = lua_newuserdatauv(L, sizeof *h, 0);
   gd_buf_init(&h->b, h->mem, sizeof h->mem);
   luaL_setmetatable(L, GDL_PRINTBUF);

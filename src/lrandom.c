@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compile.h"
 #include "rng.h"
 
 #define GDL_GENERATOR "gd.Generator"
@@ -84,6 +85,13 @@ static int opt_shape(lua_State *L, int arg, int64_t *shape, const char *fname) {
 
 /* ---- the functions, each once for any generator ---------------------------- */
 
+/* gd.compile: report a draw into r (and keep a gd.Generator at 1 alive). */
+static void traced_draw(lua_State *L, gd_rng *g, gd_rng_kind kind, const gd_tensor *r,
+                        double p1, double p2) {
+  if (luaL_testudata(L, 1, GDL_GENERATOR)) gdl_cp_anchor(L, 1);
+  gd_cp_random(g, (int)kind, r, p1, p2);
+}
+
 typedef int (*draw_fn)(gd_rng *, gd_tensor *, int, const int64_t *, double, double);
 
 /* A tensor of draws from f(p1, p2), its optional shape from argument sa on. */
@@ -92,6 +100,8 @@ static int draw(lua_State *L, gd_rng *g, int sa, draw_fn f, double p1, double p2
   int nd = opt_shape(L, sa, shape, fname);
   gd_tensor *r = gdl_new(L);
   if (f(g, r, nd < 0 ? 0 : nd, shape, p1, p2)) gdl_fail(L, fname);
+  if (gd_cp_tracing) traced_draw(L, g, f == gd_rng_uniform ? GD_RNG_UNIFORM : GD_RNG_NORMAL,
+                                 r, p1, p2);
   return 1;
 }
 
@@ -119,6 +129,7 @@ static int randint_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
   int nd = opt_shape(L, a + 2, shape, fname);
   gd_tensor *r = gdl_new(L);
   if (gd_rng_randint(g, r, nd < 0 ? 0 : nd, shape, lo, hi)) gdl_fail(L, fname);
+  if (gd_cp_tracing) gd_cp_unsupported(fname);
   return 1;
 }
 
@@ -143,6 +154,7 @@ static int binomial_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
   gd_tensor *p = prob_args(L, a + 1, shape, &nd, &sp, fname);
   gd_tensor *r = gdl_new(L);
   if (gd_rng_binomial(g, r, nd, shape, n, p)) gdl_fail(L, fname);
+  if (gd_cp_tracing) gd_cp_unsupported(fname);
   return 1;
 }
 
@@ -156,6 +168,7 @@ static int param_draw(lua_State *L, gd_rng *g, int a, param_fn f, const char *fn
   gd_tensor *p = prob_args(L, a, shape, &nd, &sp, fname);
   gd_tensor *r = gdl_new(L);
   if (f(g, r, nd, shape, p)) gdl_fail(L, fname);
+  if (gd_cp_tracing) gd_cp_unsupported(fname);
   return 1;
 }
 
@@ -175,11 +188,13 @@ static int randperm_impl(lua_State *L, gd_rng *g, int a, const char *fname) {
   int64_t n = gdl_checkint(L, a, fname, "n");
   gd_tensor *r = gdl_new(L);
   if (gd_rng_randperm(g, r, n)) gdl_fail(L, fname);
+  if (gd_cp_tracing) traced_draw(L, g, GD_RNG_RANDPERM, r, 0, 0);
   return 1;
 }
 
 /* Seeding through the default generator goes through its gdl_gen. */
 static int seed_impl(lua_State *L, gdl_gen *g, int a, const char *fname) {
+  if (gd_cp_tracing) gd_cp_unsupported(fname);   /* reseeding is a side effect on the generator */
   lua_Integer s = seed_arg(L, a, fname);
   reseed(g, s);
   lua_pushinteger(L, s);

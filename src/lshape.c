@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "adops_shape.h"
+#include "compile.h"
 #include "kernels.h"
 #include "shape.h"
 
@@ -234,6 +235,7 @@ static int l_index(lua_State *L) {
   }
   gd_tensor *r = gdl_new(L);
   if (gd_ad_index(r, x, dim, ids, n)) gdl_fail(L, "gd.index");
+  if (gd_cp_tracing) gd_cp_index(r, x, dim, idx);
   return 1;
 }
 
@@ -262,6 +264,7 @@ static double *element(lua_State *L, gd_tensor *x, int first, const char *fname)
 
 static int l_at(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.at");
+  if (gd_cp_tracing) gd_cp_read(x, "x:at");
   lua_pushnumber(L, *element(L, x, 2, "gd.at"));
   return 1;
 }
@@ -269,6 +272,7 @@ static int l_at(lua_State *L) {
 static int l_set(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.set");
   double v = gdl_checknumber(L, 2, "gd.set", "v");
+  if (gd_cp_tracing) gd_cp_write(x, "x:set");
   *element(L, x, 3, "gd.set") = v;
   gd_touch(x);
   lua_settop(L, 1);
@@ -373,6 +377,7 @@ static int mask_index(lua_State *L, const gd_tensor *x) {
     if (gd_ad_mask(r, x, m)) gdl_fail(L, fname);
     return 1;
   }
+  if (gd_cp_tracing) gd_cp_read(m, "x[mask] (its shape depends on the mask's values)");
   int64_t n = m->shape[0], k = 0;
   int64_t *ids = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)(n ? n : 1), 0);
   for (int64_t i = 0; i < n; i++)
@@ -389,11 +394,13 @@ int gdl_getitem(lua_State *L) {
     int64_t i = checkindex(L, 2, gdl_checkint(L, 2, "gd.Tensor index", "index"), x->shape[0], 0,
                            "gd.Tensor index");
     if (!x->id || !gd_ad_tracking(1, xs)) {   /* id 0: no tape knows x (the hot path) */
+      if (gd_cp_tracing) gd_cp_read(x, "x[i] (a number)");
       lua_pushnumber(L, gd_data(x)[i * x->stride[0]]);
       return 1;
     }
-    gd_tensor *r = gdl_new(L);
+    gd_tensor *r = gdl_new_view(L, 1, x);   /* inline data: the view anchors its owner */
     if (gd_ad_select(r, x, 0, i)) gdl_fail(L, "gd.Tensor index");
+    gdl_view_done(L, -1);
     return 1;
   }
   if (lua_type(L, 2) == LUA_TUSERDATA) return mask_index(L, x);
@@ -403,6 +410,7 @@ int gdl_getitem(lua_State *L) {
   }
   const double *p = keyed_element(L, x, 2, "gd.Tensor index");
   if (p) {                              /* every dim selected: a number */
+    if (gd_cp_tracing) gd_cp_read(x, "x[{...}] (a number)");
     lua_pushnumber(L, *p);
     return 1;
   }
@@ -415,6 +423,7 @@ int gdl_setitem(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, fname);
   if (lua_type(L, 2) == LUA_TSTRING)
     luaL_error(L, "%s: cannot set field '%s' of a tensor", fname, lua_tostring(L, 2));
+  if (gd_cp_tracing) gd_cp_write(x, "x[i] = v");
   gd_tensor *r = keyed_view(L, x, 2, fname, 0);
   gdl_scalar sc;
   gd_tensor *v = gdl_operand(L, 3, &sc, fname);

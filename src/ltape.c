@@ -11,6 +11,7 @@
 
 #include "ad.h"
 #include "adops.h"
+#include "compile.h"
 
 #define GDL_VARIABLE "gd.Variable"
 #define GDL_TAPE "gd.GradientTape"
@@ -73,8 +74,13 @@ static int var_update(lua_State *L, int op, const char *fname) {
                gd_shape_str(a, sizeof a, x->ndim, x->shape),
                gd_shape_str(b, sizeof b, v->ndim, v->shape));
   }
+  if (gd_cp_tracing) gd_cp_mutable(v);
   int rc = op < 0 ? gd_copy_into(v, x) : gd_binary_into(v, (gd_binop)op, v, x);
   if (rc) gdl_fail(L, fname);
+  if (gd_cp_tracing) {
+    if (op < 0) gd_cp_copy(v, x);
+    else gd_cp_binary(v, (gd_binop)op, v, x);
+  }
   lua_settop(L, 1);
   return 1;
 }

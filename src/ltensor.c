@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "adops.h"
+#include "compile.h"
 #include "kernels.h"
 
 /* ---- creation ---------------------------------------------------------- */
@@ -99,6 +100,7 @@ gd_tensor *gdl_from_value(lua_State *L, int i, const char *fname) {
   if (gd_tensor_alloc(t, nd, shape)) gdl_fail(L, fname);
   size_t pos = 0;
   table_fill(L, i, 0, nd, shape, gd_data(t), &pos, fname);
+  if (gd_cp_tracing) gd_cp_const(t);
   return t;
 }
 
@@ -111,6 +113,7 @@ static gd_tensor *new_filled(lua_State *L, int nd, const int64_t *shape, double 
   gd_tensor *t = gdl_new(L);
   if (gd_tensor_alloc(t, nd, shape)) gdl_fail(L, fname);
   gd_fill(t, v);
+  if (gd_cp_tracing) gd_cp_const(t);
   return t;
 }
 
@@ -160,6 +163,7 @@ static int f_eye(lua_State *L) {
   gd_tensor *t = new_filled(L, 2, shape, 0.0, "gd.eye");
   double *d = gd_data(t);
   for (int64_t i = 0; i < n && i < m; i++) d[i * m + i] = 1.0;
+  if (gd_cp_tracing) gd_cp_const(t);
   return 1;
 }
 
@@ -192,6 +196,7 @@ static int f_arange(lua_State *L) {
   if (gd_tensor_alloc(t, 1, shape)) gdl_fail(L, "gd.arange");
   double *d = gd_data(t);
   for (int64_t i = 0; i < shape[0]; i++) d[i] = start + (double)i * step;
+  if (gd_cp_tracing) gd_cp_const(t);
   return 1;
 }
 
@@ -206,6 +211,7 @@ static int f_linspace(lua_State *L) {
   double step = n > 1 ? (b - a) / (double)(n - 1) : 0;
   for (int64_t i = 0; i < n; i++) d[i] = a + (double)i * step;
   if (n > 1) d[n - 1] = b;           /* exact endpoint, as numpy */
+  if (gd_cp_tracing) gd_cp_const(t);
   return 1;
 }
 
@@ -224,6 +230,7 @@ static int f_item(lua_State *L) {
                gd_shape_str(s, sizeof s, x->ndim, x->shape), (lua_Integer)x->numel);
   }
   int64_t idx[GD_MAXDIM] = {0};
+  if (gd_cp_tracing) gd_cp_read(x, "item");
   lua_pushnumber(L, gd_get(x, idx));
   return 1;
 }
@@ -240,6 +247,7 @@ static void push_table(lua_State *L, const gd_tensor *x, int d, const double *p)
 
 static int f_totable(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.totable");
+  if (gd_cp_tracing) gd_cp_read(x, "totable");
   push_table(L, x, 0, gd_data(x));
   return 1;
 }
@@ -285,6 +293,7 @@ static int f_idiv(lua_State *L) {   /* floor(a / b): no gradient, not recorded *
   binary(L, GD_BIN_DIV, "gd.idiv");
   gd_tensor *r = lua_touserdata(L, -1);
   gd_unary_into(r, GD_UN_FLOOR, r);
+  if (gd_cp_tracing) gd_cp_unary(r, GD_UN_FLOOR, r);
   r->id = 0;
   r->flags = 0;
   return 1;

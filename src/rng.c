@@ -276,13 +276,7 @@ int gd_rng_uniform(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
   double w = hi - lo;
   if (!isfinite(w)) return gd_seterr(GD_EARG, "hi - lo overflows (lo = %g, hi = %g)", lo, hi);
   int rc = gd_tensor_alloc(out, ndim, shape);
-  if (rc) return rc;
-  double *d = gd_data(out), top = w > 0 ? nextafter(hi, lo) : lo;
-  for (size_t i = 0; i < out->numel; i++) {
-    double x = lo + w * gd_rng_unif(g);
-    d[i] = x < hi ? x : top;         /* rounding can reach hi; keep [lo, hi) */
-  }
-  return GD_OK;
+  return rc ? rc : gd_rng_fill(g, GD_RNG_UNIFORM, out, lo, hi);
 }
 
 int gd_rng_normal(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
@@ -291,10 +285,7 @@ int gd_rng_normal(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
   if (!isfinite(std)) return gd_seterr(GD_EARG, "std = %g is not finite", std);
   if (std < 0) return gd_seterr(GD_EARG, "std = %g < 0", std);
   int rc = gd_tensor_alloc(out, ndim, shape);
-  if (rc) return rc;
-  double *d = gd_data(out);
-  for (size_t i = 0; i < out->numel; i++) d[i] = mean + std * gd_rng_gauss(g);
-  return GD_OK;
+  return rc ? rc : gd_rng_fill(g, GD_RNG_NORMAL, out, mean, std);
 }
 
 int gd_rng_randint(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
@@ -371,14 +362,34 @@ int gd_rng_randperm(gd_rng *g, gd_tensor *out, int64_t n) {
   if (n < 0) return gd_seterr(GD_EARG, "n = %lld < 0", (long long)n);
   int64_t shape[1] = {n};
   int rc = gd_tensor_alloc(out, 1, shape);
-  if (rc) return rc;
+  return rc ? rc : gd_rng_fill(g, GD_RNG_RANDPERM, out, 0, 0);
+}
+
+int gd_rng_fill(gd_rng *g, gd_rng_kind kind, gd_tensor *out, double a, double b) {
+  if (!gd_is_contig(out)) return gd_seterr(GD_EARG, "a random draw into a strided tensor");
   double *d = gd_data(out);
-  for (int64_t i = 0; i < n; i++) d[i] = (double)(i + 1);
-  for (int64_t i = n - 1; i > 0; i--) {          /* Fisher–Yates */
-    int64_t j = (int64_t)gd_rng_int(g, (uint64_t)i);
-    double t = d[i];
-    d[i] = d[j];
-    d[j] = t;
+  size_t n = out->numel;
+  switch (kind) {
+    case GD_RNG_UNIFORM: {                       /* a = lo, b = hi, checked by the caller */
+      double w = b - a, top = w > 0 ? nextafter(b, a) : a;
+      for (size_t i = 0; i < n; i++) {
+        double x = a + w * gd_rng_unif(g);
+        d[i] = x < b ? x : top;                  /* rounding can reach hi; keep [lo, hi) */
+      }
+      return GD_OK;
+    }
+    case GD_RNG_NORMAL:                          /* a = mean, b = std */
+      for (size_t i = 0; i < n; i++) d[i] = a + b * gd_rng_gauss(g);
+      return GD_OK;
+    case GD_RNG_RANDPERM:
+      for (size_t i = 0; i < n; i++) d[i] = (double)(i + 1);
+      for (size_t i = n; i-- > 1;) {             /* Fisher–Yates */
+        size_t j = (size_t)gd_rng_int(g, (uint64_t)i);
+        double t = d[i];
+        d[i] = d[j];
+        d[j] = t;
+      }
+      return GD_OK;
   }
-  return GD_OK;
+  return gd_seterr(GD_EARG, "unknown random kind %d", (int)kind);
 }

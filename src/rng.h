@@ -60,6 +60,11 @@ int gd_rng_bernoulli(gd_rng *g, gd_tensor *out, int ndim, const int64_t *shape,
                      const gd_tensor *p);
 /* out = a random permutation of 1..n (Fisher–Yates), shape {n}. */
 int gd_rng_randperm(gd_rng *g, gd_tensor *out, int64_t n);
+/* What gd_rng_fill draws: U[a, b), N(a, b²), a permutation of 1..numel. */
+typedef enum gd_rng_kind { GD_RNG_UNIFORM, GD_RNG_NORMAL, GD_RNG_RANDPERM } gd_rng_kind;
+/* Fill contiguous out with draws of kind (parameters a, b already checked):
+ * the loops of gd_rng_uniform / normal / randperm, which gd.compile replays. */
+int gd_rng_fill(gd_rng *g, gd_rng_kind kind, gd_tensor *out, double a, double b);
 /* out = parameter p broadcast to shape, every value checked to lie in
  * [lo, hi] ((lo, hi] with lo_open); errors name the parameter. */
 int gd_rng_param(gd_tensor *out, int ndim, const int64_t *shape, const gd_tensor *p,

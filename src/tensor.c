@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile.h"
+
 static char errbuf[512];
 static int errcode;
 
@@ -215,6 +217,7 @@ int gd_tensor_alloc(gd_tensor *t, int ndim, const int64_t *shape) {
   if (rc) return rc;
   gd_storage *s = storage_new(n);
   if (!s) return gd_seterr(GD_ENOMEM, "not enough memory for %zu elements", n);
+  if (gd_cp_tracing) gd_cp_born(s);          /* gd.compile: made during a trace */
   gd_tensor_release(t);
   t->st = s;
   t->off = 0;

@@ -103,6 +103,7 @@ docs[gd.doc] = "gd.doc(f, line): register a one-line doc for f"
 require("gd.autodiff")(gd)
 require("gd.arrays")(gd)
 require("gd.display")(gd)
+require("gd.compile")(gd)
 
 setmetatable(gd, {
   __index = function(t, k)

@@ -61,33 +61,63 @@ end
 ---------------------------------------------------------------------------
 -- minimize
 
---- opt:minimize(loss_fn, vars): record loss_fn() on a tape, apply its gradients, return the loss.
-function methods.minimize(opt, loss_fn, vars)
+--- One eager minimize step: record loss_fn() on a tape, apply its gradients, return the loss.
+local function minimize_step(opt, loss_fn, list, fname)
+  local tape <close> = gd.GradientTape()
+  tape:watch(list)
+  local loss = loss_fn()
+  tape:stop()
+  if type(loss) ~= "userdata" then
+    check.fail(fname, "loss_fn must return a tensor, got %s", type(loss))
+  end
+  opt:apply_gradients(tape:gradient(loss, list), list)
+  return loss
+end
+
+-- Compiled minimize steps by optimizer, then loss function (weak keys: a
+-- step lives as long as both), each remembering the Variables it was made for.
+local compiled_steps = setmetatable({}, { __mode = "k" })
+
+--- The gd.compile'd minimize step of (opt, loss_fn, list), made on first use.
+local function compiled_step(opt, loss_fn, list, fname)
+  local by_fn = compiled_steps[opt]
+  if by_fn == nil then
+    by_fn = setmetatable({}, { __mode = "k" })
+    compiled_steps[opt] = by_fn
+  end
+  local e = by_fn[loss_fn]
+  local same = e ~= nil and #e.list == #list
+  for i = 1, same and #list or 0 do same = same and rawequal(e.list[i], list[i]) end
+  if not same then
+    local vars = { table.unpack(list) }
+    e = { list = vars, step = gd.compile(function() return minimize_step(opt, loss_fn, vars, fname) end) }
+    by_fn[loss_fn] = e
+  end
+  return e.step
+end
+
+--- opt:minimize(loss_fn, vars[, {compile = false}]): record loss_fn() on a tape, apply its gradients, return the loss.
+function methods.minimize(opt, loss_fn, vars, opts)
   local fname = "gd.Optimizer:minimize"
   check_optimizer(opt, fname, 0)
   check_fn(loss_fn, fname, 1)
   local list = varlist(vars, fname, 2)
-  local loss
-  do
-    local tape <close> = gd.GradientTape()
-    tape:watch(list)
-    loss = loss_fn()
-    tape:stop()
-    if type(loss) ~= "userdata" then
-      check.fail(fname, "loss_fn must return a tensor, got %s", type(loss))
-    end
-    opt:apply_gradients(tape:gradient(loss, list), list)
+  opts = check.opts(fname, opts, { "compile" }, 3)
+  if check.boolean(fname, "compile", opts.compile, false) then
+    return compiled_step(opt, loss_fn, list, fname)()
   end
-  return loss
+  return minimize_step(opt, loss_fn, list, fname)
 end
-doc(methods.minimize, "opt:minimize(loss_fn, vars): records loss_fn() on a GradientTape, applies the gradients to vars (a Variable or a list), returns the loss")
+doc(methods.minimize, "opt:minimize(loss_fn, vars[, {compile = false}]): records loss_fn() on a GradientTape, applies the gradients to vars (a Variable or a list), returns the loss; compile = true runs the step through gd.compile (traced once, replayed in C)")
 
 ---------------------------------------------------------------------------
 -- trace
 
---- gd.optim.trace(f, x0, opt, steps): the optimizer's path on f from x0, a (steps+1)×n tensor.
-function M.trace(f, x0, opt, steps)
+--- gd.optim.trace(f, x0, opt, steps[, {compile = false}]): the optimizer's path on f from x0, a (steps+1)×n tensor.
+function M.trace(f, x0, opt, steps, opts)
   local fname = "gd.optim.trace"
+  opts = check.opts(fname, opts, { "compile" }, 5)
+  local compile = check.boolean(fname, "compile", opts.compile, false)
   check_fn(f, fname, 1)
   check_optimizer(opt, fname, 3)
   if math.type(steps) ~= "integer" or steps < 0 then
@@ -99,13 +129,13 @@ function M.trace(f, x0, opt, steps)
   local loss_fn = function() return f(x) end
   path[1] = x:reshape(n)
   for i = 1, steps do
-    values[i] = value_of(opt:minimize(loss_fn, x), fname)
+    values[i] = value_of(opt:minimize(loss_fn, x, compile and { compile = true } or nil), fname)
     path[i + 1] = x:reshape(n)
   end
   values[steps + 1] = value_of(gd.no_grad(f, x), fname)
   return path, values
 end
-doc(M.trace, "gd.optim.trace(f, x0, opt, steps): runs opt on f from x0; returns the path as a (steps+1)×n tensor and f along it (steps+1)")
+doc(M.trace, "gd.optim.trace(f, x0, opt, steps[, {compile = false}]): runs opt on f from x0; returns the path as a (steps+1)×n tensor and f along it (steps+1); compile = true replays each step through gd.compile")
 
 ---------------------------------------------------------------------------
 -- schedules: callables of the step number (0 for the first step)
