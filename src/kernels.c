@@ -323,12 +323,19 @@ static void kloop(int nops, int nd, const int64_t *shape, const int64_t *const *
 /* fn over n elements of operands at strides 1 or 0 (the flat fast paths). */
 static void run_flat(int nops, gd_iter_fn fn, int64_t n, double *const *p, const int64_t *s,
                      int64_t grain) {
+  int parts = gd_par_parts(n, grain);
+  if (parts == 1) {                       /* small: the loop itself, no iterator */
+    double *q[GD_ITER_MAXOPS];
+    for (int k = 0; k < nops; k++) q[k] = p[k];
+    fn(NULL, n, q, s);
+    return;
+  }
   gd_iter it;
   it.nops = nops;
   it.ndim = 1;
   it.shape[0] = n;
   for (int k = 0; k < nops; k++) it.stride[k][0] = s[k];
-  gd_iter_run_par(&it, p, fn, NULL, gd_iter_run, gd_par_parts(n, grain), GD_PAR_ALIGN);
+  gd_iter_run_par(&it, p, fn, NULL, gd_iter_run, parts, GD_PAR_ALIGN);
 }
 
 /* Elements per thread worth splitting for: the transcendental ops cost more. */
