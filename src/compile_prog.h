@@ -77,7 +77,10 @@ struct gd_prog {
 
 /* Doubles a header reaches from its storage's start. */
 size_t gd_cp_extent(const gd_tensor *h);
-/* After the trace: drop propagated copies, give temporaries buffers. */
+/* After the trace: drop propagated copies, repeated and dead instructions
+ * (compile_opt.c). */
+void gd_cp_simplify(gd_prog *p);
+/* After the trace: simplify, then give temporaries buffers. */
 int gd_cp_plan(gd_prog *p);
 /* After planning: point every operand at its replay storage, decide the
  * flat cases and fused runs, list the constants to reload. */

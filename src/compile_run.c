@@ -1,5 +1,5 @@
-/* compile_run.c: gd.compile's planning and replay (see compile.h): copy
- * propagation, liveness-based buffers in one arena, the kernels' flat cases
+/* compile_run.c: gd.compile's planning and replay (see compile.h): after
+ * compile_opt.c's simplifications, liveness-based buffers in one arena, the kernels' flat cases
  * decided once, blockwise fusion of elementwise runs, and the interpreter
  * that calls the same kernels as the traced call on the same geometry.
  * It allocates nothing per run.  No Lua here.
@@ -11,67 +11,6 @@
 #include <string.h>
 
 #include "blas.h"
-
-/* Does instruction j write value k? */
-static int writes(const cp_instr *in, int k) {
-  return in->out.v == k || (in->hasidx && in->idx.v == k);
-}
-
-/* Copy propagation: a temporary D that is only ever a contiguous copy of S
- * (the tape's saved copies of small tensors, results moved into userdata),
- * with S unchanged while D is read, is replaced by S in its readers.  The
- * readers then load the same numbers from S, so results do not change. */
-static void drop_copies(gd_prog *p) {
-  int keep = 0;
-  for (int i = 0; i < p->nins; i++) {
-    cp_instr *in = &p->ins[i];
-    int d = in->out.v, s = in->nin ? in->in[0].v : -1, ok = in->kind == CP_I_COPY && s >= 0;
-    const gd_tensor *dh = &in->out.h, *sh = ok ? &in->in[0].h : NULL;
-    if (ok) ok = d != s && p->vals[d].kind == CP_TMP && p->vals[d].last != INT_MAX &&
-                 dh->off == 0 && gd_is_contig(dh) && gd_is_contig(sh) &&
-                 gd_shape_eq(dh->ndim, dh->shape, sh->ndim, sh->shape) &&
-                 gd_cp_extent(dh) == p->vals[d].extent;
-    for (int j = 0; ok && j < p->nins; j++)        /* D written elsewhere, S while D lives */
-      if (j != i && (writes(&p->ins[j], d) || (j > i && j <= p->vals[d].last && writes(&p->ins[j], s))))
-        ok = 0;
-    for (int j = 0; ok && j < i; j++)              /* D read before its copy: keep it */
-      for (int k = 0; k < p->ins[j].nin; k++) ok = ok && p->ins[j].in[k].v != d;
-    if (!ok) {
-      p->ins[keep++] = *in;
-      continue;
-    }
-    for (int j = i + 1; j < p->nins; j++) {
-      cp_instr *r = &p->ins[j];
-      for (int k = 0; k < r->nin; k++)
-        if (r->in[k].v == d) {
-          r->in[k].v = s;
-          r->in[k].h.off += sh->off;
-        }
-    }
-    if (p->vals[d].last > p->vals[s].last) p->vals[s].last = p->vals[d].last;
-    if (p->vals[s].extent < sh->off + gd_cp_extent(dh)) p->vals[s].extent = sh->off + gd_cp_extent(dh);
-    p->vals[d].dead = 1;
-    free(in->ids);
-  }
-  /* liveness is by instruction index: renumber the survivors' ranges */
-  if (keep == p->nins) return;
-  p->nins = keep;
-  for (int k = 0; k < p->nvals; k++) {
-    cp_value *v = &p->vals[k];
-    if (v->kind != CP_TMP || v->dead) continue;
-    int first = INT_MAX, last = v->last == INT_MAX ? INT_MAX : -1;
-    for (int j = 0; j < p->nins; j++) {
-      const cp_instr *r = &p->ins[j];
-      int touches = writes(r, k);
-      for (int q = 0; q < r->nin; q++) touches |= r->in[q].v == k;
-      if (!touches) continue;
-      if (j < first) first = j;
-      if (last != INT_MAX && j > last) last = j;
-    }
-    v->first = first == INT_MAX ? 0 : first;
-    if (last != INT_MAX) v->last = last < v->first ? v->first : last;
-  }
-}
 
 /* Give each temporary a buffer: greedy in order of first write, reusing a
  * buffer once its last reader has run (and never one a result needs). */
@@ -257,7 +196,7 @@ static void bind_opnd(gd_prog *p, cp_opnd *o) {
 }
 
 int gd_cp_plan(gd_prog *p) {
-  drop_copies(p);
+  gd_cp_simplify(p);
   return plan(p);
 }
 

@@ -143,6 +143,18 @@ static int l_trace(lua_State *L) {
   return nres + 2;
 }
 
+/* Push fresh copies of the results of the program's last run; their count. */
+static int push_results(lua_State *L, gdl_prog *ud, const char *fname) {
+  luaL_checkstack(L, ud->nres + 2, fname);
+  for (int k = 0; k < ud->nres; k++) {
+    const gd_tensor *h = gd_prog_result(ud->p, k);
+    if (!h) { lua_pushnil(L); continue; }
+    gd_tensor *r = gdl_new_shaped(L, h->ndim, h->shape, fname);
+    if (gd_copy_into(r, h)) gdl_fail(L, fname);
+  }
+  return ud->nres;
+}
+
 /* prog:run(n, ...): replay n ≥ 1 times with the arguments ...; returns
  * fresh copies of the results of the last run. */
 static int l_run(lua_State *L) {
@@ -157,14 +169,7 @@ static int l_run(lua_State *L) {
     if (t && gd_prog_bind(ud->p, k, t)) gdl_fail(L, fname);
   }
   if (gd_prog_run(ud->p, n)) gdl_fail(L, fname);
-  luaL_checkstack(L, ud->nres + 2, fname);
-  for (int k = 0; k < ud->nres; k++) {
-    const gd_tensor *h = gd_prog_result(ud->p, k);
-    if (!h) { lua_pushnil(L); continue; }
-    gd_tensor *r = gdl_new_shaped(L, h->ndim, h->shape, fname);
-    if (gd_copy_into(r, h)) gdl_fail(L, fname);
-  }
-  return ud->nres;
+  return push_results(L, ud, fname);
 }
 
 /* prog:stats(): instructions, planned buffers, doubles in them, fused instructions. */
@@ -221,41 +226,141 @@ static int l_anchors(lua_State *L) {
   return 1;
 }
 
-/* gd._compile.signature(...): a string key of the arguments' kinds, shapes
- * and strides (tensors) and values (numbers, booleans, strings). */
-static int l_signature(lua_State *L) {
-  int n = lua_gettop(L);
+/* Append v in decimal to b. */
+static void add_int(luaL_Buffer *b, long long v) {
+  char s[24];
+  int n = 0;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  do { s[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+  if (v < 0) s[n++] = '-';
+  while (n) luaL_addchar(b, s[--n]);
+}
+
+/* Push the signature of the values at first..last: a string key of their
+ * kinds, shapes and strides (tensors) and values (numbers, booleans,
+ * strings). */
+static void push_signature(lua_State *L, int first, int last) {
   luaL_Buffer b;
   luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; i++) {
+  for (int i = first; i <= last; i++) {
     gd_tensor *t = gdl_test(L, i);
-    char s[64];
     if (t) {
       luaL_addchar(&b, 'T');
       for (int d = 0; d < t->ndim; d++) {
-        snprintf(s, sizeof s, "%lld/%lld,", (long long)t->shape[d], (long long)t->stride[d]);
-        luaL_addstring(&b, s);
+        add_int(&b, (long long)t->shape[d]);
+        luaL_addchar(&b, '/');
+        add_int(&b, (long long)t->stride[d]);
+        luaL_addchar(&b, ',');
       }
     } else if (lua_type(L, i) == LUA_TNUMBER) {
+      char s[64];
       if (lua_isinteger(L, i)) snprintf(s, sizeof s, "I%lld", (long long)lua_tointeger(L, i));
       else snprintf(s, sizeof s, "N%.17g", lua_tonumber(L, i));
       luaL_addstring(&b, s);
     } else if (lua_type(L, i) == LUA_TBOOLEAN) {
       luaL_addstring(&b, lua_toboolean(L, i) ? "B1" : "B0");
     } else if (lua_type(L, i) == LUA_TSTRING) {
-      snprintf(s, sizeof s, "S%zu:", (size_t)lua_rawlen(L, i));
-      luaL_addstring(&b, s);
+      luaL_addchar(&b, 'S');
+      add_int(&b, (long long)lua_rawlen(L, i));
+      luaL_addchar(&b, ':');
+      lua_pushvalue(L, i);
       luaL_addvalue(&b);
     } else if (lua_isnil(L, i)) {
       luaL_addchar(&b, 'Z');
     } else {
-      return luaL_error(L, "gd.compile: argument %d: a %s (a compiled step takes tensors, "
-                        "numbers, booleans, strings and nil; pass other values as upvalues)",
-                        i, gdl_typename(L, i));
+      luaL_error(L, "gd.compile: argument %d: a %s (a compiled step takes tensors, "
+                 "numbers, booleans, strings and nil; pass other values as upvalues)",
+                 i - first + 1, gdl_typename(L, i));
     }
     luaL_addchar(&b, ';');
   }
   luaL_pushresult(&b);
+}
+
+/* gd._compile.signature(...): the arguments' signature (push_signature). */
+static int l_signature(lua_State *L) {
+  push_signature(L, 1, lua_gettop(L));
+  return 1;
+}
+
+/* Does every guard {path, obj} of the list at gi lead from the function
+ * at fi to obj?  A path is a list of steps {"u", i} (upvalue i of a
+ * function) or {"f", k} (field k of a table, raw). */
+static int guards_hold(lua_State *L, int fi, int gi) {
+  int top = lua_gettop(L);
+  int ok = 1;
+  lua_Integer ng = (lua_Integer)lua_rawlen(L, gi);
+  for (lua_Integer g = 1; ok && g <= ng; g++) {
+    lua_settop(L, top);
+    lua_rawgeti(L, gi, g);                       /* top+1: {path, obj} */
+    lua_rawgeti(L, top + 1, 1);                  /* top+2: path */
+    lua_pushvalue(L, fi);                        /* top+3: the value followed */
+    lua_Integer ns = (lua_Integer)lua_rawlen(L, top + 2);
+    for (lua_Integer k = 1; ok && k <= ns; k++) {
+      lua_rawgeti(L, top + 2, k);                /* top+4: the step */
+      lua_rawgeti(L, top + 4, 1);                /* top+5: "u" or "f" */
+      lua_rawgeti(L, top + 4, 2);                /* top+6: i or k */
+      const char *kind = lua_tostring(L, top + 5);
+      if (kind && kind[0] == 'u') {
+        ok = lua_type(L, top + 3) == LUA_TFUNCTION &&
+             lua_getupvalue(L, top + 3, (int)lua_tointeger(L, top + 6)) != NULL;
+        if (!ok) break;
+      } else {
+        ok = lua_type(L, top + 3) == LUA_TTABLE;
+        if (!ok) break;
+        lua_pushvalue(L, top + 6);
+        lua_rawget(L, top + 3);
+      }
+      lua_replace(L, top + 3);
+      lua_settop(L, top + 3);
+    }
+    if (ok) {
+      lua_rawgeti(L, top + 1, 2);
+      ok = lua_rawequal(L, top + 3, -1);
+    }
+  }
+  lua_settop(L, top);
+  return ok;
+}
+
+/* step(...), the __call of a gd.CompiledStep (compile.lua): when the
+ * arguments' signature has a cached program whose guards hold, replay it
+ * here; anything else (a first call, a new signature, a guard that broke,
+ * an eager fallback) goes to the Lua side, upvalue 1, as slow(step, ...). */
+static int l_step_call(lua_State *L) {
+  int top = lua_gettop(L);
+  if (lua_type(L, 1) == LUA_TTABLE && !gd_cp_tracing) {
+    push_signature(L, 2, top);                   /* top+1 */
+    if (lua_getfield(L, 1, "traces") == LUA_TTABLE) {   /* top+2 */
+      lua_pushvalue(L, top + 1);
+      lua_rawget(L, top + 2);                    /* top+3: the entry */
+      if (lua_type(L, top + 3) == LUA_TTABLE && lua_getfield(L, top + 3, "prog") == LUA_TUSERDATA &&
+          lua_getfield(L, top + 3, "guards") == LUA_TTABLE && lua_getfield(L, 1, "fn") == LUA_TFUNCTION &&
+          guards_hold(L, top + 6, top + 5)) {
+        gdl_prog *ud = checkprog(L, top + 4, "gd.CompiledStep");
+        const char *fname = "gd.CompiledStep";
+        for (int k = 0; k < top - 1; k++) {
+          gd_tensor *t = gdl_test(L, 2 + k);
+          if (t && gd_prog_bind(ud->p, k, t)) gdl_fail(L, fname);
+        }
+        if (gd_prog_run(ud->p, 1)) gdl_fail(L, fname);
+        lua_settop(L, top + 4);
+        return push_results(L, ud, fname);
+      }
+    }
+  }
+  lua_settop(L, top);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, top, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* gd._compile.step_call(slow): the __call of compiled steps, slow its Lua side. */
+static int l_make_step_call(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 1);
+  lua_pushcclosure(L, l_step_call, 1);
   return 1;
 }
 
@@ -280,6 +385,7 @@ void gdl_open_compile(lua_State *L) {
       {"live", l_live, NULL},
       {"anchors", l_anchors, NULL},
       {"signature", l_signature, NULL},
+      {"step_call", l_make_step_call, NULL},
       {NULL, NULL, NULL},
   };
   lua_newtable(L);

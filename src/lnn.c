@@ -1,7 +1,7 @@
 /* lnn.c: Lua bindings of gd.nn: the layer userdata (Dense, Activation),
  * the forward pass over a list of layers, Sequential's training loop (in C:
- * shuffle, gather the batch, record forward + loss on a tape, gradients,
- * opt:apply_gradients) and built-in losses (weights files and CSV: lnnio.c).
+ * shuffle, gather the batch, call the train step nn.lua made, progress and
+ * history) and built-in losses (weights files and CSV: lnnio.c).
  * The C constructors go into gd._nn; lua/gd/nn.lua builds the user API.
  */
 #include "lgd.h"
@@ -19,11 +19,9 @@
 #include "nn.h"
 
 #define GDL_LAYER "gd.nn.Layer"
-#define GDL_NNTAPE "gd.nn.tape"
-#define GDL_TENSORS "gd.nn.tensors"
 
 /* metatable addresses for gdl_testudata's fast test */
-static const void *layer_mt, *nntape_mt, *tensors_mt;
+static const void *layer_mt;
 
 static const char core_key = 'C';   /* registry: gd.core's function table */
 
@@ -122,12 +120,13 @@ static gd_tensor *check_weight(lua_State *L, int i, const char *what, const char
   return t;
 }
 
-/* Push layer(x) for the layer at li and the tensor at xi. */
-static void forward(lua_State *L, int li, int xi, const char *fname) {
+/* Push layer(x) for the layer at li and the tensor at xi; logits: without
+ * the layer's activation (z, for Dense; x itself for Activation). */
+static void forward(lua_State *L, int li, int xi, int logits, const char *fname) {
   layer *l = lua_touserdata(L, li);
   gd_tensor *x = gdl_check(L, xi, fname);
   if (l->kind == LAYER_ACTIVATION) {
-    if (l->act == GD_NN_LINEAR) {        /* the identity: x itself (as Keras) */
+    if (l->act == GD_NN_LINEAR || logits) {        /* the identity: x itself (as Keras) */
       lua_pushvalue(L, xi);
       return;
     }
@@ -148,7 +147,7 @@ static void forward(lua_State *L, int li, int xi, const char *fname) {
   gd_tensor *w = check_weight(L, -2, "kernel", fname);
   gd_tensor *b = l->use_bias ? check_weight(L, -1, "bias", fname) : NULL;
   gd_tensor *r = gdl_new(L);
-  if (gd_nn_dense(r, x, w, b, l->act)) gdl_fail(L, fname);
+  if (gd_nn_dense(r, x, w, b, logits ? GD_NN_LINEAR : l->act)) gdl_fail(L, fname);
   lua_replace(L, -3);
   lua_pop(L, 1);
 }
@@ -158,19 +157,32 @@ static int layer_call(lua_State *L) {
   gdl_scalar sc;
   gdl_operand(L, 2, &sc, "gd.nn.Layer");   /* converts a table */
   if (!gdl_test(L, 2)) lua_replace(L, 2);
-  forward(L, 1, 2, "gd.nn.Layer");
+  forward(L, 1, 2, 0, "gd.nn.Layer");
   return 1;
 }
 
 /* Push the result of running layers (a list at li) on the tensor at xi;
- * non-C entries are called as functions. */
-static void forward_all(lua_State *L, int li, int xi, const char *fname) {
+ * non-C entries are called as functions.  With split (an activation other
+ * than linear), when the last layer is a C layer ending in that activation,
+ * also push its input, the logits z (the output is act(z), computed as the
+ * forward pass computes it); returns whether it did. */
+static int forward_all(lua_State *L, int li, int xi, gd_nn_act split, const char *fname) {
   lua_Integer n = (lua_Integer)lua_rawlen(L, li);
   lua_pushvalue(L, xi);
   for (lua_Integer k = 1; k <= n; k++) {
     lua_rawgeti(L, li, k);
-    if (gdl_testudata(L, -1, GDL_LAYER, &layer_mt)) {
-      forward(L, lua_gettop(L), lua_gettop(L) - 1, fname);
+    layer *l = gdl_testudata(L, -1, GDL_LAYER, &layer_mt);
+    if (l && k == n && split != GD_NN_LINEAR && l->act == split) {
+      forward(L, lua_gettop(L), lua_gettop(L) - 1, 1, fname);   /* ..., x, layer, z */
+      gd_tensor *p = gdl_new(L);
+      if (gd_nn_activate(p, split, gdl_check(L, -2, fname))) gdl_fail(L, fname);
+      lua_insert(L, -2);                                        /* ..., x, layer, p, z */
+      lua_remove(L, -3);
+      lua_remove(L, -3);
+      return 1;
+    }
+    if (l) {
+      forward(L, lua_gettop(L), lua_gettop(L) - 1, 0, fname);
       lua_replace(L, -3);
       lua_pop(L, 1);
     } else {
@@ -178,15 +190,19 @@ static void forward_all(lua_State *L, int li, int xi, const char *fname) {
       lua_call(L, 1, 1);
     }
   }
+  return 0;
 }
 
+/* _nn.forward(layers, x[, split]) → layers(x)[, z]: z the logits of a last
+ * C layer whose activation is split ("sigmoid", "softmax"), when it is. */
 static int l_forward(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  gd_nn_act split = checkact(L, 3, "gd.nn.Sequential");
+  lua_settop(L, 3);
   gdl_scalar sc;
   gdl_operand(L, 2, &sc, "gd.nn.Sequential");
   if (!gdl_test(L, 2)) lua_replace(L, 2);
-  forward_all(L, 1, 2, "gd.nn.Sequential");
-  return 1;
+  return forward_all(L, 1, 2, split, "gd.nn.Sequential") ? 2 : 1;
 }
 
 static int layer_index(lua_State *L) {
@@ -265,15 +281,6 @@ static int l_loss(lua_State *L) {
 
 /* ---- the training loop ----------------------------------------------------- */
 
-typedef struct nntape { gd_tape *t; } nntape;
-
-static int nntape_gc(lua_State *L) {
-  nntape *t = gdl_checkudata(L, 1, GDL_NNTAPE, &nntape_mt);
-  if (t->t) gd_tape_free(t->t);
-  t->t = NULL;
-  return 0;
-}
-
 static double field_num(lua_State *L, int t, const char *k, double def) {
   lua_getfield(L, t, k);
   double v = lua_isnil(L, -1) ? def : lua_tonumber(L, -1);
@@ -281,29 +288,11 @@ static double field_num(lua_State *L, int t, const char *k, double def) {
   return v;
 }
 
-/* Push loss(y, p) for the spec's loss (a built-in index or a function);
- * wi > 0: the batch's sample weights, passed as loss(y, p, w) (a function then). */
-static void eval_loss(lua_State *L, int spec, int yi, int pi, int wi, const char *fname) {
-  lua_getfield(L, spec, "loss");
-  if (lua_isinteger(L, -1)) {
-    int kind = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    gd_tensor *y = gdl_check(L, yi, fname), *p = gdl_check(L, pi, fname);
-    gd_tensor *r = gdl_new(L);
-    if (gd_nn_loss_eval(r, (gd_nn_loss)kind, y, p, (int)field_num(L, spec, "from_logits", 0), 0))
-      gdl_fail(L, fname);
-    return;
-  }
-  lua_pushvalue(L, yi);
-  lua_pushvalue(L, pi);
-  if (wi > 0) lua_pushvalue(L, wi);
-  lua_call(L, wi > 0 ? 3 : 2, 1);
-  gdl_check(L, -1, fname);
-}
-
+/* The mean of the loss tensor at i (a 0-d tensor read directly). */
 static double scalar_of(lua_State *L, int i, const char *fname) {
   gd_tensor *t = gdl_check(L, i, fname);
   if (t->numel == 0) luaL_error(L, "%s: empty loss", fname);
+  if (t->ndim == 0) return gd_data(t)[0];
   gd_tensor c;
   gd_tensor_init(&c);
   if (gd_reduce(&c, NULL, GD_RED_MEAN, t, -1, 0, 0)) gdl_fail(L, fname);
@@ -312,73 +301,18 @@ static double scalar_of(lua_State *L, int i, const char *fname) {
   return v;
 }
 
-/* ---- the fused path: C layers, a built-in loss, hand-written backward ---- */
-
-/* A userdata owning n tensors (released by __gc, so an error leaks none). */
-typedef struct tensors { int n; gd_tensor t[]; } tensors;
-
-static int tensors_gc(lua_State *L) {
-  tensors *a = gdl_checkudata(L, 1, GDL_TENSORS, &tensors_mt);
-  for (int i = 0; i < a->n; i++) gd_tensor_release(&a->t[i]);
-  return 0;
-}
-
-static tensors *push_tensors(lua_State *L, int n) {
-  tensors *a = lua_newuserdatauv(L, sizeof *a + sizeof(gd_tensor) * (size_t)n, 0);
-  a->n = 0;
-  luaL_setmetatable(L, GDL_TENSORS);
-  for (int i = 0; i < n; i++) gd_tensor_init(&a->t[i]);
-  a->n = n;
-  return a;
-}
-
-/* The stages of the layers at li into st when every layer is a built C layer
- * and the spec's loss is built in: their count, else 0.  The layers table
- * anchors the layers, and they their weights. */
-static int stages_of(lua_State *L, int spec, int li, gd_nn_stage *st) {
-  lua_getfield(L, spec, "loss");
-  int builtin = lua_isinteger(L, -1);
-  lua_pop(L, 1);
-  int n = (int)lua_rawlen(L, li);
-  if (!builtin || n < 1 || n > GD_NN_MAXSTAGE) return 0;
-  for (int k = 0; k < n; k++) {
-    lua_rawgeti(L, li, k + 1);
-    layer *l = gdl_testudata(L, -1, GDL_LAYER, &layer_mt);
-    if (!l || (l->kind == LAYER_DENSE && !l->in)) { lua_pop(L, 1); return 0; }
-    st[k].act = l->act;
-    st[k].w = st[k].b = NULL;
-    if (l->kind == LAYER_DENSE) {
-      lua_getiuservalue(L, -1, 1);
-      lua_getiuservalue(L, -2, 2);
-      st[k].w = check_weight(L, -2, "kernel", "gd.nn.Sequential");
-      st[k].b = l->use_bias ? check_weight(L, -1, "bias", "gd.nn.Sequential") : NULL;
-      lua_pop(L, 2);
-    }
-    lua_pop(L, 1);
-  }
-  return n;
-}
-
-/* Forward + loss (+ gradients into g when non-NULL) by gd_nn_step on the
- * tensors at xi, yi; pushes the predictions; returns the loss. */
-static double fused_step(lua_State *L, int spec, const gd_nn_stage *st, int ns, int xi, int yi,
-                         tensors *g, int want_pred, const char *fname) {
-  lua_getfield(L, spec, "loss");
-  gd_nn_loss kind = (gd_nn_loss)lua_tointeger(L, -1);
-  lua_pop(L, 1);
-  double lv = 0;
-  gd_tensor *pred = gdl_new(L);
-  if (gd_nn_step(st, ns, kind, (int)field_num(L, spec, "from_logits", 0), gdl_check(L, xi, fname),
-                 gdl_check(L, yi, fname), &lv, g ? g->t : NULL, want_pred ? pred : NULL))
-    gdl_fail(L, fname);
-  if (pred->st && pred->st->borrowed) {  /* x itself (linear layers only) may be inline: copy */
-    gd_tensor c;
-    gd_tensor_init(&c);
-    int rc = gd_contiguous(&c, pred);
-    gd_tensor_release(pred);
-    *pred = c;
-    if (rc) gdl_fail(L, fname);
-  }
+/* spec[name](x, y, w) on the batch at xi, yi (wi: its sample weights, 0
+ * none) → loss, predictions: pushes the predictions (nil when the function
+ * gives none) and returns the loss's mean. */
+static double run_batch(lua_State *L, int spec, const char *name, int xi, int yi, int wi,
+                        const char *fname) {
+  lua_getfield(L, spec, name);
+  lua_pushvalue(L, xi);
+  lua_pushvalue(L, yi);
+  if (wi > 0) lua_pushvalue(L, wi); else lua_pushnil(L);
+  lua_call(L, 3, 2);
+  double lv = scalar_of(L, -2, fname);
+  lua_remove(L, -2);
   return lv;
 }
 
@@ -410,22 +344,17 @@ static double metric_value(lua_State *L, int mt, int k, int yi, int pi, const ch
   return v;
 }
 
-/* Evaluate loss and metrics of the whole (x, y) without a tape into the
- * table at ht under prefix ("" or "val_"), appended at epoch e. */
-static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, int ht,
-                          const char *prefix, lua_Integer e, const char *fname) {
+/* Evaluate spec.objective(x, y) → loss, predictions and the metrics on the
+ * whole (x, y) into the table at ht under prefix ("" or "val_"), appended
+ * at epoch e. */
+static void evaluate_into(lua_State *L, int spec, int xi, int yi, int ht, const char *prefix,
+                          lua_Integer e, const char *fname) {
   int top = lua_gettop(L);
-  gd_nn_stage st[GD_NN_MAXSTAGE];
-  int ns = gdl_check(L, xi, fname)->ndim == 2 ? stages_of(L, spec, layers, st) : 0;
-  double fused_loss = 0;
-  if (ns) fused_loss = fused_step(L, spec, st, ns, xi, yi, NULL, 1, fname);
-  else forward_all(L, layers, xi, fname);
+  double lv = run_batch(L, spec, "objective", xi, yi, 0, fname);
   int pi = lua_gettop(L);
-  if (ns) lua_pushnumber(L, fused_loss);
-  else eval_loss(L, spec, yi, pi, 0, fname);
   char key[96];
   snprintf(key, sizeof key, "%sloss", prefix);
-  append(L, ht, key, e, ns ? fused_loss : scalar_of(L, pi + 1, fname));
+  append(L, ht, key, e, lv);
   lua_getfield(L, spec, "metrics");      /* {{name, fn}, ...} */
   if (lua_istable(L, -1)) {
     int mt = lua_gettop(L);
@@ -438,51 +367,6 @@ static void evaluate_into(lua_State *L, int spec, int layers, int xi, int yi, in
   }
   lua_settop(L, top);
 }
-
-/* Apply the gradients g[0..nv) (empty: unconnected) to the variables at vars
- * with the optimizer at opt: straight to its C step when opt is a
- * gd.Optimizer and every gradient is there, else by opt:apply_gradients. */
-static void apply_grads(lua_State *L, int opt, int vars, int nv, gd_tensor **g, const char *fname) {
-  int all = 1;
-  for (int j = 0; j < nv; j++) all &= g[j]->st != NULL;
-  if (nv == 0 || (all && gdl_optim_apply(L, opt, vars, g, fname))) return;
-  lua_getfield(L, opt, "apply_gradients");
-  lua_pushvalue(L, opt);
-  lua_createtable(L, nv, 0);
-  for (int j = 0; j < nv; j++) {
-    if (!g[j]->st) continue;
-    gd_tensor_share(gdl_new(L), g[j]);
-    lua_rawseti(L, -2, j + 1);
-  }
-  lua_pushvalue(L, vars);
-  lua_call(L, 3, 0);
-}
-
-/* The general path: forward and loss of the batch at xi, yi (sample weights
- * at wi when wi > 0) recorded on a tape, the gradients of src[0..nv) into g.
- * Pushes the predictions; returns the loss. */
-static double tape_step(lua_State *L, int spec, int layers, int xi, int yi, int wi, int nv,
-                        const gd_tensor **src, gd_tensor *g, const char *fname) {
-  nntape *tp = lua_newuserdatauv(L, sizeof *tp, 0);
-  tp->t = NULL;
-  luaL_setmetatable(L, GDL_NNTAPE);
-  tp->t = gd_tape_new(0);
-  if (!tp->t) luaL_error(L, "%s: out of memory", fname);
-  for (int i = 0; i < nv; i++)
-    if (gd_tape_watch(tp->t, (gd_tensor *)src[i])) gdl_fail(L, fname);
-  gdl_tape_start(L, tp->t, fname);
-  forward_all(L, layers, xi, fname);                  /* predictions */
-  int pi = lua_gettop(L);
-  eval_loss(L, spec, yi, pi, wi, fname);
-  gd_tape_stop(tp->t);
-  double lv = scalar_of(L, pi + 1, fname);
-  if (nv > 0 && gd_tape_gradient(tp->t, gdl_check(L, pi + 1, fname), nv, src, g)) gdl_fail(L, fname);
-  gd_tape_free(tp->t);
-  tp->t = NULL;
-  lua_pop(L, 1);
-  return lv;
-}
-
 
 /* Push list[1] when it holds one tensor, else gd.cat(list, 1). */
 static void cat_rows(lua_State *L, int list) {
@@ -579,35 +463,33 @@ static int call_hook(lua_State *L, int spec, const char *name, lua_Integer e, in
   return stop;
 }
 
-/* _nn.fit(spec) with spec = {layers, vars, opt, loss (index or function),
- * from_logits, metrics = {{name, fn}, ...}, x, y, sw, epochs, batch_size,
- * shuffle, verbose, epoch_begin, epoch_end} → history {loss = {...}, <metric> = {...}}.
- * An epoch's loss is Σ_b n_b·loss_b / N (Keras's batch-weighted mean); its
- * metrics are computed on the epoch's concatenated batch targets and
- * predictions (Keras's stateful metrics).  sw (N sample weights) is gathered
- * with the batch and passed as loss(y, p, w).  epoch_begin(e) runs before an
- * epoch, epoch_end(e, history) after it (validation and callbacks live
- * there: it may add entries); a true result from it stops training.
- * Stacks of C layers with a built-in loss take the fused path (gd_nn_step:
- * hand-written backward passes, no tape); anything else is recorded on a tape. */
+/* _nn.fit(spec) with spec = {step, metrics = {{name, fn}, ...}, x, y, sw,
+ * epochs, batch_size, shuffle, verbose, epoch_begin, epoch_end} → history
+ * {loss = {...}, <metric> = {...}}.  step(x, y, w) trains on one batch (w
+ * its sample weights or nil) and returns the batch's loss and, when
+ * metrics are asked for, its predictions: nn.lua makes it, a gd.compile'd
+ * tape step.  An epoch's loss is Σ_b n_b·loss_b / N (Keras's
+ * batch-weighted mean); its metrics are computed on the epoch's
+ * concatenated batch targets and predictions (Keras's stateful metrics).
+ * epoch_begin(e) runs before an epoch, epoch_end(e, history) after it
+ * (validation and callbacks live there: it may add entries); a true result
+ * from it stops training. */
 static int l_fit(lua_State *L) {
   const char *fname = "gd.nn.Sequential:fit";
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  lua_getfield(L, 1, "layers");   /* 2 */
-  lua_getfield(L, 1, "vars");     /* 3 */
-  lua_getfield(L, 1, "opt");      /* 4 */
-  lua_getfield(L, 1, "x");        /* 5 */
-  lua_getfield(L, 1, "y");        /* 6 */
-  lua_getfield(L, 1, "sw");       /* 7 */
-  lua_newtable(L);                /* 8: the epoch's batch targets */
-  lua_newtable(L);                /* 9: history */
-  gd_tensor *x = gdl_check(L, 5, fname), *y = gdl_check(L, 6, fname);
+  enum { X = 2, Y, SW, TARGETS, HIST, METRICS, PERM, MSUM, PREDS };   /* stack slots */
+  lua_getfield(L, 1, "x");
+  lua_getfield(L, 1, "y");
+  lua_getfield(L, 1, "sw");
+  lua_newtable(L);                /* TARGETS: the epoch's batch targets */
+  lua_newtable(L);                /* HIST: history */
+  gd_tensor *x = gdl_check(L, X, fname), *y = gdl_check(L, Y, fname);
   if (x->ndim < 1 || y->ndim < 1 || x->shape[0] != y->shape[0])
     luaL_error(L, "%s: x and y must have the same number of rows", fname);
   int64_t n = x->shape[0];
   if (n < 1) luaL_error(L, "%s: no data", fname);
-  gd_tensor *sw = lua_isnil(L, 7) ? NULL : gdl_check(L, 7, fname);
+  gd_tensor *sw = lua_isnil(L, SW) ? NULL : gdl_check(L, SW, fname);
   if (sw && (sw->ndim != 1 || sw->shape[0] != n))
     luaL_error(L, "%s: sample weights must be a vector of %d values", fname, (int)n);
   double ep = field_num(L, 1, "epochs", 1);
@@ -624,34 +506,12 @@ static int l_fit(lua_State *L) {
   progress *out = &bar_text;
   int tty = isatty(1) || out->to_lua;
   int nmet = 0;
-  lua_getfield(L, 1, "metrics");  /* 10 */
+  lua_getfield(L, 1, "metrics");
   if (lua_istable(L, -1)) nmet = (int)lua_rawlen(L, -1);
-  int64_t *perm = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)n, 0);                     /* 11 */
+  int64_t *perm = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)n, 0);
   for (int64_t i = 0; i < n; i++) perm[i] = i;
-  int nv = (int)lua_rawlen(L, 3);
-  const gd_tensor **src = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)(nv + 1), 0);   /* 12 */
-  for (int i = 0; i < nv; i++) {
-    lua_rawgeti(L, 3, i + 1);
-    src[i] = gdl_check(L, -1, fname);
-    lua_pop(L, 1);                /* the vars table anchors it */
-  }
-  double *msum = lua_newuserdatauv(L, sizeof(double) * (size_t)(nmet + 1), 0);               /* 13 */
-  /* fused when every layer is a C layer and every variable one of their weights */
-  gd_nn_stage st[GD_NN_MAXSTAGE];
-  int ns = x->ndim == 2 && !sw ? stages_of(L, 1, 2, st) : 0;
-  int *map = lua_newuserdatauv(L, sizeof(int) * (size_t)(nv + 1), 0);                        /* 14 */
-  for (int j = 0; j < nv && ns; j++) {
-    map[j] = -1;
-    for (int i = 0; i < ns; i++) {
-      if (st[i].w == src[j]) map[j] = 2 * i;
-      if (st[i].b && st[i].b == src[j]) map[j] = 2 * i + 1;
-    }
-    if (map[j] < 0) ns = 0;
-  }
-  tensors *g = push_tensors(L, ns ? 2 * ns : nv);   /* 15: the step's gradients */
-  gd_tensor **gp = lua_newuserdatauv(L, sizeof(gd_tensor *) * (size_t)(nv + 1), 0);          /* 16 */
-  for (int j = 0; j < nv; j++) gp[j] = &g->t[ns ? map[j] : j];
-  lua_newtable(L);                /* 17: the epoch's batch predictions */
+  double *msum = lua_newuserdatauv(L, sizeof(double) * (size_t)(nmet + 1), 0);
+  lua_newtable(L);                /* PREDS: the epoch's batch predictions */
   int base = lua_gettop(L);
   int64_t nb = (n + bs - 1) / bs;
   int full = nb == 1;             /* one batch: its order changes nothing, so no shuffle */
@@ -674,9 +534,9 @@ static int l_fit(lua_State *L) {
       if (gd_interrupt_take()) luaL_error(L, "interrupted!");   /* Ctrl-C: no hook reaches this C loop */
       int64_t lo = b * bs, cnt = lo + bs > n ? n - lo : bs;
       if (full) {
-        lua_pushvalue(L, 5);
-        lua_pushvalue(L, 6);
-        lua_pushvalue(L, 7);
+        lua_pushvalue(L, X);
+        lua_pushvalue(L, Y);
+        lua_pushvalue(L, SW);
       } else {
         if (gd_nn_take_rows(gdl_new(L), x, perm + lo, cnt)) gdl_fail(L, fname);
         if (gd_nn_take_rows(gdl_new(L), y, perm + lo, cnt)) gdl_fail(L, fname);
@@ -684,18 +544,15 @@ static int l_fit(lua_State *L) {
         else if (gd_nn_take_rows(gdl_new(L), sw, perm + lo, cnt)) gdl_fail(L, fname);
       }
       int xbi = base + 1, ybi = base + 2, wbi = sw ? base + 3 : 0;
-      double lv = ns ? fused_step(L, 1, st, ns, xbi, ybi, g, nmet > 0, fname)
-                     : tape_step(L, 1, 2, xbi, ybi, wbi, nv, src, g->t, fname);
+      double lv = run_batch(L, 1, "step", xbi, ybi, wbi, fname);
       int predi = lua_gettop(L);
-      apply_grads(L, 4, 3, nv, gp, fname);
-      for (int i = 0; i < g->n; i++) gd_tensor_release(&g->t[i]);
       gdl_gcstep(L);
       lsum += lv * (double)cnt;
       if (nmet) {                 /* kept for the epoch's metrics */
         lua_pushvalue(L, ybi);
-        lua_rawseti(L, 8, b + 1);
+        lua_rawseti(L, TARGETS, b + 1);
         lua_pushvalue(L, predi);
-        lua_rawseti(L, base, b + 1);
+        lua_rawseti(L, PREDS, b + 1);
       }
       if (bar) {                  /* the bar shows the batch-weighted running means */
         int w = 30, done = (int)((b + 1) * w / nb);
@@ -703,8 +560,8 @@ static int l_fit(lua_State *L) {
                      "==============================", w - done, "..............................");
         progress_add(out, "] %lld/%lld - loss: %.6g", (long long)(b + 1), (long long)nb, lsum / (double)(lo + cnt));
         for (int k = 0; k < nmet; k++) {
-          msum[k] += metric_value(L, 10, k, ybi, predi, fname) * (double)cnt;
-          lua_rawgeti(L, 10, k + 1);
+          msum[k] += metric_value(L, METRICS, k, ybi, predi, fname) * (double)cnt;
+          lua_rawgeti(L, METRICS, k + 1);
           lua_rawgeti(L, -1, 1);
           progress_add(out, " - %s: %.6g", lua_tostring(L, -1), msum[k] / (double)(lo + cnt));
           lua_pop(L, 2);
@@ -713,49 +570,49 @@ static int l_fit(lua_State *L) {
       }
       lua_settop(L, base);
     }
-    append(L, 9, "loss", e, lsum / (double)n);
+    append(L, HIST, "loss", e, lsum / (double)n);
     if (nmet) {
-      cat_rows(L, 8);
-      cat_rows(L, base);
+      cat_rows(L, TARGETS);
+      cat_rows(L, PREDS);
       int yi = lua_gettop(L) - 1;
       for (int k = 0; k < nmet; k++) {
-        double v = metric_value(L, 10, k, yi, yi + 1, fname);
-        lua_rawgeti(L, 10, k + 1);
+        double v = metric_value(L, METRICS, k, yi, yi + 1, fname);
+        lua_rawgeti(L, METRICS, k + 1);
         lua_rawgeti(L, -1, 1);
-        append(L, 9, lua_tostring(L, -1), e, v);
+        append(L, HIST, lua_tostring(L, -1), e, v);
         lua_pop(L, 2);
       }
       lua_settop(L, base);
     }
-    stop = call_hook(L, 1, "epoch_end", e, 9);
+    stop = call_hook(L, 1, "epoch_end", e, HIST);
     if (verbose == 2 || verbose == 1) {
       if (bar)
         progress_add(out, "\rEpoch %lld/%lld [==============================] %lld/%lld", (long long)e,
                      (long long)epochs, (long long)nb, (long long)nb);
       else
         progress_add(out, "Epoch %lld/%lld", (long long)e, (long long)epochs);
-      print_logs(L, out, 9, 10, nmet, e);
+      print_logs(L, out, HIST, METRICS, nmet, e);
       progress_add(out, "\n");
       progress_write(L, out);
     }
     lua_settop(L, base);
   }
-  lua_pushvalue(L, 9);
+  lua_pushvalue(L, HIST);
   return 1;
 }
 
-/* _nn.evaluate(spec) with spec = {layers, loss, from_logits, metrics, x, y} → {loss = {v}, ...} */
+/* _nn.evaluate(spec) with spec = {objective, metrics, x, y} → {loss = {v}, ...}:
+ * objective(x, y) → loss, predictions (nn.lua's, run without a tape). */
 static int l_evaluate(lua_State *L) {
   const char *fname = "gd.nn.Sequential:evaluate";
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  lua_getfield(L, 1, "layers");   /* 2 */
-  lua_getfield(L, 1, "x");        /* 3 */
-  lua_getfield(L, 1, "y");        /* 4 */
-  lua_newtable(L);                /* 5 */
+  lua_getfield(L, 1, "x");        /* 2 */
+  lua_getfield(L, 1, "y");        /* 3 */
+  lua_newtable(L);                /* 4 */
+  gdl_check(L, 2, fname);
   gdl_check(L, 3, fname);
-  gdl_check(L, 4, fname);
-  evaluate_into(L, 1, 2, 3, 4, 5, "", 1, fname);
+  evaluate_into(L, 1, 2, 3, 4, "", 1, fname);
   return 1;
 }
 
@@ -791,14 +648,6 @@ void gdl_open_nn(lua_State *L) {
   lua_setfield(L, -2, "__call");
   lua_pushcfunction(L, layer_tostring);
   lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, GDL_NNTAPE);
-  lua_pushcfunction(L, nntape_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, GDL_TENSORS);
-  lua_pushcfunction(L, tensors_gc);
-  lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
   lua_newtable(L);
   int t = lua_gettop(L);

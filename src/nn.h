@@ -51,25 +51,6 @@ int gd_nn_loss_eval(gd_tensor *out, gd_nn_loss loss, const gd_tensor *y, const g
 /* out = rows idx[0..n) of x along dim 0 (a contiguous copy, not recorded). */
 int gd_nn_take_rows(gd_tensor *out, const gd_tensor *x, const int64_t *idx, int64_t n);
 
-/* One stage of a layer stack for gd_nn_step: a Dense (w of I×U, b of U or
- * NULL) followed by act, or (w NULL) the activation alone. */
-typedef struct gd_nn_stage {
-  const gd_tensor *w, *b;
-  gd_nn_act act;
-} gd_nn_stage;
-#define GD_NN_MAXSTAGE 64
-
-/* Forward pass of the stages on x (N×I), the loss against y (shaped as the
- * output) into *loss_out, and, when grads is non-NULL, the gradients by hand-written
- * backward passes: grads[2i], grads[2i+1] = ∂loss/∂w, ∂loss/∂b of stage i
- * (allocated here; left empty for activation stages and absent biases).
- * pred (optional) receives the output.  Not recorded on tapes.  A sigmoid
- * (softmax) last activation with bce (cce) is computed from its logits, as
- * Keras's fit does; cce needs a softmax output or from_logits. */
-int gd_nn_step(const gd_nn_stage *st, int ns, gd_nn_loss loss, int from_logits,
-               const gd_tensor *x, const gd_tensor *y, double *loss_out, gd_tensor *grads,
-               gd_tensor *pred);
-
 /* Weights file (little-endian host order is checked by the magic):
  *   "GDLUAW1\n"  8 bytes magic
  *   uint32 count; per weight: uint32 ndim, int64 shape[ndim]

@@ -2,11 +2,12 @@
 local u = require "tests.helpers.util"
 local close, errors = u.close, u.errors
 
--- A net Dropout(rate) → recorder → Dense(1): the recorder keeps what Dropout gave in fit.
+-- A net Dropout(rate) → recorder → Dense(1): the recorder keeps what Dropout
+-- gave in fit (run eagerly: a compiled fit runs the recorder's Lua once, at its trace).
 local function recording_net(rate, seen)
   local net = gd.nn.Sequential{ gd.nn.Dropout(rate), function(h) seen[#seen + 1] = h:detach():copy(); return h end,
                                 gd.nn.Dense(1, { input_dim = 5 }) }
-  net:compile{ optimizer = gd.optim.SGD(0.01), loss = "mse" }
+  net:compile{ optimizer = gd.optim.SGD(0.01), loss = "mse", run_eagerly = true }
   return net
 end
 

@@ -22,12 +22,12 @@ local function problem()
 end
 
 describe("fit metrics", function()
-  for _, fused in ipairs({ true, false }) do
-    it("history and val_ metrics equal gd.metrics on the same predictions (" .. (fused and "fused" or "tape") .. " path)", function()
+  for _, plain in ipairs({ true, false }) do
+    it("history and val_ metrics equal gd.metrics on the same predictions (" .. (plain and "C layers" or "with a Lua layer") .. ")", function()
       local x, y = problem()
       local tx, ty, vx, vy = x:narrow(1, 1, 60), y:narrow(1, 1, 60), x:narrow(1, 61, 20), y:narrow(1, 61, 20)
       local layers = { gd.nn.Dense(1, { input_dim = 2, activation = "sigmoid" }) }
-      if not fused then layers[2] = gd.nn.Dropout(0) end      -- a Lua layer: the tape path
+      if not plain then layers[2] = gd.nn.Dropout(0) end      -- a Lua layer
       local net = gd.nn.Sequential(layers)
       net:compile{ optimizer = gd.optim.SGD(0.5), loss = "binary_crossentropy", metrics = names }
       local p0 = net:predict(tx)

@@ -123,7 +123,7 @@ end)
 
 describe("gd.nn function layers", function()
   local relu = function(x) return x:relu() end
-  it("fit trains a stack with a function layer on the tape, as the fused path does", function()
+  it("fit trains a stack with a function layer as it trains the same stack of C layers", function()
     gd.seed(3)
     local x = gd.randn(16, 2)
     local y = (x:matmul(gd.tensor{ { 1 }, { -2 } })):relu() + 0.5

@@ -127,13 +127,15 @@ return function(gd)
     return tr
   end
 
-  function Step:__call(...)
+  -- step(...): the replay of a cached program runs in C (lcompile.c's
+  -- step_call: signature, guards, replay); the rest comes here.
+  Step.__call = C.step_call(function(self, ...)
     local sig = C.signature(...)
     local tr = lookup(self, sig)
     if tr == nil then return trace(self, sig, ...) end
     if tr.eager then return self.fn(...) end
     return tr.prog:run(1, ...)
-  end
+  end)
 
   --- step:run(n, ...): n calls of the step on the same arguments, looped in C; returns the last call's results.
   function Step:run(n, ...)

@@ -271,10 +271,10 @@ local keras_metrics = {
 
 local optim_names = { sgd = "SGD", adam = "Adam", adamw = "AdamW", rmsprop = "RMSprop", adagrad = "Adagrad" }
 
---- net:compile{optimizer = "sgd" | "adam" | ... | opt, loss = "mse" | "binary_crossentropy" | "categorical_crossentropy" | fn, metrics = {"accuracy", ...}}
+--- net:compile{optimizer = "sgd" | "adam" | ... | opt, loss = "mse" | "binary_crossentropy" | "categorical_crossentropy" | fn, metrics = {"accuracy", ...}, from_logits = false, run_eagerly = false}
 function Seq:compile(o)
   local fname = "gd.nn.Sequential:compile"
-  o = check.opts(fname, o, { "optimizer", "loss", "metrics", "from_logits" }, 1)
+  o = check.opts(fname, o, { "optimizer", "loss", "metrics", "from_logits", "run_eagerly" }, 1)
   local opt = o.optimizer or "rmsprop"
   if type(opt) == "string" then
     local cname = optim_names[opt:lower()]
@@ -317,6 +317,7 @@ function Seq:compile(o)
   end
   self.optimizer, self.loss, self.metrics = opt, loss, metrics
   self.from_logits = check.boolean(fname, "from_logits", o.from_logits, false)
+  self.run_eagerly = check.boolean(fname, "run_eagerly", o.run_eagerly, false)
   return self
 end
 
@@ -360,30 +361,75 @@ local function has_penalty(self)
   return false
 end
 
--- The loss that trains (weighted: it takes per-sample weights w) and that
--- evaluate reports, as Keras: the compiled loss, Σ_i w_i·l_i / N with sample
--- weights (Keras's sum_over_batch_size: divided by the batch size, not by
--- Σw), plus the regularizers' penalties.  The compiled loss itself (a
--- built-in index keeps the fused path) when there is neither.
+-- The objective of a batch, as Keras computes it in fit and evaluate →
+-- obj(x, y[, w]) returning loss, predictions: the forward pass, then the
+-- compiled loss (with sample weights w: Σ_i w_i·l_i / N, Keras's
+-- sum_over_batch_size, divided by the batch size, not by Σw), plus the
+-- regularizers' penalties.  A built-in binary (categorical) cross-entropy
+-- after a last sigmoid (softmax) layer reads that layer's logits, as Keras's
+-- losses do, so a saturated output still learns.
+local logit_act = { [1] = "sigmoid", [2] = "softmax" }
 local function objective(self, weighted, fname)
-  local base, pen = self.loss, has_penalty(self)
-  if not weighted and not pen then return base end
-  local lossfn = base
+  local base, layers, fl, forward = self.loss, self._layers, self.from_logits, C.forward
+  local obj
   if type(base) == "number" then
-    local name, fl = loss_names[base], self.from_logits
-    if weighted then
-      lossfn = function(y, p, w)
-        local l = C.loss(name, y, p, fl, true)          -- one loss per sample
-        return (l * w):sum() / l:numel()
-      end
-    else
-      lossfn = function(y, p) return C.loss(name, y, p, fl) end
+    local name, split = loss_names[base], not fl and logit_act[base] or nil
+    obj = function(x, y, w)
+      local p, z = forward(layers, x, split)
+      local l = C.loss(name, y, z or p, fl or z ~= nil, weighted)
+      if weighted then l = (l * w):sum() / l:numel() end
+      return l, p
     end
   elseif weighted then
     check.fail(fname, "sample_weight and class_weight need a built-in loss (mse, binary_crossentropy, categorical_crossentropy)")
+  else
+    obj = function(x, y)
+      local p = forward(layers, x)
+      return base(y, p), p
+    end
   end
-  if not pen then return lossfn end
-  return function(y, p, w) return lossfn(y, p, w) + penalty(self) end
+  if not has_penalty(self) then return obj end
+  return function(x, y, w)
+    local l, p = obj(x, y, w)
+    return l + penalty(self), p
+  end
+end
+
+-- fit's train step(x, y, w) on one batch: the objective recorded on a tape,
+-- its gradients applied by the optimizer → the loss (and the predictions
+-- when want_pred).  With a gd.Optimizer it runs through gd.compile: traced
+-- on its first batch of each shape, replayed in C after (as Keras's fit runs
+-- a tf.function: Lua side effects in layers and losses happen while tracing
+-- only); a step that cannot be captured (a loss that reads values into Lua)
+-- runs eagerly, silently, as does every step with run_eagerly = true.
+-- The step is kept on the model while its optimizer, loss, layers and
+-- trainable weights stay the same, so fits in a loop trace once.
+local function train_step(self, weighted, want_pred, fname)
+  local opt, vars, c = self.optimizer, self.trainable_weights, rawget(self, "_step")
+  local same = c and c.opt == opt and c.loss == self.loss and c.fl == self.from_logits
+    and c.eager == self.run_eagerly and c.weighted == weighted and c.want_pred == want_pred and c.nlayers == #self._layers and #c.vars == #vars
+  for i = 1, same and #vars or 0 do same = same and rawequal(c.vars[i], vars[i]) end
+  if same then return c.step end
+  local obj = objective(self, weighted, fname)
+  local function step(x, y, w)
+    local tape <close> = gd.GradientTape()
+    tape:watch(vars)
+    local l, p = obj(x, y, w)
+    tape:stop()
+    if type(l) ~= "userdata" then check.fail(fname, "the loss must return a tensor, got %s", check.show(l)) end
+    if #vars > 0 then opt:apply_gradients(tape:gradient(l, vars), vars) end
+    if want_pred then return l, p end
+    return l
+  end
+  local run = step
+  if type(opt) == "userdata" and not self.run_eagerly then
+    run = gd.compile(step, { fallback = true })
+    run.warned = true                  -- fit falls back without a warning
+  end
+  rawset(self, "_step", { step = run, opt = opt, loss = self.loss, fl = self.from_logits, eager = self.run_eagerly,
+                          weighted = weighted,
+                          want_pred = want_pred, nlayers = #self._layers, vars = vars })
+  return run
 end
 
 -- The per-sample weights of fit's options (sample_weight times class_weight
@@ -463,8 +509,7 @@ local function epoch_hooks(self, cbs, vx, vy, vloss)
     local logs = {}
     for k, v in pairs(h) do logs[k] = v[e] end
     if vx then
-      local r = gd.no_grad(C.evaluate, { layers = self._layers, loss = vloss, from_logits = self.from_logits,
-                                         metrics = self.metrics, x = vx, y = vy })
+      local r = gd.no_grad(C.evaluate, { objective = vloss, metrics = self.metrics, x = vx, y = vy })
       for k, v in pairs(r) do
         h["val_" .. k] = h["val_" .. k] or {}
         h["val_" .. k][e] = v[1]
@@ -480,17 +525,13 @@ end
 
 -- Full-batch fits with a closure optimizer (gd.optim.LBFGS, BFGS, Newton;
 -- lua/gd/optim_closure.lua): each epoch is one opt:minimize on the whole set.
-local function fit_closure(self, x, y, w, spec)
-  local lossfn = spec.loss
-  if type(lossfn) == "number" then
-    local f, opts = losses[loss_names[lossfn]], { from_logits = self.from_logits }
-    lossfn = function(t, p) return f(t, p, opts) end
-  end
+local function fit_closure(self, x, y, w, spec, fname)
+  local obj = objective(self, w ~= nil, fname)
   local opt, vars = self.optimizer, self.trainable_weights
   local h = {}
   for e = 1, spec.epochs do
     if spec.epoch_begin then spec.epoch_begin(e) end
-    opt:minimize(function() return lossfn(y, self(x), w) end, vars)
+    opt:minimize(function() return (obj(x, y, w)) end, vars)
     h.loss = h.loss or {}
     h.loss[e] = opt.loss
     for _, m in ipairs(self.metrics) do                 -- {name, fn(y, p)}
@@ -552,9 +593,7 @@ function Seq:fit(x, y, o)
   if #self._layers > 0 then check.call(gd.no_grad, C.forward, self._layers, x:narrow(1, 1, 1)) end
   self.stop_training = false
   local spec = {
-    layers = self._layers, vars = self.trainable_weights, opt = self.optimizer,
-    loss = objective(self, w ~= nil, fname), from_logits = self.from_logits, metrics = self.metrics,
-    x = x, y = y, sw = w,
+    metrics = self.metrics, x = x, y = y, sw = w,
     epochs = epochs, batch_size = batch_size, shuffle = shuffle, verbose = verbose,
   }
   if vx or #cbs > 0 then            -- none otherwise: a plain fit makes no Lua call per epoch
@@ -563,8 +602,9 @@ function Seq:fit(x, y, o)
   run_hooks(cbs, "on_train_begin", {}, self)
   local h
   if getmetatable(self.optimizer) == gd.optim._closure_mt then
-    h = in_training(fit_closure, self, x, y, w, spec)
+    h = in_training(fit_closure, self, x, y, w, spec, fname)
   else
+    spec.step = train_step(self, w ~= nil, #self.metrics > 0, fname)
     h = check.call(in_training, C.fit, spec)
   end
   h.loss = h.loss or {}
@@ -586,8 +626,8 @@ function Seq:evaluate(x, y)
   if not self.loss then check.fail(fname, "call compile first") end
   x, y = as_tensor(x, fname, "x"), as_targets(fname, "y", y)
   check_rows(fname, x, y, "x", "y")
-  local r = check.call(gd.no_grad, C.evaluate, { layers = self._layers, loss = objective(self, false, fname),
-    from_logits = self.from_logits, metrics = self.metrics, x = x, y = y })
+  local r = check.call(gd.no_grad, C.evaluate, { objective = objective(self, false, fname),
+    metrics = self.metrics, x = x, y = y })
   local out = {}
   for k, v in pairs(r) do out[k] = v[1] end
   return out.loss, out
