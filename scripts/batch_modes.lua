@@ -35,14 +35,19 @@ local theta0 = gd.tensor{ { -2 }, { 2 } }
 local epochs, alpha = 30, 0.1
 
 --- Gradient descent with batches of size bs; returns θ, the per-epoch losses and the path of θ.
+-- The update runs through gd.compile: traced on the first batch (and on a
+-- last, smaller one), replayed in C after, with the eager loop's numbers.
 local function run(bs)
-  local th = theta0:copy()
+  local th = gd.Variable(theta0)
   local hist = { train = {}, val = {} }
   local path = { { th:at(1, 1), th:at(2, 1) } }
+  local step = gd.compile(function(xb, yb)
+    local g = -(xb.T:matmul(yb - gd.sigmoid(xb:matmul(th)))) / xb.shape[1]
+    th:assign_sub(alpha * g)
+  end)
   for e = 1, epochs do
     for xb, yb in gd.data.batches(xtr, ytr, bs, { shuffle = true }) do
-      local g = -(xb.T:matmul(yb - gd.sigmoid(xb:matmul(th)))) / xb.shape[1]
-      th = th - alpha * g
+      step(xb, yb)
       if bs >= 32 or #path < 2000 then path[#path + 1] = { th:at(1, 1), th:at(2, 1) } end
     end
     hist.train[e], hist.val[e] = nll(th, xtr, ytr), nll(th, xval, yval)
@@ -89,11 +94,12 @@ for _, o in ipairs(opts) do
   gd.seed(11)                                  -- the same batches for every optimizer
   local th = gd.Variable(theta0)
   local curve = { [0] = nll(th, xval, yval) }  -- validation NLL after each epoch, for the figure
+  local step = gd.compile(function(xb, yb)
+    local g = -(xb.T:matmul(yb - gd.sigmoid(xb:matmul(th)))) / xb.shape[1]
+    o[2]:apply_gradients({ g }, { th })
+  end)
   for e = 1, 10 do
-    for xb, yb in gd.data.batches(xtr, ytr, 32, { shuffle = true }) do
-      local g = -(xb.T:matmul(yb - gd.sigmoid(xb:matmul(th)))) / xb.shape[1]
-      o[2]:apply_gradients({ g }, { th })
-    end
+    for xb, yb in gd.data.batches(xtr, ytr, 32, { shuffle = true }) do step(xb, yb) end
     curve[e] = nll(th, xval, yval)
   end
   opt_results[o[1]] = { theta = th:totable(), val = nll(th, xval, yval), test = nll(th, xte, yte), curve = curve }

@@ -47,28 +47,35 @@ end
 local g_ridge = gd.grad(E)(w_ridge)
 local ev = gd.eigh(P.T:matmul(P) + lam * Ip)
 local eta = 1 / ev[M + 1]
-local w = gd.zeros(M + 1, 1)
+-- The loops below run through gd.compile (each step traced once, replayed
+-- in C: the eager loop's numbers, bit for bit); the tests that stop them
+-- read the step's result outside it.
+local w = gd.Variable(gd.zeros(M + 1, 1))
+local decay = gd.compile(function()          -- weight decay: w ← w − η(Φᵀ(Φw − t) + λI′w)
+  w:assign(w - eta * (P.T:matmul(P:matmul(w) - t) + lam * Ip:matmul(w)))
+  return (w - w_ridge):abs():max()
+end)
 local steps = 0
-repeat                                        -- weight decay: w ← w − η(Φᵀ(Φw − t) + λI′w)
-  w = w - eta * (P.T:matmul(P:matmul(w) - t) + lam * Ip:matmul(w))
-  steps = steps + 1
-until (w - w_ridge):abs():max():item() < 1e-9 or steps >= 2000000
+repeat steps = steps + 1 until decay():item() < 1e-9 or steps >= 2000000
 print(string.format("ridge, ln λ = −5: |∇E| at the closed form = %.1e; weight decay (η = 1/λ_max) reaches it to 1e-9 in %d steps"
   .. " (the Hessian's condition number is %.3g)", g_ridge:abs():max():item(), steps, ev[M + 1] / ev[1]))
 
 -- the lasso by ISTA along a path of λ: how many weights are exactly 0
 local L = gd.eigh(P.T:matmul(P))[M + 1]
+local bias = gd.arange(1, M + 2):reshape(M + 1, 1):eq(1)   -- the bias is not shrunk
 local function lasso(lamq, w0)
-  local wl = w0 and w0:copy() or gd.zeros(M + 1, 1)
+  local wl = gd.Variable(w0 and w0:detach() or gd.zeros(M + 1, 1))
   local step = 1 / L
-  for _ = 1, 200000 do
+  local ista = gd.compile(function()
     local z = wl - step * P.T:matmul(P:matmul(wl) - t)
     local thr = step * lamq
-    local shrunk = gd.sign(z) * gd.maximum(gd.abs(z) - thr, 0)
-    shrunk[{ 1, 1 }] = z:at(1, 1)                -- the bias is not shrunk
-    local delta = (shrunk - wl):abs():max():item()
-    wl = shrunk
-    if delta < 1e-12 then break end
+    local shrunk = gd.where(bias, z, gd.sign(z) * gd.maximum(gd.abs(z) - thr, 0))
+    local delta = (shrunk - wl):abs():max()
+    wl:assign(shrunk)
+    return delta
+  end)
+  for _ = 1, 200000 do
+    if ista():item() < 1e-12 then break end
   end
   return wl
 end
@@ -90,12 +97,12 @@ local b = A:matmul(gd.tensor{ { 1.5 }, { 0.6 } }) + 0.2 * gd.randn(40, 1)
 local w_ls = gd.solve(A.T:matmul(A), A.T:matmul(b))
 local lam2 = 12
 local w_r2 = gd.solve(A.T:matmul(A) + lam2 * gd.eye(2), A.T:matmul(b))
-local w_l2 = gd.zeros(2, 1)
+local w_l2 = gd.Variable(gd.zeros(2, 1))
 local L2 = gd.eigh(A.T:matmul(A))[2]
-for _ = 1, 100000 do
+gd.compile(function()
   local z = w_l2 - (1 / L2) * A.T:matmul(A:matmul(w_l2) - b)
-  w_l2 = gd.sign(z) * gd.maximum(gd.abs(z) - lam2 / L2, 0)
-end
+  w_l2:assign(gd.sign(z) * gd.maximum(gd.abs(z) - lam2 / L2, 0))
+end):run(100000)
 print(string.format("two weights: least squares (%.4f, %.4f); ridge, λ = %g: (%.4f, %.4f); lasso, λ = %g: (%.4f, %.4f)",
   w_ls:at(1, 1), w_ls:at(2, 1), lam2, w_r2:at(1, 1), w_r2:at(2, 1), lam2, w_l2:at(1, 1), w_l2:at(2, 1)))
 
