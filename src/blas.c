@@ -25,11 +25,44 @@
 #define MM_SMALL 512   /* m·n·k at or below which the plain loop is used */
 #define MM_SLAB 1073741824.0   /* multiply-adds per interruptible slab of a long product (2^30) */
 
-/* C = A·B by definition: C_ij = Σ_p A_ip B_pj, summed in order. */
+/* C = A·B by definition: C_ij = Σ_p A_ip B_pj, summed in order from 0.
+ * The tiny shapes of a small-tensor loop (a column B, or k ≤ 2) have loops
+ * of their own: the same sums, without the general loop's overhead. */
 static void mm_loop(int64_t m, int64_t n, int64_t k,
                     const double *A, int64_t rsa, int64_t csa,
                     const double *B, int64_t rsb, int64_t csb,
                     double *C, int64_t ldc) {
+  if (k == 1 && n == 1) {                 /* a column times a number */
+    const double b0 = B[0];
+    for (int64_t i = 0; i < m; i++) C[i * ldc] = 0.0 + A[i * rsa] * b0;
+    return;
+  }
+  if (k == 2 && n == 1) {
+    const double b0 = B[0], b1 = B[rsb];
+    for (int64_t i = 0; i < m; i++) C[i * ldc] = (0.0 + A[i * rsa] * b0) + A[i * rsa + csa] * b1;
+    return;
+  }
+  if (k == 1) {                           /* outer product */
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t j = 0; j < n; j++) C[i * ldc + j] = 0.0 + A[i * rsa] * B[j * csb];
+    return;
+  }
+  if (k == 2) {
+    for (int64_t i = 0; i < m; i++) {
+      const double a0 = A[i * rsa], a1 = A[i * rsa + csa];
+      for (int64_t j = 0; j < n; j++) C[i * ldc + j] = (0.0 + a0 * B[j * csb]) + a1 * B[j * csb + rsb];
+    }
+    return;
+  }
+  if (n == 1) {                           /* matrix · column */
+    for (int64_t i = 0; i < m; i++) {
+      const double *a = A + i * rsa;
+      double s = 0;
+      for (int64_t p = 0; p < k; p++) s += a[p * csa] * B[p * rsb];
+      C[i * ldc] = s;
+    }
+    return;
+  }
   for (int64_t i = 0; i < m; i++) {
     const double *a = A + i * rsa;
     double *c = C + i * ldc;

@@ -39,6 +39,7 @@ typedef struct cp_instr {
   int sub, nin, hasidx;
   int flat;                /* planned: the kernel's own flat case applies (binary, copy) */
   int fuse;                /* planned: first of fuse consecutive elementwise instructions run blockwise */
+  gd_iter_fn loop;         /* planned: a small flat elementwise op's loop, called directly */
   cp_opnd in[3], out, idx;
   int64_t ip[2];
   double dp[2];

@@ -208,6 +208,9 @@ int gd_cp_bind_all(gd_prog *p) {
     bind_opnd(p, &in->out);
     if (in->hasidx) bind_opnd(p, &in->idx);
     in->flat = flat_case(in);
+    in->loop = NULL;                      /* below the threads' split size: the loop itself */
+    if (in->kind == CP_I_BINARY && in->flat) in->loop = gd_binary_loop((gd_binop)in->sub, (int64_t)in->out.h.numel);
+    if (in->kind == CP_I_UNARY && flat_numel(in)) in->loop = gd_unary_loop((gd_unop)in->sub, (int64_t)in->out.h.numel);
   }
   plan_fusion(p);
   for (int i = 0; i < n; i++) {
@@ -337,6 +340,14 @@ static int run_index(cp_instr *in) {
 }
 
 static int run_one(cp_instr *in) {
+  if (in->loop) {                         /* what gd_binary_flat / gd_unary_into would run */
+    const gd_tensor *a = &in->in[0].h, *b = in->nin > 1 ? &in->in[1].h : a;
+    double *q[3] = {gd_data(&in->out.h), gd_data(a), gd_data(b)};
+    const int64_t s[3] = {1, a->ndim ? 1 : 0, b->ndim ? 1 : 0};
+    in->loop(NULL, (int64_t)in->out.h.numel, q, s);
+    gd_touch(&in->out.h);
+    return GD_OK;
+  }
   switch (in->kind) {
     case CP_I_BINARY:
       if (in->flat) {

@@ -367,6 +367,14 @@ static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn, int64_t grai
   kloop(2, out->ndim, out->shape, st, base, fn, NULL, 1, grain);
 }
 
+gd_iter_fn gd_binary_loop(gd_binop op, int64_t n) {
+  return (unsigned)op < GD_BIN_COUNT && n < 2 * bin_grain(op) ? binfn(op) : NULL;
+}
+
+gd_iter_fn gd_unary_loop(gd_unop op, int64_t n) {
+  return (unsigned)op < GD_UN_COUNT && n < 2 * un_grain(op) ? unfn(op) : NULL;
+}
+
 void gd_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b) {
   double *p[3] = {gd_data(out), gd_data(a), gd_data(b)};
   const int64_t s[3] = {1, a->ndim ? 1 : 0, b->ndim ? 1 : 0};

@@ -50,6 +50,13 @@ int gd_binary_into(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_ten
 /* The flat case of gd_binary_into: out, a, b contiguous; a and b each of
  * out's shape or 0-d (the caller has checked; op valid). */
 void gd_binary_flat(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *b);
+/* The loop gd_binary_flat (gd_unary_into on contiguous operands of one
+ * shape) runs for op over n elements when n is below every thread count's
+ * split size, else NULL: callers that replay one op many times (gd.compile)
+ * call it directly, fn(NULL, n, {out, a, b}, {1, sa, sb}) with sa, sb = 1,
+ * or 0 for a 0-d operand, then gd_touch(out). */
+gd_iter_fn gd_binary_loop(gd_binop op, int64_t n);
+gd_iter_fn gd_unary_loop(gd_unop op, int64_t n);
 /* out = op(x) (out allocated, same shape). */
 int gd_unary(gd_tensor *out, gd_unop op, const gd_tensor *x);
 /* out = op(x) where out already has x's shape. */
