@@ -7,8 +7,9 @@
  * 1: row-major (CblasNoTrans, ld = rs) or the transpose of a row-major
  * matrix (CblasTrans, ld = cs), so x.T costs nothing.  Only expanded or
  * doubly strided matrices are copied.  Tiny products (m·n·k <= MM_SMALL)
- * run a plain loop instead: there cblas's call overhead is most of the
- * time (a 10×2 design matrix multiplied 50,000 times).  A product of more
+ * and products over k <= 2 (outer products, a 2-feature input layer) run a
+ * plain loop instead: there cblas's call overhead and packing are most of
+ * the time (a 10×2 design matrix multiplied 50,000 times).  A product of more
  * than 4·MM_SLAB multiply-adds runs in slabs of rows, checking Ctrl-C
  * (interrupt.h) between them.  This file does not
  * do batching of LAPACK work or autodiff; see linalg.c and tape.c.
@@ -117,7 +118,7 @@ int gd_mm(int64_t m, int64_t n, int64_t k,
     for (int64_t i = 0; i < m; i++) memset(C + i * ldc, 0, sizeof(double) * (size_t)n);
     return GD_OK;
   }
-  if (m <= MM_SMALL && n <= MM_SMALL && k <= MM_SMALL && m * n * k <= MM_SMALL) {
+  if (k <= 2 || (m <= MM_SMALL && n <= MM_SMALL && k <= MM_SMALL && m * n * k <= MM_SMALL)) {
     mm_loop(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc);
     return GD_OK;
   }

@@ -186,6 +186,61 @@ describe("gd.compile bit-identity after 100 steps", function()
   end)
 end)
 
+describe("gd.compile's simplifications", function()
+  -- the names of a program's instructions, in order
+  local function ops(step)
+    local names = {}
+    for i, line in ipairs(step:info().programs[1].list) do names[i] = line:match("^(%S+)") end
+    return table.concat(names, " ")
+  end
+
+  it("an op repeated on the same operands runs once; an unused result is not computed", function()
+    local w = gd.Variable(gd.tensor{ 0.5, -1.5, 2 })
+    local x = gd.tensor{ 1, 2, 3 }
+    local function f()
+      local z = x * w
+      local unused = gd.exp(z)                       -- nothing reads it
+      local a, b = gd.sigmoid(z), gd.sigmoid(z)       -- the same work twice
+      w:assign_sub((a + b) * 0.1)
+      return a - b
+    end
+    local eager_w = gd.Variable(gd.tensor{ 0.5, -1.5, 2 })
+    local eager = function()
+      local z = x * eager_w
+      local a, b = gd.sigmoid(z), gd.sigmoid(z)
+      eager_w:assign_sub((a + b) * 0.1)
+      return a - b
+    end
+    local c = gd.compile(f)
+    local r
+    for _ = 1, 5 do r = c(); eager() end
+    same(w, eager_w)
+    same(r, gd.zeros(3))
+    local list = ops(c)
+    assert.is_nil(list:find("exp", 1, true), list)
+    local _, nsig = list:gsub("sigmoid", "")
+    assert.equal(1, nsig, list)
+  end)
+
+  it("an unused random draw still runs: the stream stays the eager one's", function()
+    local w = gd.Variable(gd.zeros(4))
+    local c = gd.compile(function()
+      local _ = gd.rand(3)                            -- unused, but it advances the generator
+      w:assign_add(gd.randn(4))
+    end)
+    gd.seed(21)
+    for _ = 1, 3 do c() end
+    gd.seed(21)
+    local want = gd.zeros(4)
+    for _ = 1, 3 do
+      local _ = gd.rand(3)
+      want = want + gd.randn(4)
+    end
+    same(w, want)
+    assert.truthy(ops(c):find("random", 1, true) or ops(c):find("rand", 1, true), ops(c))
+  end)
+end)
+
 describe("compile = true in the optimizer API", function()
   it("gd.optim.trace{compile = true}: SGD on |x|^2 follows x0·0.8^k, and the eager path bit for bit", function()
     local f = function(v) return (v * v):sum() end
