@@ -141,7 +141,9 @@ int gd_mm(int64_t m, int64_t n, int64_t k,
     B = gd_data(&cb), rsb = n, csb = 1;
     blas_layout(k, n, rsb, csb, &tb, &ldb);
   }
-  if (n == 1) {             /* column c = A·b; b's elements rsb apart */
+  if (m == 1 && n == 1 && csa <= INT_MAX && rsb <= INT_MAX) {   /* a dot product: ddot, not gemv */
+    C[0] = cblas_ddot((blasint)k, A, (blasint)csa, B, (blasint)rsb);
+  } else if (n == 1) {      /* column c = A·b; b's elements rsb apart */
     blasint incb = k > 1 ? (blasint)rsb : 1, incc = m > 1 ? (blasint)ldc : 1;
     if (ta == CblasNoTrans)
       cblas_dgemv(CblasRowMajor, CblasNoTrans, (blasint)m, (blasint)k, 1.0, A, lda, B, incb,

@@ -101,6 +101,11 @@ double gd_unop_scalar(gd_unop op, double x) {
 
 /* ---- inner loops --------------------------------------------------------- */
 
+/* A binary loop with constant operand strides (the compiler vectorizes
+ * stride 2, the halves of interleaved data such as x[1::2], as it does 1). */
+#define BIN_LOOP(SA, SB, EXPR) \
+  for (int64_t i = 0; i < cnt; i++) { double x = a[i * (SA)], y = b[i * (SB)]; o[i] = EXPR; }
+
 #define X(E, n, expr)                                                          \
   GD_CLONES static void bin_##n(void *ctx, int64_t cnt, double **p, const int64_t *s) {  \
     (void)ctx;                                                                 \
@@ -114,6 +119,18 @@ double gd_unop_scalar(gd_unop op, double x) {
     } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {                          \
       const double x = *a;                                                     \
       for (int64_t i = 0; i < cnt; i++) { double y = b[i]; o[i] = expr; }      \
+    } else if (s[0] == 1 && s[1] == 2 && s[2] == 2) {                          \
+      BIN_LOOP(2, 2, expr)                                                     \
+    } else if (s[0] == 1 && s[1] == 2 && s[2] == 1) {                          \
+      BIN_LOOP(2, 1, expr)                                                     \
+    } else if (s[0] == 1 && s[1] == 1 && s[2] == 2) {                          \
+      BIN_LOOP(1, 2, expr)                                                     \
+    } else if (s[0] == 1 && s[1] == 2 && s[2] == 0) {                          \
+      const double y = *b;                                                     \
+      for (int64_t i = 0; i < cnt; i++) { double x = a[2 * i]; o[i] = expr; }  \
+    } else if (s[0] == 1 && s[1] == 0 && s[2] == 2) {                          \
+      const double x = *a;                                                     \
+      for (int64_t i = 0; i < cnt; i++) { double y = b[2 * i]; o[i] = expr; }  \
     } else {                                                                   \
       for (int64_t i = 0; i < cnt; i++) {                                      \
         double x = a[i * s[1]], y = b[i * s[2]]; o[i * s[0]] = expr;           \
@@ -130,6 +147,10 @@ BINOPS(X)
     const double *a = p[1];                                                    \
     if (s[0] == 1 && s[1] == 1) {                                              \
       for (int64_t i = 0; i < cnt; i++) { double x = a[i]; o[i] = expr; }      \
+    } else if (s[0] == 1 && s[1] == 2) {                                       \
+      for (int64_t i = 0; i < cnt; i++) { double x = a[2 * i]; o[i] = expr; }  \
+    } else if (s[0] == 2 && s[1] == 1) {                                       \
+      for (int64_t i = 0; i < cnt; i++) { double x = a[i]; o[2 * i] = expr; }  \
     } else {                                                                   \
       for (int64_t i = 0; i < cnt; i++) { double x = a[i * s[1]]; o[i * s[0]] = expr; } \
     }                                                                          \

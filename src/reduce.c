@@ -18,6 +18,7 @@
 #include "vmath.h"
 
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 /* ---- lines: n elements at stride s ---------------------------------------- */
@@ -441,6 +442,48 @@ int gd_reduce_shape(const gd_tensor *x, int dim, int keepdim, int *nd, int64_t *
   return GD_OK;
 }
 
+/* max (min) of x[0..n), n ≥ 1, as reduce_line's: the first NaN wins, and of
+ * equal values the first (so a zero keeps the sign of the first zero).
+ * Two four-lane vectors (GCC's vector extension: the loop's selects carry
+ * a dependence the vectorizer does not take on itself); no position. */
+typedef double ext_v4 __attribute__((vector_size(32)));
+typedef long long ext_m4 __attribute__((vector_size(32)));
+
+/* v where take, else m (lanewise). */
+#define EXT_PICK(take, v, m) ((ext_v4)(((ext_m4)(v) & (take)) | ((ext_m4)(m) & ~(take))))
+
+GD_CLONES
+static double extreme_flat(const double *x, int64_t n, int ismax) {
+  ext_v4 m0, m1;
+  ext_m4 nan = {0, 0, 0, 0};
+  m0 = m1 = (ext_v4){x[0], x[0], x[0], x[0]};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    ext_v4 v0, v1;
+    memcpy(&v0, x + i, sizeof v0);
+    memcpy(&v1, x + i + 4, sizeof v1);
+    nan |= (v0 != v0) | (v1 != v1);
+    m0 = EXT_PICK(ismax ? v0 > m0 : v0 < m0, v0, m0);
+    m1 = EXT_PICK(ismax ? v1 > m1 : v1 < m1, v1, m1);
+  }
+  double best = m0[0];
+  int isnan = 0;
+  for (int k = 0; k < 4; k++) {
+    best = (ismax ? m0[k] > best : m0[k] < best) ? m0[k] : best;
+    best = (ismax ? m1[k] > best : m1[k] < best) ? m1[k] : best;
+    isnan |= nan[k] != 0;
+  }
+  for (; i < n; i++) {
+    double v = x[i];
+    isnan |= v != v;
+    best = (ismax ? v > best : v < best) ? v : best;
+  }
+  if (isnan || best == 0)                 /* the first NaN, or the first zero */
+    for (i = 0; i < n; i++)
+      if (x[i] != x[i] || (!isnan && x[i] == 0)) return x[i];
+  return best;
+}
+
 /* All elements of x reduced into out[0] (and idx[0]). */
 static int reduce_all(gd_tensor *out, gd_tensor *idx, redctx *c, const gd_tensor *x) {
   gd_tensor tmp;
@@ -463,6 +506,13 @@ static int reduce_all(gd_tensor *out, gd_tensor *idx, redctx *c, const gd_tensor
       o[0] = var_of(line_sum_par(p, c->len, 1, m), n, c->ddof, c->op == GD_RED_STD);
       break;
     }
+    case GD_RED_MAX: case GD_RED_MIN:
+      if (!idx) {                         /* the value alone: the vector loop */
+        o[0] = extreme_flat(p, c->len, c->op == GD_RED_MAX);
+        break;
+      }
+      o[0] = reduce_line(c, p, &pos);
+      break;
     default: o[0] = x->numel ? reduce_line(c, p, &pos) : reduce_line(c, &pos, &pos);
   }
   gd_tensor_release(&tmp);

@@ -151,6 +151,35 @@ describe("reductions over any dim", function()
     end
   end)
 
+  it("the max and min of all elements (the vector loop) equal a scalar scan", function()
+    gd.seed(12)
+    for _, n in ipairs { 1, 7, 8, 9, 17, 1000, 10001 } do
+      local x = gd.randn(n)
+      local t = x:totable()
+      assert.equal(math.max(table.unpack(t)), x:max():item())
+      assert.equal(math.min(table.unpack(t)), x:min():item())
+      assert.equal(math.max(table.unpack(t)), x:reshape(1, n):max():item())
+    end
+    -- NaN anywhere wins, wherever it falls among the lanes
+    for _, at in ipairs { 1, 5, 8, 9, 100, 1001 } do
+      local x = gd.randn(1001)
+      x[at] = 0 / 0
+      local mx, mn = x:max():item(), x:min():item()
+      assert.is_true(mx ~= mx and mn ~= mn)
+    end
+    -- of ±0, the first one (as the scalar scan keeps the first of equal values)
+    local z = gd.full({ 20 }, -1)       -- lane 7 of the first block, then lane 1 of the second
+    z[7] = -0.0
+    z[9] = 0.0
+    assert.equal("-0.0", string.format("%.1f", z:max():item()))
+    z[7] = 0.0
+    z[9] = -0.0
+    assert.equal("0.0", string.format("%.1f", z:max():item()))
+    local w = gd.full({ 20 }, 1)
+    w[4], w[13] = 0.0, -0.0
+    assert.equal("0.0", string.format("%.1f", w:min():item()))
+  end)
+
   it("reduces views, empties and one-row tensors as before", function()
     local x = gd.arange(12):reshape(3, 4)
     assert.same({12, 15, 18, 21}, x:sum(1):totable())
