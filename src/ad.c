@@ -129,8 +129,24 @@ static int gradmap_grow(gradmap *m) {
 }
 
 /* Add g (taken over) to the gradient of id. */
+/* May cur += g be done in cur's own storage?  When the map alone holds it
+ * (no view, no tape saved it), nothing records the sum (no higher-order
+ * tape tracks either operand), no trace is running, and the shapes agree:
+ * then the sum is the same numbers without a new buffer. */
+static int accumulate_in_place(const gd_tensor *cur, const gd_tensor *g) {
+  const gd_tensor *both[2] = {cur, g};
+  return cur->st && g->st && cur->st != g->st && cur->st->refs == 1 && !cur->st->borrowed &&
+         !gd_cp_tracing && gd_is_contig(cur) && gd_is_contig(g) &&
+         gd_shape_eq(cur->ndim, cur->shape, g->ndim, g->shape) && !gd_ad_tracking(2, both);
+}
+
 static int gradmap_add(gradmap *m, uint64_t id, gd_tensor *g) {
   gd_tensor *cur = gradmap_get(m, id);
+  if (cur && accumulate_in_place(cur, g)) {
+    gd_binary_flat(cur, GD_BIN_ADD, cur, g);
+    gd_tensor_release(g);
+    return GD_OK;
+  }
   if (cur) {
     gd_tensor sum;
     gd_tensor_init(&sum);

@@ -119,6 +119,9 @@ double gd_unop_scalar(gd_unop op, double x) {
     } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {                          \
       const double x = *a;                                                     \
       for (int64_t i = 0; i < cnt; i++) { double y = b[i]; o[i] = expr; }      \
+    } else if (s[0] == 1 && s[1] == 0 && s[2] == 0) {                          \
+      const double x = *a, y = *b, r = expr;                                   \
+      for (int64_t i = 0; i < cnt; i++) o[i] = r;                              \
     } else if (s[0] == 1 && s[1] == 2 && s[2] == 2) {                          \
       BIN_LOOP(2, 2, expr)                                                     \
     } else if (s[0] == 1 && s[1] == 2 && s[2] == 1) {                          \
@@ -485,7 +488,7 @@ int gd_contiguous(gd_tensor *out, const gd_tensor *x) {
   return GD_OK;
 }
 
-static void fill_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
+GD_CLONES static void fill_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
   double v = *(double *)ctx, *o = p[0];
   if (s[0] == 1) for (int64_t i = 0; i < n; i++) o[i] = v;
   else for (int64_t i = 0; i < n; i++) o[i * s[0]] = v;
@@ -498,7 +501,7 @@ void gd_fill(gd_tensor *t, double v) {
   gd_touch(t);
 }
 
-static void where_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
+GD_CLONES static void where_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
   (void)ctx;
   for (int64_t i = 0; i < n; i++)
     p[0][i * s[0]] = p[1][i * s[1]] != 0 ? p[2][i * s[2]] : p[3][i * s[3]];

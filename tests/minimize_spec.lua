@@ -81,6 +81,26 @@ describe("gd.optim.minimize on Rosenbrock from (-1.2, 1)", function()
     end)
   end
 
+  it("compile = true replays f and its gradient through gd.compile: the eager run, bit for bit", function()
+    -- a separable Rosenbrock in 20 dimensions, its halves as stride-2 views
+    local function f(x)
+      local p = x:reshape(10, 2)
+      local a, b = p:select(2, 1), p:select(2, 2)
+      return (100 * (b - a * a) ^ 2 + (1 - a) ^ 2):sum()
+    end
+    local x0 = gd.tensor { -1.2, 1 }:reshape(1, 2):expand(10, 2):reshape(20)
+    for _, m in ipairs { "lbfgs", "bfgs", "cg" } do
+      local r1 = gd.optim.minimize(f, x0, { method = m })
+      local r2 = gd.optim.minimize(f, x0, { method = m, compile = true })
+      assert.is_true(r2.success, r2.message)
+      assert.equal(r1.nit, r2.nit)
+      assert.equal(r1.nfev, r2.nfev)
+      assert.equal(r1.fun, r2.fun)
+      close(r2.x, r1.x, 0)
+      close(r2.x, gd.ones(20), 1e-5)
+    end
+  end)
+
   it("takes x of any shape and an explicit gradient", function()
     local function f(x) return rosen(x:reshape(2)) end
     local r = gd.optim.minimize(f, { { -1.2 }, { 1 } }, { method = "bfgs" })

@@ -216,7 +216,7 @@ M.method_names = method_names
 -- options and state
 
 local allowed = { "method", "tol", "maxiter", "line_search", "callback", "trace", "grad",
-  "history", "variant", "lr", "momentum", "c1", "c2", "rho", "alpha0", "alpha_max" }
+  "history", "variant", "lr", "momentum", "c1", "c2", "rho", "alpha0", "alpha_max", "compile" }
 
 --- M.state(fname, P, x, o): the checked options o made into a method state at the flat point x.
 function M.state(fname, P, x, o)
@@ -290,7 +290,8 @@ function M.minimize(f, x0, opts)
   local fname = "gd.optim.minimize"
   local o = check.opts(fname, opts, allowed, 3)
   local x, shape = objective.point(fname, x0, 2)
-  local P = objective.new(fname, f, shape, o.grad)
+  local P = objective.new(fname, f, shape, o.grad,
+    check.boolean(fname, "compile", o.compile, false))
   local tol = o.tol == nil and 1e-6 or check.number(fname, "tol", o.tol, 0, nil, true)
   local S = M.state(fname, P, x, o)
   local maxiter = o.maxiter == nil and (methods[S.method].first_order and 10000 or 200 * P.n)
@@ -312,6 +313,6 @@ function M.minimize(f, x0, opts)
   if trace then r.path, r.values = objective.rows(path, P.n), gd.tensor(values) end
   return r
 end
-doc(M.minimize, "gd.optim.minimize(f, x0[, {method = \"bfgs\", tol = 1e-6, maxiter, line_search, callback, trace = false, grad, history = 10, variant = \"pr+\", lr, momentum, c1, c2}]): minimize f (one tensor → 0-d tensor) by newton, newton-cg, bfgs, lbfgs, cg or a first-order method (gd, momentum, nesterov, adagrad, rmsprop, adam, adamw); returns {x, fun, grad, nit, nfev, ngev, nhev, success, message, path, values}")
+doc(M.minimize, "gd.optim.minimize(f, x0[, {method = \"bfgs\", tol = 1e-6, maxiter, line_search, callback, trace = false, grad, history = 10, variant = \"pr+\", lr, momentum, c1, c2, compile = false}]): minimize f (one tensor → 0-d tensor) by newton, newton-cg, bfgs, lbfgs, cg or a first-order method (gd, momentum, nesterov, adagrad, rmsprop, adam, adamw); returns {x, fun, grad, nit, nfev, ngev, nhev, success, message, path, values}")
 
 return M

@@ -47,16 +47,30 @@ end
 local Objective = {}
 Objective.__index = Objective
 
---- M.new(fname, f, shape[, grad]): the objective f of tensors of this shape; grad(x) replaces the tape when given.
-function M.new(fname, f, shape, grad)
+-- f and its gradient at xs recorded on a tape (the gradient nil when f gave no tensor).
+local function taped_fg(f, xs)
+  local tape <close> = gd.GradientTape()
+  tape:watch(xs)
+  local y = f(xs)
+  tape:stop()
+  if is_tensor(y) then return y, tape:gradient(y, xs, { unconnected = "zero" }) end
+  return y
+end
+
+--- M.new(fname, f, shape[, grad[, compile]]): the objective f of tensors of this shape; grad(x) replaces the tape when given; compile: f and its gradient through gd.compile.
+function M.new(fname, f, shape, grad, compile)
   if not is_callable(f) then check.fail(fname, "argument 1: function expected, got %s", type(f)) end
   if grad ~= nil and not is_callable(grad) then
     check.fail(fname, "grad: function expected, got %s", type(grad))
   end
   local n = 1
   for _, s in ipairs(shape) do n = n * s end
-  return setmetatable({ fname = fname, f = f, grad = grad, shape = shape, n = n,
+  local P = setmetatable({ fname = fname, f = f, grad = grad, shape = shape, n = n,
     nfev = 0, ngev = 0, nhev = 0 }, Objective)
+  if compile and not grad then   -- traced at the first point, replayed in C at the others
+    P.fg_step = gd.compile(function(xs) return taped_fg(f, xs) end, { fallback = true })
+  end
+  return P
 end
 
 -- The value of y = f(x) as a number, after checking it is a one-element tensor
@@ -93,12 +107,10 @@ function Objective:fg(x)
     y = gd.no_grad(self.f, xs)
     g = self.grad(xs)
     if not is_tensor(g) then check.fail(self.fname, "grad must return a tensor, got %s", type(g)) end
+  elseif self.fg_step then
+    y, g = self.fg_step(xs)
   else
-    local tape <close> = gd.GradientTape()
-    tape:watch(xs)
-    y = self.f(xs)
-    tape:stop()
-    if is_tensor(y) then g = tape:gradient(y, xs, { unconnected = "zero" }) end
+    y, g = taped_fg(self.f, xs)
   end
   local fx = self:value(y)
   if g:numel() ~= self.n then
