@@ -5,6 +5,7 @@ local x = gd.randn(n, 784)
 local cls = gd.randint(1, 10, n)
 local y = gd.zeros(n, 10)
 for i = 1, n do y:set(1, i, cls[i]) end
+local last
 for _ = 1, 3 do
   gd.seed(2)
   local net = gd.nn.Sequential{ gd.nn.Dense(128, { activation = "relu", input_dim = 784 }),
@@ -13,5 +14,7 @@ for _ = 1, 3 do
   local t0 = os.clock()
   local h = net:fit(x, y, { epochs = 1, batch_size = 128, verbose = 0, shuffle = false })
   print(string.format("time %.6f", os.clock() - t0))
-  print(string.format("value %.3f", h.loss[1]))
+  last = h.loss[1]
 end
+-- the two sides draw their own data and weights, so their losses are not compared
+print(string.format("info epoch loss %.3f (gdlua's data and init; torch's differ)", last))

@@ -20,4 +20,5 @@ for _ in range(3):
         opt.step()
         tot += loss.item() * xb.shape[0]
     print("time %.6f" % (time.process_time() - t0))
-    print("value %.3f" % (tot / n))
+    last = tot / n
+print("info epoch loss %.3f (torch's data and init)" % last)
