@@ -23,7 +23,9 @@
 
 /* ---- lines: n elements at stride s ---------------------------------------- */
 
-/* Pairwise summation: blocks of 128 summed with 8 accumulators. */
+/* Pairwise summation: blocks of 128 summed with 8 accumulators (cloned for
+ * AVX2 like the elementwise loops: the same additions in the same order). */
+GD_CLONES
 double gd_sum_line(const double *x, int64_t n, int64_t s) {
   if (n <= 128) {
     if (n < 8) {
