@@ -323,6 +323,15 @@ static int guards_hold(lua_State *L, int fi, int gi) {
   return ok;
 }
 
+/* gd._compile.guards_hold(fn, guards) → whether every guard leads from fn to its object. */
+static int l_guards_hold(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  lua_pushboolean(L, guards_hold(L, 1, 2));
+  return 1;
+}
+
 /* step(...), the __call of a gd.CompiledStep (compile.lua): when the
  * arguments' signature has a cached program whose guards hold, replay it
  * here; anything else (a first call, a new signature, a guard that broke,
@@ -386,6 +395,7 @@ void gdl_open_compile(lua_State *L) {
       {"anchors", l_anchors, NULL},
       {"signature", l_signature, NULL},
       {"step_call", l_make_step_call, NULL},
+      {"guards_hold", l_guards_hold, NULL},
       {NULL, NULL, NULL},
   };
   lua_newtable(L);

@@ -161,22 +161,25 @@ static double log1p_full(double v, const void *ctx) {
 }
 static int log1p_edge(double v, const void *ctx) { (void)ctx; return !(v > -1.0 && v < 0x1p1000); }
 
-/* log1p for −1 < x < 2^1000: w = 1 + x = 2^k·m, and the rounding error c of
- * w (exact: 1 − (w − x) when w ≥ 2, else x − (w − 1)) joins f as
- * f = m − 1 + c·2^−k, so 1 + f = (1 + x)·2^−k up to one rounding: a single
+/* log1p(v) for −1 < v < 2^1000: w = 1 + v = 2^k·m, and the rounding error c
+ * of w (exact: 1 − (w − v) when w ≥ 2, else v − (w − 1)) joins f as
+ * f = m − 1 + c·2^−k, so 1 + f = (1 + v)·2^−k up to one rounding: a single
  * division (fdlibm's log1p divides c by w instead). */
+VM_INLINE double log1p_normal(double v) {
+  double k, w = 1.0 + v;
+  double m = log_split(w, &k);
+  double c = w >= 2.0 ? 1.0 - (w - v) : v - (w - 1.0);
+  return log_core(k, fma(c, vm_pow2(-k), m - 1.0), 0.0);
+}
+
 GD_CLONES
 static int log1p_fast(double *y, const double *x, int64_t n, const void *ctx) {
   int edge = 0;
   (void)ctx;
   for (int64_t i = 0; i < n; i++) {
-    double v = x[i], k;
+    double v = x[i];
     edge |= !(v > -1.0 && v < 0x1p1000);
-    double w = 1.0 + v;
-    double m = log_split(w, &k);
-    double c = w >= 2.0 ? 1.0 - (w - v) : v - (w - 1.0);
-    double res = log_core(k, fma(c, vm_pow2(-k), m - 1.0), 0.0);
-    y[i] = v == 0 ? v : res;
+    y[i] = v == 0 ? v : log1p_normal(v);
   }
   return edge;
 }
@@ -216,7 +219,7 @@ static double softplus_full(double v, const void *ctx) {
 static int softplus_edge(double v, const void *ctx) { (void)ctx; return !(fabs(v) <= 708.0); }
 
 /* softplus for |x| ≤ 708: e = exp(−|x|) as gd_vexp computes it (a normal
- * double in (0, 1]), log1p(e) as log1p_fast does (w = 1 + e in (1, 2], its
+ * double in (0, 1]), log1p(e) by log1p_normal (w = 1 + e in (1, 2], its
  * rounding error folded into f), then max(x, 0) + log1p(e), one rounding.
  * The error of e reaches log1p(e) shrunk by e/(1 + e) ≤ ½. */
 GD_CLONES
@@ -224,14 +227,10 @@ static int softplus_fast(double *y, const double *x, int64_t m, const void *ctx)
   int edge = 0;
   (void)ctx;
   for (int64_t i = 0; i < m; i++) {
-    double v = x[i], k;
+    double v = x[i];
     edge |= !(fabs(v) <= 708.0);
     double e = exp_normal(-fabs(v));
-    double w = 1.0 + e;
-    double mm = log_split(w, &k);
-    double c = w >= 2.0 ? 1.0 - (w - e) : e - (w - 1.0);
-    double l1p = log_core(k, fma(c, vm_pow2(-k), mm - 1.0), 0.0);
-    y[i] = (v > 0 ? v : 0.0) + l1p;
+    y[i] = (v > 0 ? v : 0.0) + log1p_normal(e);
   }
   return edge;
 }

@@ -32,7 +32,6 @@ static const double erf_small[13] = {
 /* the low parts of the first two coefficients: erf_small[j] + erf_lo[j] is the fit's */
 static const double erf_lo[2] = {0x1.187bfcbbd6b70p-56, 0x1.20a86a0366547p-59};
 
-/* erfc(x)·e^{x²} = sum d[i][j] (x − (1.25 + i/2))^j on [1 + i/2, 1.5 + i/2]: Chebyshev fits, max relative error 7.4e-19 */
 /* erfc(x)·e^{x²} = Σ_k erfc_pieces[i][k]·(x − (1.5 + i))^k on [1 + i, 2 + i]: degree-17 Chebyshev fits, max relative error 1.2e-19 */
 static const double erfc_pieces[5][18] = {
   {0x1.494daffa2ad68p-2, -0x1.4f1988444caf7p-3, 0x1.37ea271bc54bcp-4, -0x1.0dc51d2941e6cp-5, 0x1.b65944f34fbb6p-7, -0x1.513ed7600d3c7p-8,

@@ -59,29 +59,6 @@ return function(gd)
     return found
   end
 
-  -- The value at path from fn, or nil when the path no longer leads anywhere.
-  local function follow(fn, path)
-    local v = fn
-    for _, step in ipairs(path) do
-      if step[1] == "u" then
-        if type(v) ~= "function" then return nil end
-        local _, u = debug.getupvalue(v, step[2])
-        v = u
-      else
-        if type(v) ~= "table" then return nil end
-        v = rawget(v, step[2])
-      end
-    end
-    return v
-  end
-
-  local function guards_hold(fn, tr)
-    for _, g in ipairs(tr.guards) do
-      if not rawequal(follow(fn, g[1]), g[2]) then return false end
-    end
-    return true
-  end
-
   local function forget(self, sig)
     if self.traces[sig] == nil then return end
     self.traces[sig] = nil
@@ -120,7 +97,7 @@ return function(gd)
   -- The cached trace for these arguments (nil: trace now).
   local function lookup(self, sig)
     local tr = self.traces[sig]
-    if tr and not guards_hold(self.fn, tr) then
+    if tr and not C.guards_hold(self.fn, tr.guards) then   -- lcompile.c: the one check of guards
       forget(self, sig)
       tr = nil
     end

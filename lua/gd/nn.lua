@@ -405,9 +405,12 @@ end
 -- The step is kept on the model while its optimizer, loss, layers and
 -- trainable weights stay the same, so fits in a loop trace once.
 local function train_step(self, weighted, want_pred, fname)
-  local opt, vars, c = self.optimizer, self.trainable_weights, rawget(self, "_step")
-  local same = c and c.opt == opt and c.loss == self.loss and c.fl == self.from_logits
-    and c.eager == self.run_eagerly and c.weighted == weighted and c.want_pred == want_pred and c.nlayers == #self._layers and #c.vars == #vars
+  local opt, vars = self.optimizer, self.trainable_weights
+  local key = { opt = opt, loss = self.loss, fl = self.from_logits, eager = self.run_eagerly, weighted = weighted,
+                want_pred = want_pred, nlayers = #self._layers }
+  local c = rawget(self, "_step")
+  local same = c ~= nil and #c.vars == #vars
+  for k, v in pairs(key) do same = same and c.key[k] == v end
   for i = 1, same and #vars or 0 do same = same and rawequal(c.vars[i], vars[i]) end
   if same then return c.step end
   local obj = objective(self, weighted, fname)
@@ -426,9 +429,7 @@ local function train_step(self, weighted, want_pred, fname)
     run = gd.compile(step, { fallback = true })
     run.warned = true                  -- fit falls back without a warning
   end
-  rawset(self, "_step", { step = run, opt = opt, loss = self.loss, fl = self.from_logits, eager = self.run_eagerly,
-                          weighted = weighted,
-                          want_pred = want_pred, nlayers = #self._layers, vars = vars })
+  rawset(self, "_step", { step = run, key = key, vars = vars })
   return run
 end
 
