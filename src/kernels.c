@@ -13,6 +13,10 @@
 
 #include <math.h>
 #include <string.h>
+#include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>   /* non-temporal stores of the transposed strips */
+#endif
 
 /* ---- scalar definitions ------------------------------------------------ */
 
@@ -280,6 +284,110 @@ static void run_tiled(const gd_iter *it, double *const *base, gd_iter_fn fn, voi
   }
 }
 
+/* The transposes among the tiled iterations: two operands, the input dense
+ * along the last dim and the output dense along the one before it
+ * (exp(x.T), x.T:contiguous()).  These run in strips of STRIP input rows:
+ * fn computes each row's chunk of STRIP_W elements contiguously into a
+ * buffer (one call per chunk, not per tile row), then the strip is written
+ * out a cache line (STRIP doubles) per output row.  A copy writes straight
+ * from the input. */
+#define STRIP 8
+#define STRIP_W 256
+
+static int is_transpose(const gd_iter *it) {
+  int d = it->ndim;
+  return it->nops == 2 && it->stride[1][d - 1] == 1 && it->stride[0][d - 2] == 1 &&
+         it->stride[0][d - 1] != 0;
+}
+
+/* Bytes of output past which a strip's lines are written with non-temporal
+ * stores: a transposed write that misses the cache otherwise reads every line
+ * before writing it (1000×1000: 520 -> 230 µs). */
+#define STREAM_MIN ((int64_t)2 << 20)
+
+/* Whether a strip run may stream: SSE2 and every strip row 16-byte aligned. */
+static int can_stream(const gd_iter *it, const double *o0) {
+#ifdef __SSE2__
+  int64_t os = it->stride[0][it->ndim - 1];
+  for (int i = 0; i < it->ndim - 2; i++)   /* dim ndim - 2 has stride 1: strips start at r0 */
+    if (it->stride[0][i] % 2) return 0;
+  return os % 2 == 0 && ((uintptr_t)o0 & 15) == 0;
+#else
+  (void)it, (void)o0;
+  return 0;
+#endif
+}
+
+/* o[c·os + b] = src[b][c] for b < STRIP, c < cn, with non-temporal stores. */
+static void strip_stream(double *o, int64_t os, const double *const *src, int64_t cn) {
+#ifdef __SSE2__
+  for (int64_t c = 0; c < cn; c++) {
+    double *d = o + c * os;
+    for (int b = 0; b < STRIP; b += 2) _mm_stream_pd(d + b, _mm_set_pd(src[b + 1][c], src[b][c]));
+  }
+#else
+  for (int64_t c = 0; c < cn; c++)
+    for (int b = 0; b < STRIP; b++) o[c * os + b] = src[b][c];
+#endif
+}
+
+static void strips(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ctx, int nt) {
+  int d = it->ndim, copy = fn == un_copy;
+  int64_t R = it->shape[d - 2], C = it->shape[d - 1];
+  int64_t os = it->stride[0][d - 1], irs = it->stride[1][d - 2], cnt[GD_MAXDIM] = {0};
+  double stage[STRIP][STRIP_W];
+  const int64_t one[2] = {1, 1};
+  double *o0 = base[0], *i0 = base[1];
+  int stream = nt && can_stream(it, o0);
+  for (;;) {
+    for (int64_t r0 = 0; r0 < R; r0 += STRIP) {
+      int rn = R - r0 < STRIP ? (int)(R - r0) : STRIP;
+      for (int64_t c0 = 0; c0 < C; c0 += STRIP_W) {
+        int64_t cn = C - c0 < STRIP_W ? C - c0 : STRIP_W;
+        const double *src[STRIP];
+        for (int b = 0; b < rn; b++) {
+          double *row = i0 + (r0 + b) * irs + c0;
+          if (copy) { src[b] = row; continue; }
+          double *p[2] = {stage[b], row};
+          fn(ctx, cn, p, one);
+          src[b] = stage[b];
+        }
+        double *o = o0 + r0 + c0 * os;
+        if (rn == STRIP && stream) {
+          strip_stream(o, os, src, cn);
+        } else if (rn == STRIP) {
+          for (int64_t c = 0; c < cn; c++)
+            for (int b = 0; b < STRIP; b++) o[c * os + b] = src[b][c];
+        } else {
+          for (int64_t c = 0; c < cn; c++)
+            for (int b = 0; b < rn; b++) o[c * os + b] = src[b][c];
+        }
+      }
+    }
+    int i = d - 3;                        /* odometer over the dims outside the strips */
+    for (; i >= 0; i--) {
+      o0 += it->stride[0][i];
+      i0 += it->stride[1][i];
+      if (++cnt[i] < it->shape[i]) break;
+      o0 -= it->stride[0][i] * it->shape[i];
+      i0 -= it->stride[1][i] * it->shape[i];
+      cnt[i] = 0;
+    }
+    if (i < 0) break;
+  }
+#ifdef __SSE2__
+  if (stream) _mm_sfence();
+#endif
+}
+
+/* The strip runners: plain stores, and streaming ones for outputs past STREAM_MIN. */
+static void run_strips(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ctx) {
+  strips(it, base, fn, ctx, 0);
+}
+static void run_strips_nt(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ctx) {
+  strips(it, base, fn, ctx, 1);
+}
+
 /* Dim to tile with the innermost one: where some operand is strided along
  * the last dim (after merging) but denser along another, move that other
  * dim next to the last and return 1. */
@@ -340,8 +448,9 @@ static void kloop(int nops, int nd, const int64_t *shape, const int64_t *const *
   for (int i = 0; i < it.ndim; i++) n *= it.shape[i];
   int tiled = plan_tiles(&it);
   int64_t align = it.ndim == 1 ? GD_PAR_ALIGN : (tiled && it.ndim == 2) ? TILE : 1;
-  gd_iter_run_par(&it, base, fn, ctx, tiled ? run_tiled : gd_iter_run, gd_par_parts(n, grain),
-                  align);
+  gd_iter_runner run = !tiled ? gd_iter_run : !is_transpose(&it) ? run_tiled
+                       : n * (int64_t)sizeof(double) >= STREAM_MIN ? run_strips_nt : run_strips;
+  gd_iter_run_par(&it, base, fn, ctx, run, gd_par_parts(n, grain), align);
 }
 
 /* fn over n elements of operands at strides 1 or 0 (the flat fast paths). */

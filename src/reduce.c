@@ -24,9 +24,13 @@
 /* ---- lines: n elements at stride s ---------------------------------------- */
 
 /* Pairwise summation: blocks of 128 summed with 8 accumulators (cloned for
- * AVX2 like the elementwise loops: the same additions in the same order). */
+ * AVX2 like the elementwise loops: the same additions in the same order).
+ * pf: prefetch PF_AHEAD doubles ahead (long contiguous lines, beyond the
+ * caches: 1e7 doubles 4.3 -> 2.6 ms); it changes no addition. */
+#define PF_AHEAD 512
+#define PF_MIN ((int64_t)1 << 15)
 GD_CLONES
-double gd_sum_line(const double *x, int64_t n, int64_t s) {
+static double sum_line(const double *x, int64_t n, int64_t s, int pf) {
   if (n <= 128) {
     if (n < 8) {
       double r = 0;
@@ -36,7 +40,16 @@ double gd_sum_line(const double *x, int64_t n, int64_t s) {
     double r[8];
     for (int k = 0; k < 8; k++) r[k] = x[k * s];
     int64_t i = 8;
-    if (s == 1) {
+    if (s == 1 && pf) {
+      __builtin_prefetch(x + PF_AHEAD);
+      for (; i + 8 <= n; i += 8) {
+        if ((i & 15) == 0) {
+          __builtin_prefetch(x + i + PF_AHEAD);
+          __builtin_prefetch(x + i + PF_AHEAD + 8);
+        }
+        for (int k = 0; k < 8; k++) r[k] += x[i + k];
+      }
+    } else if (s == 1) {
       for (; i + 8 <= n; i += 8)
         for (int k = 0; k < 8; k++) r[k] += x[i + k];
     } else {
@@ -48,7 +61,11 @@ double gd_sum_line(const double *x, int64_t n, int64_t s) {
     return t;
   }
   int64_t h = (n / 2) & ~(int64_t)7;
-  return gd_sum_line(x, h, s) + gd_sum_line(x + h * s, n - h, s);
+  return sum_line(x, h, s, pf) + sum_line(x + h * s, n - h, s, pf);
+}
+
+double gd_sum_line(const double *x, int64_t n, int64_t s) {
+  return sum_line(x, n, s, s == 1 && n >= PF_MIN);
 }
 
 typedef struct redctx {
@@ -357,12 +374,16 @@ static int reduce_cols(const redctx *c, double *out, double *idx, const double *
   int64_t tiles = (inner + w - 1) / w;
   if (outer * tiles < parts) parts = (int)(outer * tiles);
   size_t per = (size_t)(col_levels(c->len) + 1) * (size_t)w;
-  double *buf = malloc(per * (size_t)parts * sizeof *buf);
-  if (!buf) return gd_seterr(GD_ENOMEM, "out of memory for a reduction's %zu-byte buffer",
-                             per * (size_t)parts * sizeof *buf);
-  coljob j = {c, out, idx, buf, x, inner, w, tiles, outer * tiles, per};
+  /* the scratch comes from the storage pool, reused from call to call */
+  gd_tensor tmp;
+  gd_tensor_init(&tmp);
+  int64_t nbuf = (int64_t)(per * (size_t)parts);
+  if (gd_tensor_alloc(&tmp, 1, &nbuf))
+    return gd_seterr(GD_ENOMEM, "out of memory for a reduction's %zu-byte buffer",
+                     per * (size_t)parts * sizeof(double));
+  coljob j = {c, out, idx, gd_data(&tmp), x, inner, w, tiles, outer * tiles, per};
   gd_par_run(parts, col_part, &j);
-  free(buf);
+  gd_tensor_release(&tmp);
   return GD_OK;
 }
 

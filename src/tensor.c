@@ -35,7 +35,11 @@ int gd_seterr(int code, const char *fmt, ...) {
 
 /* ---- the pool ---------------------------------------------------------- */
 
-#define HDR 32                        /* header bytes before the data */
+/* Header bytes before the data: a cache line, so that data starts on one
+ * (blocks are 64-byte aligned) and vector loads and the non-temporal stores
+ * of transposes do not straddle lines. */
+#define HDR 64
+#define BLOCK_ALIGN 64
 _Static_assert(sizeof(gd_storage) <= HDR, "storage header fits");
 #define NCLASS 256
 #define POOL_MAX ((size_t)768 << 20)  /* bytes kept at most */
@@ -68,9 +72,9 @@ static size_t block_bytes(size_t cap) { return HDR + cap * sizeof(double); }
 
 static size_t map_bytes(size_t bytes) { return (bytes + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1); }
 
-/* A fresh block: malloc, or a 2 MiB aligned huge-page mapping when large. */
+/* A fresh block: a 64-byte aligned malloc, or a 2 MiB aligned huge-page mapping when large. */
 static void *block_alloc(size_t bytes) {
-  if (bytes < HUGE_MIN) return malloc(bytes);
+  if (bytes < HUGE_MIN) return aligned_alloc(BLOCK_ALIGN, (bytes + BLOCK_ALIGN - 1) & ~(BLOCK_ALIGN - 1));
   size_t len = map_bytes(bytes);
   char *p = mmap(NULL, len + HUGE_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
