@@ -4,6 +4,7 @@
  */
 #include "adops.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "compile.h"
@@ -72,6 +73,10 @@ int gd_ad_clip(gd_tensor *out, const gd_tensor *x, const gd_tensor *lo, const gd
   gd_tensor_init(&m);
   int rc = GD_OK;
   if (!lo && !hi) return gd_ad_unary(out, GD_UN_COPY, x);
+  /* no tape or trace to record the selects (their gradients): one pass */
+  if (!gd_ad_active() && !gd_cp_tracing && (!lo || (lo->numel == 1 && lo->ndim <= x->ndim)) &&
+      (!hi || (hi->numel == 1 && hi->ndim <= x->ndim)))
+    return gd_clip_scalar(out, x, lo ? gd_data(lo)[0] : -INFINITY, hi ? gd_data(hi)[0] : INFINITY);
   if (lo) {                               /* m = x < lo ? lo : x */
     rc = gd_ad_binary(&c, GD_BIN_LT, x, lo);     /* a comparison: recorded by no tape */
     if (!rc) rc = gd_ad_where(hi ? &m : out, &c, lo, x);

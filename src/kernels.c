@@ -489,7 +489,7 @@ static gd_iter_fn binfn(gd_binop op) { return op == GD_BIN_POW ? bin_pow_fast : 
 
 /* ---- drivers ------------------------------------------------------------- */
 
-static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn, int64_t grain) {
+static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn, void *ctx, int64_t grain) {
   const int64_t *st[2] = {out->stride, a->stride};
   int64_t sa[GD_MAXDIM];
   if (!gd_shape_eq(out->ndim, out->shape, a->ndim, a->shape)) {
@@ -497,7 +497,7 @@ static void run2(gd_tensor *out, const gd_tensor *a, gd_iter_fn fn, int64_t grai
     st[1] = sa;
   }
   double *base[2] = {gd_data(out), gd_data(a)};
-  kloop(2, out->ndim, out->shape, st, base, fn, NULL, 1, grain);
+  kloop(2, out->ndim, out->shape, st, base, fn, ctx, 1, grain);
 }
 
 gd_iter_fn gd_binary_loop(gd_binop op, int64_t n) {
@@ -555,7 +555,7 @@ int gd_binary(gd_tensor *out, gd_binop op, const gd_tensor *a, const gd_tensor *
 
 int gd_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x) {
   if ((unsigned)op >= GD_UN_COUNT) return gd_seterr(GD_EARG, "unknown unary op");
-  run2(out, x, unfn(op), un_grain(op));
+  run2(out, x, unfn(op), NULL, un_grain(op));
   gd_touch(out);
   return GD_OK;
 }
@@ -581,10 +581,10 @@ int gd_copy_into(gd_tensor *dst, const gd_tensor *src) {
     gd_tensor tmp;                         /* overlapping storage: copy first */
     gd_tensor_init(&tmp);
     if ((rc = gd_contiguous(&tmp, src))) return rc;
-    run2(dst, &tmp, un_copy, GD_PAR_GRAIN_CHEAP);
+    run2(dst, &tmp, un_copy, NULL, GD_PAR_GRAIN_CHEAP);
     gd_tensor_release(&tmp);
   } else {
-    run2(dst, src, un_copy, GD_PAR_GRAIN_CHEAP);
+    run2(dst, src, un_copy, NULL, GD_PAR_GRAIN_CHEAP);
   }
   gd_touch(dst);
   return GD_OK;
@@ -593,7 +593,7 @@ int gd_copy_into(gd_tensor *dst, const gd_tensor *src) {
 int gd_contiguous(gd_tensor *out, const gd_tensor *x) {
   int rc = gd_tensor_alloc(out, x->ndim, x->shape);
   if (rc) return rc;
-  run2(out, x, un_copy, GD_PAR_GRAIN_CHEAP);
+  run2(out, x, un_copy, NULL, GD_PAR_GRAIN_CHEAP);
   return GD_OK;
 }
 
@@ -610,10 +610,48 @@ void gd_fill(gd_tensor *t, double v) {
   gd_touch(t);
 }
 
+/* o = c ≠ 0 ? a : b; the unit- and zero-stride cases as loops that vectorize. */
+static inline double pick(double c, double u, double v) { return c != 0 ? u : v; }
+#define WHERE_LOOP(A, B) for (int64_t i = 0; i < n; i++) o[i] = pick(c[i], (A), (B))
 GD_CLONES static void where_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
   (void)ctx;
+  double *restrict o = p[0];
+  const double *c = p[1], *a = p[2], *b = p[3];
+  if (s[0] == 1 && s[1] == 1 && (s[2] | s[3]) >= 0 && (s[2] | s[3]) <= 1) {
+    double a0 = a[0], b0 = b[0];
+    if (s[2] && s[3]) WHERE_LOOP(a[i], b[i]);
+    else if (s[2]) WHERE_LOOP(a[i], b0);
+    else if (s[3]) WHERE_LOOP(a0, b[i]);
+    else WHERE_LOOP(a0, b0);
+    return;
+  }
   for (int64_t i = 0; i < n; i++)
-    p[0][i * s[0]] = p[1][i * s[1]] != 0 ? p[2][i * s[2]] : p[3][i * s[3]];
+    o[i * s[0]] = c[i * s[1]] != 0 ? a[i * s[2]] : b[i * s[3]];
+}
+
+/* o = min(max(x, lo), hi) as clip's two selects: x < lo ? lo : x, then > hi ? hi. */
+GD_CLONES static void clip_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
+  const double lo = ((const double *)ctx)[0], hi = ((const double *)ctx)[1];
+  double *restrict o = p[0];
+  const double *x = p[1];
+  if (s[0] == 1 && s[1] == 1)
+    for (int64_t i = 0; i < n; i++) {
+      double v = x[i] < lo ? lo : x[i];
+      o[i] = v > hi ? hi : v;
+    }
+  else
+    for (int64_t i = 0; i < n; i++) {
+      double v = x[i * s[1]] < lo ? lo : x[i * s[1]];
+      o[i * s[0]] = v > hi ? hi : v;
+    }
+}
+
+int gd_clip_scalar(gd_tensor *out, const gd_tensor *x, double lo, double hi) {
+  int rc = gd_tensor_alloc(out, x->ndim, x->shape);
+  if (rc) return rc;
+  double b[2] = {lo, hi};
+  run2(out, x, clip_fn, b, GD_PAR_GRAIN_CHEAP);
+  return GD_OK;
 }
 
 int gd_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd_tensor *b) {

@@ -63,6 +63,8 @@ int gd_unary(gd_tensor *out, gd_unop op, const gd_tensor *x);
 int gd_unary_into(gd_tensor *out, gd_unop op, const gd_tensor *x);
 /* out = c != 0 ? a : b, all three broadcast. */
 int gd_where(gd_tensor *out, const gd_tensor *c, const gd_tensor *a, const gd_tensor *b);
+/* out = x < lo ? lo : x, then > hi ? hi (gd.clip's value, scalar bounds; ±inf for none). */
+int gd_clip_scalar(gd_tensor *out, const gd_tensor *x, double lo, double hi);
 /* dst[...] = src broadcast to dst's shape (dst may be a strided view). */
 int gd_copy_into(gd_tensor *dst, const gd_tensor *src);
 /* out = contiguous copy of x. */

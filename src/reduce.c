@@ -17,6 +17,7 @@
 #include "threads.h"
 #include "vmath.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
@@ -74,15 +75,41 @@ typedef struct redctx {
   double ddof;
 } redctx;
 
+/* Pairwise sum of (x - m)^2, in sum_line's blocks and order. */
+GD_CLONES
 static double sumsq_line(const double *x, int64_t n, int64_t s, double m) {
-  /* pairwise sum of (x - m)^2 */
   if (n <= 128) {
-    double r = 0;
-    for (int64_t i = 0; i < n; i++) { double d = x[i * s] - m; r += d * d; }
-    return r;
+    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    if (s == 1)
+      for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) { double d = x[i + k] - m; r[k] += d * d; }
+    else
+      for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) { double d = x[(i + k) * s] - m; r[k] += d * d; }
+    double t = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) { double d = x[i * s] - m; t += d * d; }
+    return t;
   }
-  int64_t h = n / 2;
+  int64_t h = (n / 2) & ~(int64_t)7;
   return sumsq_line(x, h, s, m) + sumsq_line(x + h * s, n - h, s, m);
+}
+
+/* Whether sqrt(ss) is the 2-norm itself, ss = Σx² summed directly: finite
+ * (no square or sum overflowed) and far above the subnormals (those lost
+ * to underflow weigh < 2^-170 of it); else the scaled two-pass norm. */
+static int norm_direct(double ss) { return ss >= 0x1p-900 && ss <= DBL_MAX; }
+
+/* Σ exp(x[i·s] − m): chunks through the vector exp, each summed as a line. */
+static double sumexp_line(const double *x, int64_t n, int64_t s, double m) {
+  double buf[256], r = 0;
+  for (int64_t i = 0; i < n; i += 256) {
+    int64_t k = n - i < 256 ? n - i : 256;
+    for (int64_t j = 0; j < k; j++) buf[j] = x[(i + j) * s] - m;
+    gd_vexp(buf, buf, k);
+    r += sum_line(buf, k, 1, 0);
+  }
+  return r;
 }
 
 /* var from the sum of squared deviations: as numpy, divided by max(n − ddof, 0). */
@@ -90,6 +117,67 @@ static double var_of(double ss, double n, double ddof, int is_std) {
   double den = n - ddof;
   double v = ss / (den > 0 ? den : 0.0);
   return is_std ? sqrt(v) : v;
+}
+
+/* max (min) of x[0..n), n ≥ 1, and its position: the first NaN wins, and
+ * of equal values the first (so a zero keeps the sign of the first zero).
+ * Two four-lane vectors of values and of positions (GCC's vector
+ * extension: the loop's selects carry a dependence the vectorizer does not
+ * take on itself); each lane keeps its first best, and the lanes combine
+ * to the one of smallest position among the equal. */
+typedef double ext_v4 __attribute__((vector_size(32)));
+typedef long long ext_m4 __attribute__((vector_size(32)));
+
+/* v where take, else m (lanewise). */
+#define EXT_PICK(take, v, m) ((ext_v4)(((ext_m4)(v) & (take)) | ((ext_m4)(m) & ~(take))))
+
+/* The vector loop over whole blocks of EXT_N * 4, with BETTER(v, m) the
+ * lanewise test: EXT_N independent chains hide the compare's latency. */
+#define EXT_N 4
+#define EXT_LOOP(BETTER)                                                     \
+  for (; i + EXT_N * 4 <= n; i += EXT_N * 4)                                 \
+    for (int k = 0; k < EXT_N; k++) {                                        \
+      ext_v4 v;                                                              \
+      memcpy(&v, x + i + 4 * k, sizeof v);                                   \
+      nan |= v != v;                                                         \
+      ext_m4 t = BETTER(v, m[k]);                                            \
+      m[k] = EXT_PICK(t, v, m[k]);                                           \
+      p[k] = EXT_PICK(t, q[k], p[k]);                                        \
+      q[k] += EXT_N * 4;                                                     \
+    }
+#define EXT_GT(v, m) ((v) > (m))
+#define EXT_LT(v, m) ((v) < (m))
+
+GD_CLONES
+static double extreme_line(const double *x, int64_t n, int ismax, int64_t *pos) {
+  ext_v4 m[EXT_N], p[EXT_N], q[EXT_N];
+  ext_m4 nan = {0, 0, 0, 0};
+  for (int k = 0; k < EXT_N; k++) {
+    m[k] = (ext_v4){x[0], x[0], x[0], x[0]};
+    p[k] = (ext_v4){0, 0, 0, 0};
+    q[k] = (ext_v4){4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3};
+  }
+  int64_t i = 0;
+  if (ismax) EXT_LOOP(EXT_GT) else EXT_LOOP(EXT_LT)
+  double best = x[0], bp = 0;
+  int isnan = 0;
+  for (int k = 0; k < EXT_N; k++)
+    for (int l = 0; l < 4; l++) {
+      double v = m[k][l], q1 = p[k][l];
+      if ((ismax ? v > best : v < best) || (v == best && q1 < bp)) { best = v; bp = q1; }
+      isnan |= nan[l] != 0;
+    }
+  int64_t bi = (int64_t)bp;
+  for (; i < n; i++) {
+    double v = x[i];
+    isnan |= v != v;
+    if (ismax ? v > best : v < best) { best = v; bi = i; }
+  }
+  if (isnan)                              /* the first NaN */
+    for (i = 0; i < n; i++)
+      if (x[i] != x[i]) { bi = i; best = x[i]; break; }
+  *pos = bi;
+  return best;
 }
 
 /* Reduce one line; *pos gets the arg position for argmax/argmin/max/min. */
@@ -108,6 +196,8 @@ static double reduce_line(const redctx *c, const double *x, double *pos) {
       return r;
     }
     case GD_RED_NORM: {
+      double ss = sumsq_line(x, n, s, 0);
+      if (norm_direct(ss)) return sqrt(ss);
       double amax = 0;
       for (int64_t i = 0; i < n; i++) {
         double a = fabs(x[i * s]);
@@ -120,18 +210,28 @@ static double reduce_line(const redctx *c, const double *x, double *pos) {
     }
     case GD_RED_LOGSUMEXP: {
       double m = -INFINITY;
-      for (int64_t i = 0; i < n; i++) {
-        double v = x[i * s];
-        if (v != v) return v;    /* NaN anywhere → NaN */
-        if (v > m) m = v;
+      if (s == 1 && n >= 16) {
+        int64_t at;
+        m = extreme_line(x, n, 1, &at);
+        if (m != m) return m;    /* NaN anywhere → NaN */
+      } else {
+        for (int64_t i = 0; i < n; i++) {
+          double v = x[i * s];
+          if (v != v) return v;
+          if (v > m) m = v;
+        }
       }
       if (isinf(m)) return m;    /* all -inf → -inf; any +inf → +inf */
-      double r = 0;
-      for (int64_t i = 0; i < n; i++) r += exp(x[i * s] - m);
-      return m + log(r);
+      return m + log(sumexp_line(x, n, s, m));
     }
     case GD_RED_MAX: case GD_RED_ARGMAX: case GD_RED_MIN: case GD_RED_ARGMIN: {
       int ismax = c->op == GD_RED_MAX || c->op == GD_RED_ARGMAX;
+      if (s == 1 && n >= 16) {            /* the vector loop */
+        int64_t bi;
+        double best = extreme_line(x, n, ismax, &bi);
+        *pos = (double)bi;
+        return (c->op == GD_RED_ARGMAX || c->op == GD_RED_ARGMIN) ? (double)bi : best;
+      }
       double best = x[0];
       int64_t bi = 0;
       if (best == best) {
@@ -213,13 +313,17 @@ GD_CLONES static void col_leaf(double *restrict dst, const double *x, int64_t n,
         for (int64_t j = 0; j < w; j++) { double d = r[j] - c[j]; dst[j] += d * d; }
       }
       break;
-    case TERM_EXPDEV:
-      for (int64_t j = 0; j < w; j++) dst[j] = exp(x[j] - c[j]);
-      for (int64_t i = 1; i < n; i++) {
+    case TERM_EXPDEV: {  /* a row's exps at a time, through the vector exp */
+      double e[COL_TILE];
+      for (int64_t i = 0; i < n; i++) {
         const double *r = x + i * inner;
-        for (int64_t j = 0; j < w; j++) dst[j] += exp(r[j] - c[j]);
+        for (int64_t j = 0; j < w; j++) e[j] = r[j] - c[j];
+        gd_vexp(e, e, w);
+        if (i == 0) for (int64_t j = 0; j < w; j++) dst[j] = e[j];
+        else for (int64_t j = 0; j < w; j++) dst[j] += e[j];
       }
       break;
+    }
     case TERM_SQSCALED:
       for (int64_t j = 0; j < w; j++) { double d = x[j] / c[j]; dst[j] = d * d; }
       for (int64_t i = 1; i < n; i++) {
@@ -258,15 +362,23 @@ GD_CLONES static void col_extreme(double *restrict best, double *restrict pos, c
   for (int64_t j = 0; j < w; j++) best[j] = x[j];
   if (pos) {
     for (int64_t j = 0; j < w; j++) pos[j] = 0;
-    for (int64_t i = 1; i < n; i++) {
+    for (int64_t i = 1; i < n; i++) {   /* bitwise tests, no branches: the loop vectorizes */
       const double *r = x + i * inner;
       double di = (double)i;
-      for (int64_t j = 0; j < w; j++) {
-        double v = r[j], b = best[j];
-        int take = b == b && (v != v || (ismax ? v > b : v < b));
-        best[j] = take ? v : b;
-        pos[j] = take ? di : pos[j];
-      }
+      if (ismax)
+        for (int64_t j = 0; j < w; j++) {
+          double v = r[j], b = best[j];
+          int take = (b == b) & ((v != v) | (v > b));
+          best[j] = take ? v : b;
+          pos[j] = take ? di : pos[j];
+        }
+      else
+        for (int64_t j = 0; j < w; j++) {
+          double v = r[j], b = best[j];
+          int take = (b == b) & ((v != v) | (v < b));
+          best[j] = take ? v : b;
+          pos[j] = take ? di : pos[j];
+        }
     }
   } else if (ismax) {
     for (int64_t i = 1; i < n; i++) {
@@ -403,7 +515,7 @@ typedef struct treejob {
   double val[1 << TREE_MAXDEPTH];
 } treejob;
 
-static int64_t tree_half(int64_t n, int sq) { return sq ? n / 2 : (n / 2) & ~(int64_t)7; }
+static int64_t tree_half(int64_t n) { return (n / 2) & ~(int64_t)7; }   /* as the lines split */
 
 /* Leaves of the tree of [off, off + n) cut at depth. */
 static void tree_cut(treejob *j, int64_t off, int64_t n, int depth) {
@@ -412,7 +524,7 @@ static void tree_cut(treejob *j, int64_t off, int64_t n, int depth) {
     j->len[j->nleaves++] = n;
     return;
   }
-  int64_t h = tree_half(n, j->sq);
+  int64_t h = tree_half(n);
   tree_cut(j, off, h, depth - 1);
   tree_cut(j, off + h, n - h, depth - 1);
 }
@@ -420,7 +532,7 @@ static void tree_cut(treejob *j, int64_t off, int64_t n, int depth) {
 /* The sum of [.., n) from the leaves, consumed in order at *next. */
 static double tree_join(const treejob *j, int64_t n, int depth, int *next) {
   if (depth == 0 || n <= 128) return j->val[(*next)++];
-  int64_t h = tree_half(n, j->sq);
+  int64_t h = tree_half(n);
   double a = tree_join(j, h, depth - 1, next);
   return a + tree_join(j, n - h, depth - 1, next);
 }
@@ -465,48 +577,6 @@ int gd_reduce_shape(const gd_tensor *x, int dim, int keepdim, int *nd, int64_t *
   return GD_OK;
 }
 
-/* max (min) of x[0..n), n ≥ 1, as reduce_line's: the first NaN wins, and of
- * equal values the first (so a zero keeps the sign of the first zero).
- * Two four-lane vectors (GCC's vector extension: the loop's selects carry
- * a dependence the vectorizer does not take on itself); no position. */
-typedef double ext_v4 __attribute__((vector_size(32)));
-typedef long long ext_m4 __attribute__((vector_size(32)));
-
-/* v where take, else m (lanewise). */
-#define EXT_PICK(take, v, m) ((ext_v4)(((ext_m4)(v) & (take)) | ((ext_m4)(m) & ~(take))))
-
-GD_CLONES
-static double extreme_flat(const double *x, int64_t n, int ismax) {
-  ext_v4 m0, m1;
-  ext_m4 nan = {0, 0, 0, 0};
-  m0 = m1 = (ext_v4){x[0], x[0], x[0], x[0]};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    ext_v4 v0, v1;
-    memcpy(&v0, x + i, sizeof v0);
-    memcpy(&v1, x + i + 4, sizeof v1);
-    nan |= (v0 != v0) | (v1 != v1);
-    m0 = EXT_PICK(ismax ? v0 > m0 : v0 < m0, v0, m0);
-    m1 = EXT_PICK(ismax ? v1 > m1 : v1 < m1, v1, m1);
-  }
-  double best = m0[0];
-  int isnan = 0;
-  for (int k = 0; k < 4; k++) {
-    best = (ismax ? m0[k] > best : m0[k] < best) ? m0[k] : best;
-    best = (ismax ? m1[k] > best : m1[k] < best) ? m1[k] : best;
-    isnan |= nan[k] != 0;
-  }
-  for (; i < n; i++) {
-    double v = x[i];
-    isnan |= v != v;
-    best = (ismax ? v > best : v < best) ? v : best;
-  }
-  if (isnan || best == 0)                 /* the first NaN, or the first zero */
-    for (i = 0; i < n; i++)
-      if (x[i] != x[i] || (!isnan && x[i] == 0)) return x[i];
-  return best;
-}
-
 /* All elements of x reduced into out[0] (and idx[0]). */
 static int reduce_all(gd_tensor *out, gd_tensor *idx, redctx *c, const gd_tensor *x) {
   gd_tensor tmp;
@@ -529,13 +599,11 @@ static int reduce_all(gd_tensor *out, gd_tensor *idx, redctx *c, const gd_tensor
       o[0] = var_of(line_sum_par(p, c->len, 1, m), n, c->ddof, c->op == GD_RED_STD);
       break;
     }
-    case GD_RED_MAX: case GD_RED_MIN:
-      if (!idx) {                         /* the value alone: the vector loop */
-        o[0] = extreme_flat(p, c->len, c->op == GD_RED_MAX);
-        break;
-      }
-      o[0] = reduce_line(c, p, &pos);
+    case GD_RED_NORM: {
+      double ss = line_sum_par(p, c->len, 1, 0);
+      o[0] = norm_direct(ss) ? sqrt(ss) : reduce_line(c, p, &pos);
       break;
+    }
     default: o[0] = x->numel ? reduce_line(c, p, &pos) : reduce_line(c, &pos, &pos);
   }
   gd_tensor_release(&tmp);

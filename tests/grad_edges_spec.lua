@@ -131,6 +131,38 @@ describe("grad edges: clip", function()
   end)
 end)
 
+describe("gd.clip outside a tape (one pass)", function()
+  it("gives the bits of the recorded selects, NaN, -0 and missing bounds included", function()
+    local nan = 0 / 0
+    gd.seed(41)
+    local x = gd.cat { gd.randn(1000), gd.tensor { nan, -0.0, 0.0, math.huge, -math.huge, 1, -1 } }
+    local xt = x.T                         -- 1-D: the same tensor; a strided view below too
+    local strided = x:reshape(1007, 1):expand(1007, 3):select(2, 2)
+    local cases = { { -1, 1 }, { 0, nil }, { nil, 0 }, { 1, -1 }, { nan, 0.5 }, { -0.5, nan },
+                    { gd.tensor(-0.25), gd.tensor { 0.25 } } }
+    for k, c in ipairs(cases) do
+      for _, v in ipairs { x, xt, strided } do
+        local fast = gd.clip(v, c[1], c[2])
+        local slow
+        do
+          local tape <close> = gd.GradientTape()   -- a recording tape: the composed selects
+          slow = gd.clip(v, c[1], c[2])
+        end
+        assert.same(slow.shape, fast.shape, "case " .. k)
+        local a, b = fast:totable(), slow:totable()
+        for i = 1, #a do
+          local same = (a[i] ~= a[i] and b[i] ~= b[i]) or string.format("%a", a[i]) == string.format("%a", b[i])
+          if not same then error(("case %d element %d: %a vs %a"):format(k, i, a[i], b[i])) end
+        end
+      end
+    end
+    -- a bound that broadcasts x to more dims takes the composed path's shape
+    assert.same({ 1, 3 }, gd.clip(gd.tensor { 1, 2, 3 }, gd.tensor { { 2 } }, 5).shape)
+    -- a hand-checked case
+    u.close(gd.clip(gd.tensor { -2, 0.5, 3 }, -1, 1), { -1, 0.5, 1 })
+  end)
+end)
+
 describe("grad edges: binary_crossentropy from logits", function()
   it("at z = 0 the gradient is σ(0) − y = −0.5 for y = 1 (not −1)", function()
     local g = grad(function(z) return gd.losses.binary_crossentropy(gd.tensor{1}, z, {from_logits = true}) end,

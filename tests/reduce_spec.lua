@@ -180,6 +180,89 @@ describe("reductions over any dim", function()
     assert.equal("0.0", string.format("%.1f", w:min():item()))
   end)
 
+  it("max/min with positions along a line (the vector loop) equal a scalar scan", function()
+    gd.seed(21)
+    -- the first best of a list in index order (NaN wins at its first place)
+    local function scan(l, better)
+      local b, bi = l[1], 1
+      if b ~= b then return b, 1 end
+      for k = 2, #l do
+        local v = l[k]
+        if v ~= v then return v, k end
+        if better(v, b) then b, bi = v, k end
+      end
+      return b, bi
+    end
+    local gt = function(a, b) return a > b end
+    local lt = function(a, b) return a < b end
+    local sizes = {}
+    for n = 1, 70 do sizes[#sizes + 1] = n end
+    sizes[#sizes + 1] = 1000
+    sizes[#sizes + 1] = 4099
+    for _, n in ipairs(sizes) do
+      local x = gd.randint(1, 5, { 3, n })   -- ties in every lane
+      if n > 2 then x[2][n - 1] = 0 / 0 end  -- row 2: a NaN late, then one earlier
+      if n > 20 then x[2][17] = 0 / 0 end
+      x[3][n] = 9                             -- row 3: the best in the scalar tail
+      for _, case in ipairs { { "max", "argmax", gt }, { "min", "argmin", lt } } do
+        local v, ix = x[case[1]](x, 2)
+        local a = x[case[2]](x, 2)
+        for r = 1, 3 do
+          local bv, bi = scan(x[r]:totable(), case[3])
+          local got = v[r]
+          assert.is_true(got == bv or (got ~= got and bv ~= bv), case[1] .. " value n=" .. n)
+          assert.equal(bi, ix[r], case[1] .. " index n=" .. n .. " row " .. r)
+          assert.equal(bi, a[r], case[2] .. " n=" .. n .. " row " .. r)
+        end
+        local fb, fi = scan(x:flatten():totable(), case[3])
+        assert.equal(fi, x[case[2]](x):item(), case[2] .. " of all, n=" .. n)
+      end
+    end
+    -- ±0: the first zero of a row, wherever its lane
+    local z = gd.full({ 2, 40 }, -1)
+    z[1][23], z[1][6] = 0.0, -0.0
+    z[2][23], z[2][6] = -0.0, 0.0
+    local v, ix = z:max(2)
+    assert.equal("-0.0", string.format("%.1f", v[1]))
+    assert.equal("0.0", string.format("%.1f", v[2]))
+    assert.same({ 6, 6 }, ix:totable())
+  end)
+
+  it("norm and logsumexp along lines match exact sums; norm scales only past the range", function()
+    gd.seed(31)
+    local x = gd.randn(3, 1000)
+    local function sq(l) local t = {}; for i, v in ipairs(l) do t[i] = v * v end; return t end
+    local want_n, want_l = {}, {}
+    for i, l in ipairs(lines(x, 2)) do
+      want_n[i] = math.sqrt(fsum(sq(l)))
+      local m = math.max(table.unpack(l))
+      local e = {}
+      for k, v in ipairs(l) do e[k] = math.exp(v - m) end
+      want_l[i] = m + math.log(fsum(e))
+    end
+    rel(x:norm(2), want_n, 1e-15, nil, "norm(2)")
+    rel(x:logsumexp(2), want_l, 1e-14, nil, "logsumexp(2)")
+    rel(x:norm(), { math.sqrt(fsum(sq(x:flatten():totable()))) }, 1e-15, nil, "norm()")
+    -- squares that overflow or underflow: the scaled pass, the same relative accuracy
+    for _, s in ipairs { 1e200, 1e-200, 1e-160, 2 ^ 511, 2 ^ -520 } do
+      rel((x * s):norm(2), (gd.tensor(want_n) * s):totable(), 1e-14, nil, "norm(2) scaled " .. s)
+      rel((x * s):norm(), { x:norm():item() * s }, 1e-14, nil, "norm() scaled " .. s)
+    end
+    assert.equal(5e-160, gd.tensor { 3e-160, 4e-160 }:norm():item())
+    assert.equal(5e300, gd.tensor { 3e300, 4e300 }:norm():item())
+    assert.equal(math.huge, gd.tensor { 1, math.huge, 2 }:norm():item())
+    local n = gd.tensor { 1, 0 / 0, math.huge }:norm():item()
+    assert.is_true(n ~= n)
+    -- two threads: the same bits as one (the sum's tree is cut, not changed)
+    local big, was = gd.randn(600000), gd.get_num_threads()
+    gd.set_num_threads(1)
+    local one = big:norm():item()
+    gd.set_num_threads(2)
+    local two = big:norm():item()
+    gd.set_num_threads(was)
+    assert.equal(string.format("%a", one), string.format("%a", two))
+  end)
+
   it("reduces views, empties and one-row tensors as before", function()
     local x = gd.arange(12):reshape(3, 4)
     assert.same({12, 15, 18, 21}, x:sum(1):totable())

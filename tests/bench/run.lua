@@ -19,8 +19,11 @@ Each workload <name> is up to three programs in this directory:
               (entry field c = a short description of it; c_libs = extra cc arguments)
 Each program does its own set-up, then prints one line `time <seconds>` per timed
 repetition of the timed region (set-up and start-up excluded), and optionally
-`value <number>` (a checksum compared across implementations) and `info <text>`
-(shown in the notes, e.g. iterations and evaluations). Every program
+`value <number>` (a checksum compared across implementations), `info <text>`
+(shown in the notes, e.g. iterations and evaluations) and `base <seconds>`
+(a baseline timed in the same process, interleaved with the timed region; entry
+field base = "inline" puts their median in the C column: cross-process noise on
+a shared VM is as large as the differences these rows look for). Every program
 measures process CPU time (os.clock / time.process_time / CLOCK_PROCESS_CPUTIME_ID,
 all the same clock), so the comparison is fair on a loaded machine; all runs are
 single-threaded. The runner pools the samples of all processes and prints medians.
@@ -125,20 +128,20 @@ local workloads = {
 }
 
 -- a + b at the sizes around the inline-result limit (64 elements), against
--- the 16-element cost in the C column (issue 15 item 4); small_add's time
--- lines are per 1e6 ops, long run or not
+-- the 16-element cost timed in the same process (C column; issue 15 item 4);
+-- small_add's time lines are per 1e6 ops, long run or not
 for _, n in ipairs { 2, 16, 17, 32, 64 } do
   workloads[#workloads + 1] = {
     name = "small_add_" .. n, file = "small_add", args = tostring(n), refs = { "numpy", "torch" },
     what = ("a + b, %d elements"):format(n), ops = 1e6, unit = "µs/op",
-    base = "small_add", base_args = "16", c = "a + b at 16 elements, in gdlua", reps = { torch = 3 },
+    base = "inline", c = "a + b at 16 elements, same process", reps = { torch = 3 },
     goal = "≤ 1.3× the 16-element cost",
     check = function(r) return r.c and r.gd <= 1.3 * r.c end }
 end
 workloads[#workloads + 1] = {
   name = "small_add_long", file = "small_add", args = "32 long", refs = {},
   what = "a + b, 32 elements, 1e7 ops with 10,000 tensors alive", ops = 1e6, unit = "µs/op",
-  base = "small_add", base_args = "16", c = "a + b at 16 elements, in gdlua", reps = { gd = 3 },
+  base = "inline", c = "a + b at 16 elements, same process", reps = { gd = 3 },
   goal = "≤ 1.3× the 16-element cost",
   check = function(r) return r.c and r.gd <= 1.3 * r.c end }
 
@@ -170,12 +173,16 @@ end
 
 -- Issue 15 items 2 and 3 (kernels_par.lua/.py, wall clock): reductions over dim 1
 -- and the transposed exp on 1000×1000 against torch and numpy (1 thread), and
--- 1e7-element ops with 1 and 2 threads; the 2-thread rows put gdlua's 1-thread time
--- in the C column, so gdlua/C is the threads' speed-up (goal ≥ 1.7×: ≤ 0.59).
+-- 1e7-element ops with 1 and 2 threads; the 2-thread rows put gdlua's 1-thread time,
+-- timed in the same process between the 2-thread batches, in the C column, so
+-- gdlua/C is the threads' speed-up (goal ≥ 1.7×: ≤ 0.59).
 local function ge_ref(r) local ref = r.torch or r.numpy; return ref and r.gd <= ref end
 for _, c in ipairs {
   { "sum1", "x:sum(1), 1000×1000" }, { "mean1", "x:mean(1), 1000×1000" },
   { "max1", "x:max(1), 1000×1000" }, { "expT", "gd.exp(x.T), 1000×1000" },
+  { "max2", "x:max(2) (values and indices), 1000×1000" }, { "norm", "x:norm(), 1000×1000" },
+  { "lse2", "x:logsumexp(2), 1000×1000 (numpy: scipy.special)" },
+  { "clip", "gd.clip(x, -0.2, 0.2), 1000×1000" },
 } do
   workloads[#workloads + 1] = { name = c[1], file = "kernels_par", args = c[1] .. " 1",
     what = c[2] .. ", 1 thread, wall", ops = 20, unit = "µs/op", goal = "≤ torch", check = ge_ref }
@@ -190,8 +197,8 @@ for _, c in ipairs { { "sum", "x:sum(), 1e7" }, { "add", "a + b, 1e7" }, { "exp"
     args = c[1] .. " 1 numpy", what = c[2] .. ", 1 thread, wall", ops = 2, unit = "µs/op",
     goal = "≤ numpy", check = ge_ref }
   workloads[#workloads + 1] = { name = c[1] .. "7_t2", file = "kernels_par", args = c[1] .. " 2",
-    base = "kernels_par", base_args = c[1] .. " 1", what = c[2] .. ", 2 threads (torch 2), wall",
-    ops = 2, unit = "µs/op", c = "gdlua with 1 thread",
+    base = "inline", what = c[2] .. ", 2 threads (torch 2), wall",
+    ops = 2, unit = "µs/op", c = "gdlua with 1 thread, same process",
     goal = "≥ 1.7× over 1 thread (gdlua/C ≤ 0.59)",
     check = function(r) return r.c and r.gd <= r.c / 1.7 end }
 end
@@ -247,9 +254,10 @@ end
 local notes = {}
 local function note(s) notes[#notes + 1] = s end
 
--- Run one implementation `reps` times; return the median seconds and the value.
+-- Run one implementation `reps` times; return the median seconds, the value
+-- and the median of the in-process baseline (`base` lines), if any.
 local function measure(label, cmd, reps)
-  local samples, value, info = {}, nil, nil
+  local samples, value, info, bases = {}, nil, nil, {}
   for _ = 1, reps do
     local lines, ok = run(cmd)
     local got = false
@@ -258,19 +266,21 @@ local function measure(label, cmd, reps)
       if t and tonumber(t) then samples[#samples + 1] = tonumber(t); got = true end
       local v = l:match("^value%s+(%S+)")
       if v and tonumber(v) then value = tonumber(v) end
+      local b = l:match("^base%s+(%S+)")
+      if b and tonumber(b) then bases[#bases + 1] = tonumber(b) end
       info = l:match("^info%s+(.*)") or info
     end
     if not ok or not got then
       local msg = lines[1] or "(no output)"
       for _, l in ipairs(lines) do
-        if not l:match("^time") and not l:match("^value") then msg = l; break end
+        if not l:match("^time") and not l:match("^value") and not l:match("^base") then msg = l; break end
       end
       note(("%s: failed: %s"):format(label, msg))
       return nil
     end
   end
   if info then note(("%s: %s"):format(label, info)) end
-  return median(samples), value
+  return median(samples), value, median(bases)
 end
 
 -- Is torch importable by PYTHON?
@@ -355,7 +365,8 @@ for _, w in ipairs(selected) do
   local args = w.args and " " .. w.args or ""
   local lua_file = ("%s/%s.lua"):format(HERE, file)
   io.stderr:write(("bench: %s ...\n"):format(w.name))
-  r.gd, v.gd = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file) .. args, n("gd"))
+  local inline_base
+  r.gd, v.gd, inline_base = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file) .. args, n("gd"))
   local py_file = ("%s/%s.py"):format(HERE, file)
   for _, ref in ipairs(w.refs or { w.ref or "torch" }) do   -- the Python libraries of the .py side
     local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version) or ref == "python"
@@ -365,7 +376,9 @@ for _, w in ipairs(selected) do
         .. (w.refs and " " .. ref or "") .. args, n(ref))
     end
   end
-  if w.base then          -- a gdlua baseline program in the C column
+  if w.base == "inline" then   -- timed by the gdlua program itself, in the same process
+    r.c = inline_base
+  elseif w.base then      -- a gdlua baseline program in the C column
     r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base))
       .. (w.base_args and " " .. w.base_args or ""), n("c"))
   elseif w.c then

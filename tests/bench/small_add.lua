@@ -3,9 +3,10 @@
 -- alive, as in a long-running process.  Each `time` line is one block's time
 -- scaled to 1e6 ops, so short and long runs share a unit (the runner's
 -- median is over blocks).  Each block is followed by one of a + b at 16
--- elements in the same process, and the info line gives the median ratio to
--- it (on a loaded machine, separate processes can differ by 2×) and, for
--- the long run, the first and last block.
+-- elements in the same process, printed as a `base` line (the runner's C
+-- column: on a loaded machine, separate processes can differ by 2×), and
+-- the info line gives the median ratio to it and, for the long run, the
+-- first and last block.
 -- Usage: gdlua small_add.lua N [long]
 local n = math.tointeger(tonumber(arg[1]))
 assert(n, "usage: small_add.lua N [long]")
@@ -29,8 +30,10 @@ local ratios, first, last, c = {}, nil, nil, nil
 for k = 1, BLOCKS do
   local t
   t, c = block(a, b)
+  local t16 = block(a16, b16)
   print(("time %.9f"):format(t))
-  ratios[k] = t / block(a16, b16)
+  print(("base %.9f"):format(t16))
+  ratios[k] = t / t16
   first, last = first or t, t
 end
 table.sort(ratios)
