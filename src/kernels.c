@@ -224,7 +224,8 @@ static gd_iter_fn unfn(gd_unop op) {
 
 /* ---- iteration order ------------------------------------------------------
  *
- * Elementwise loops walk the lead operand (the first input) in its memory
+ * Elementwise loops walk the lead operand (the first input, or the output
+ * when its order puts more operands at unit stride: pick_lead) in its memory
  * order: dims sorted by its strides, largest outermost, so a permuted or
  * transposed view streams like a contiguous one.  When another operand is
  * then strided along the innermost dim but dense along some other dim (the
@@ -284,20 +285,31 @@ static void run_tiled(const gd_iter *it, double *const *base, gd_iter_fn fn, voi
   }
 }
 
-/* The transposes among the tiled iterations: two operands, the input dense
- * along the last dim and the output dense along the one before it
- * (exp(x.T), x.T:contiguous()).  These run in strips of STRIP input rows:
- * fn computes each row's chunk of STRIP_W elements contiguously into a
- * buffer (one call per chunk, not per tile row), then the strip is written
- * out a cache line (STRIP doubles) per output row.  A copy writes straight
- * from the input. */
+/* The transposes among the tiled iterations: every operand dense (or
+ * broadcast) along the last dim, "row-dense", or dense along the one before
+ * it, "column-dense" (exp(x.T), x.T:contiguous(), x.T + y.T, x.T + y).
+ * These run in strips of STRIP rows × STRIP_W columns: a column-dense input
+ * is gathered a cache line (STRIP doubles) per column into a buffer, fn
+ * computes each row's chunk contiguously (one call per chunk, not per tile
+ * row), and a column-dense output is written out a cache line per column.
+ * A copy writes straight from its input. */
 #define STRIP 8
 #define STRIP_W 256
 
-static int is_transpose(const gd_iter *it) {
+/* Whether operand k is column-dense (else row-dense, or the iteration is no strip run). */
+static int col_dense(const gd_iter *it, int k) {
   int d = it->ndim;
-  return it->nops == 2 && it->stride[1][d - 1] == 1 && it->stride[0][d - 2] == 1 &&
-         it->stride[0][d - 1] != 0;
+  return it->stride[k][d - 2] == 1 && it->stride[k][d - 1] != 0 && it->stride[k][d - 1] != 1;
+}
+
+static int is_transpose(const gd_iter *it) {
+  int d = it->ndim, cols = 0;
+  for (int k = 0; k < it->nops; k++) {
+    int64_t sl = it->stride[k][d - 1];
+    if (col_dense(it, k)) cols++;
+    else if (sl != 1 && sl != 0) return 0;
+  }
+  return cols > 0;
 }
 
 /* Bytes of output past which a strip's lines are written with non-temporal
@@ -332,27 +344,42 @@ static void strip_stream(double *o, int64_t os, const double *const *src, int64_
 }
 
 static void strips(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ctx, int nt) {
-  int d = it->ndim, copy = fn == un_copy;
+  int d = it->ndim, nops = it->nops, cd[GD_ITER_MAXOPS];
+  for (int k = 0; k < nops; k++) cd[k] = col_dense(it, k);
+  int copy = fn == un_copy && nops == 2 && cd[0] && it->stride[1][d - 1] == 1;
   int64_t R = it->shape[d - 2], C = it->shape[d - 1];
-  int64_t os = it->stride[0][d - 1], irs = it->stride[1][d - 2], cnt[GD_MAXDIM] = {0};
-  double stage[STRIP][STRIP_W];
-  const int64_t one[2] = {1, 1};
-  double *o0 = base[0], *i0 = base[1];
-  int stream = nt && can_stream(it, o0);
+  int64_t cnt[GD_MAXDIM] = {0}, rs[GD_ITER_MAXOPS], ls[GD_ITER_MAXOPS], s[GD_ITER_MAXOPS];
+  double stage[GD_ITER_MAXOPS][STRIP][STRIP_W], *b0[GD_ITER_MAXOPS];
+  for (int k = 0; k < nops; k++) {
+    rs[k] = it->stride[k][d - 2];
+    ls[k] = it->stride[k][d - 1];
+    s[k] = cd[k] ? 1 : ls[k];            /* staged rows are dense */
+    b0[k] = base[k];
+  }
+  int stream = nt && cd[0] && can_stream(it, b0[0]);
   for (;;) {
     for (int64_t r0 = 0; r0 < R; r0 += STRIP) {
       int rn = R - r0 < STRIP ? (int)(R - r0) : STRIP;
       for (int64_t c0 = 0; c0 < C; c0 += STRIP_W) {
         int64_t cn = C - c0 < STRIP_W ? C - c0 : STRIP_W;
+        for (int k = 1; k < nops; k++) {  /* gather the column-dense inputs */
+          if (!cd[k]) continue;
+          const double *in = b0[k] + r0 + c0 * ls[k];
+          for (int64_t c = 0; c < cn; c++)
+            for (int b = 0; b < rn; b++) stage[k][b][c] = in[c * ls[k] + b];
+        }
         const double *src[STRIP];
         for (int b = 0; b < rn; b++) {
-          double *row = i0 + (r0 + b) * irs + c0;
-          if (copy) { src[b] = row; continue; }
-          double *p[2] = {stage[b], row};
-          fn(ctx, cn, p, one);
-          src[b] = stage[b];
+          double *p[GD_ITER_MAXOPS];
+          for (int k = 0; k < nops; k++)
+            p[k] = cd[k] ? stage[k][b] : b0[k] + (r0 + b) * rs[k] + c0 * ls[k];
+          if (copy) { src[b] = p[1]; continue; }
+          fn(ctx, cn, p, s);
+          src[b] = stage[0][b];
         }
-        double *o = o0 + r0 + c0 * os;
+        if (!cd[0]) continue;             /* a row-dense output is written */
+        double *o = b0[0] + r0 + c0 * ls[0];
+        int64_t os = ls[0];
         if (rn == STRIP && stream) {
           strip_stream(o, os, src, cn);
         } else if (rn == STRIP) {
@@ -366,11 +393,9 @@ static void strips(const gd_iter *it, double *const *base, gd_iter_fn fn, void *
     }
     int i = d - 3;                        /* odometer over the dims outside the strips */
     for (; i >= 0; i--) {
-      o0 += it->stride[0][i];
-      i0 += it->stride[1][i];
+      for (int k = 0; k < nops; k++) b0[k] += it->stride[k][i];
       if (++cnt[i] < it->shape[i]) break;
-      o0 -= it->stride[0][i] * it->shape[i];
-      i0 -= it->stride[1][i] * it->shape[i];
+      for (int k = 0; k < nops; k++) b0[k] -= it->stride[k][i] * it->shape[i];
       cnt[i] = 0;
     }
     if (i < 0) break;
@@ -421,9 +446,29 @@ static int plan_tiles(gd_iter *it) {
 /* Run fn elementwise over shape for nops operands with strides st[k] and
  * first elements base[k], in operand lead's memory order (see above),
  * split across threads past grain elements per thread. */
+/* The operand whose memory order the loop walks: the given lead (an input)
+ * unless the output's order gives more operands unit stride innermost
+ * (x.T + y: out and y dense, x.T tiled, rather than the other way round). */
+static int pick_lead(int nops, int nd, const int64_t *shape, const int64_t *const *st, int lead) {
+  int best = lead, bestn = -1;
+  const int cand[2] = {lead, 0};
+  for (int c = 0; c < (lead ? 2 : 1); c++) {
+    int L = cand[c], inner = -1;
+    for (int i = 0; i < nd; i++)          /* L's densest dim */
+      if (shape[i] > 1 && st[L][i] != 0 && (inner < 0 || iabs64(st[L][i]) < iabs64(st[L][inner])))
+        inner = i;
+    if (inner < 0) return lead;
+    int n = 0;
+    for (int k = 0; k < nops; k++) n += iabs64(st[k][inner]) == 1;
+    if (n > bestn) { bestn = n; best = L; }
+  }
+  return best;
+}
+
 static void kloop(int nops, int nd, const int64_t *shape, const int64_t *const *st,
                   double *const *base, gd_iter_fn fn, void *ctx, int lead, int64_t grain) {
   int perm[GD_MAXDIM], m = 0;
+  lead = pick_lead(nops, nd, shape, st, lead);
   for (int i = 0; i < nd; i++) {          /* stable insertion sort, largest stride first */
     int j = m++;
     int64_t ki = iabs64(st[lead][i]), k0 = iabs64(st[0][i]);

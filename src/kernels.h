@@ -85,6 +85,8 @@ int gd_reduce_shape(const gd_tensor *x, int dim, int keepdim, int *nd, int64_t *
 /* gd_reduce into preallocated out (and idx) of the reduction's shape. */
 int gd_reduce_into(gd_tensor *out, gd_tensor *idx, gd_redop op, const gd_tensor *x,
                    int dim, int keepdim, double ddof);
+/* *count = the number of elements of x that are not 0 (NaN counts), one pass. */
+int gd_count_nonzero(const gd_tensor *x, int64_t *count);
 
 /* Pairwise sum of n doubles at stride s (error O(log n · ε)). */
 double gd_sum_line(const double *x, int64_t n, int64_t s);

@@ -222,6 +222,13 @@ static int f_numel(lua_State *L) {
   return 1;
 }
 
+static int f_count_nonzero(lua_State *L) {
+  int64_t n;
+  if (gd_count_nonzero(gdl_check(L, 1, "gd.count_nonzero"), &n)) gdl_fail(L, "gd.count_nonzero");
+  lua_pushinteger(L, (lua_Integer)n);
+  return 1;
+}
+
 static int f_item(lua_State *L) {
   gd_tensor *x = gdl_check(L, 1, "gd.item");
   if (x->numel != 1) {
@@ -440,6 +447,7 @@ static const gdl_reg funcs[] = {
 
 static const gdl_reg methods[] = {
   {"numel", f_numel, "x:numel(): number of elements"},
+  {"count_nonzero", f_count_nonzero, "x:count_nonzero(): the number of elements that are not 0 (NaN counts), an integer"},
   {"item", f_item, "x:item(): the Lua number of a one-element tensor"},
   {"totable", f_totable, "x:totable(): nested Lua tables (a number for 0-d)"},
   {"add", f_add, "gd.add(a, b): a + b, broadcast"},

@@ -275,6 +275,29 @@ int gd_index_select(gd_tensor *out, const gd_tensor *x, int dim, const int64_t *
   return rc;
 }
 
+/* out = the x[k] where m[k] ≠ 0, k < n (both contiguous).  Every x[k] before
+ * the last selected one is stored and the cursor moves only when m[k] ≠ 0,
+ * so the loop has no branch on the data and never writes past the end. */
+static int masked_flat(gd_tensor *out, const double *x, const double *m, size_t n) {
+  size_t cnt = 0, last = 0;
+  for (size_t k = 0; k < n; k++) {
+    int hit = m[k] != 0;
+    cnt += (size_t)hit;
+    last = hit ? k : last;
+  }
+  int64_t shape[1] = {(int64_t)cnt};
+  int rc = gd_tensor_alloc(out, 1, shape);
+  if (rc || cnt == 0) return rc;
+  double *o = gd_data(out);
+  size_t j = 0;
+  for (size_t k = 0; k < last; k++) {
+    o[j] = x[k];
+    j += (size_t)(m[k] != 0);
+  }
+  o[cnt - 1] = x[last];
+  return GD_OK;
+}
+
 int gd_masked_select(gd_tensor *out, const gd_tensor *x, const gd_tensor *mask) {
   gd_tensor m;
   gd_tensor_init(&m);
@@ -284,6 +307,11 @@ int gd_masked_select(gd_tensor *out, const gd_tensor *x, const gd_tensor *mask) 
     return gd_seterr(GD_ESHAPE, "mask of shape %s does not fit tensor of shape %s",
                      gd_shape_str(a, sizeof a, mask->ndim, mask->shape),
                      gd_shape_str(b, sizeof b, x->ndim, x->shape));
+  }
+  if (gd_is_contig(x) && gd_is_contig(&m)) {   /* flat: count, then copy without branches */
+    rc = masked_flat(out, gd_data(x), gd_data(&m), x->numel);
+    gd_tensor_release(&m);
+    return rc;
   }
   int64_t idx[GD_MAXDIM] = {0};
   size_t cnt = 0;

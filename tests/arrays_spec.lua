@@ -295,6 +295,20 @@ describe("isnan, isinf, isfinite, any, all, nan_to_num", function()
     assert(gd.zeros(3):any() == false and gd.ones(3):all() == true)
     assert(gd.tensor{nan}:all() == true)                      -- NaN is nonzero (numpy)
     assert(gd.zeros(0):any() == false and gd.zeros(0):all() == true)
+    -- count_nonzero: the lanes and the tail against a scan, views included
+    gd.seed(3)
+    for _, n in ipairs { 0, 1, 7, 8, 9, 1003 } do
+      local v = gd.randint(0, 3, { n })               -- 0, 1 or 2: a third zeros
+      if n > 0 then v[n] = 0 / 0 end
+      local want = 0
+      for _, e in ipairs(v:totable()) do if e ~= 0 then want = want + 1 end end
+      assert.equal(want, v:count_nonzero())
+      assert.is_true(math.type(v:count_nonzero()) == "integer")
+    end
+    local w = gd.tensor{{0, 2, -0.0}, {3, 0, 4}}
+    assert.equal(3, w.T:count_nonzero())
+    assert.equal(2, w:narrow(2, 2, 2):count_nonzero())
+    assert(w.T:any() == true and w.T:all() == false and gd.ones(2, 3).T:all() == true)
     local m = gd.tensor{{0, 1, 0}, {0, 1, 1}}
     close(m:any(1), { 0, 1, 1 }, 0)
     close(m:all(2), { 0, 0 }, 0)

@@ -215,6 +215,24 @@ describe("indexing", function()
     assert.same({1, 3, 4, 6}, x:mask(gd.tensor{1, 0, 1}):totable())
     errors(function() x:index(2, {4}) end, "gd.index", "index 4")
     errors(function() x:mask(gd.tensor{1, 0}) end, "gd.mask", "{2}", "{2,3}")
+    -- the flat loop (contiguous x and mask) against a scan, every edge of the cursor
+    gd.seed(8)
+    for _, n in ipairs { 1, 2, 7, 64, 1001 } do
+      local v = gd.randn(n)
+      for _, m in ipairs { gd.rand(n):gt(0.5), gd.zeros(n), gd.ones(n) } do
+        for _, at in ipairs { 1, n } do
+          local mm = m:copy()
+          mm[at] = 1                            -- first / last selected
+          local want, vt, mt = {}, v:totable(), mm:totable()
+          for k = 1, n do if mt[k] ~= 0 then want[#want + 1] = vt[k] end end
+          assert.same(want, v:mask(mm):totable())
+        end
+      end
+      assert.same({}, v:mask(gd.zeros(n)):totable())
+    end
+    local z = gd.tensor { 0 / 0, 1, 2 }:mask(gd.tensor { 0 / 0, 0, 1 })   -- NaN in the mask is nonzero
+    assert.equal(2, z:numel())
+    assert.is_true(z[1] ~= z[1])
   end)
 
   it("copy and contiguous", function()

@@ -178,8 +178,8 @@ return function(gd)
     def(name, line, function(x, dim, keepdim)
       local f = "gd." .. name
       x = tensor_arg(f, 1, x)
+      if dim == nil then return want(x:count_nonzero(), x:numel()) end
       local hits = test(x)
-      if dim == nil then return want(hits:sum():item()) end
       dim = dim_arg(f, 2, x, dim)
       keepdim = check.boolean(f, "argument 3 (keepdim)", keepdim, false)
       local s = hits:sum(dim, keepdim)
@@ -187,9 +187,9 @@ return function(gd)
     end)
   end
   anyall("any", "x:any([dim[, keepdim]]): whether some element is nonzero (NaN counts); no dim → a boolean, else a 0/1 tensor",
-    function(x) return x:ne(0) end, function(n) return n > 0 end)
+    function(x) return x:ne(0) end, function(nz) return nz > 0 end)
   anyall("all", "x:all([dim[, keepdim]]): whether every element is nonzero; no dim → a boolean, else a 0/1 tensor",
-    function(x) return x:eq(0) end, function(n) return n == 0 end)
+    function(x) return x:eq(0) end, function(nz, n) return nz == n end)
 
   def("nan_to_num", "x:nan_to_num([{nan = 0, posinf = max, neginf = -max}]): NaN and ±inf replaced (max: the largest finite double)",
     function(x, opts)
