@@ -2,9 +2,11 @@
  *
  * Reduction (Cody–Waite with FMA): x = k·π/2 + r, k = round(x·2/π), with
  * π/2 = C1 + C2 + C3 in three doubles.  x − k·C1 by one fma is exact (both
- * are multiples of ulp(C1)·2⁻¹ and the difference is below π/4), k·C2 is
- * split exactly by fma, so r comes out as rh + rl (double-double) with an
- * error near k·2⁻¹⁶⁰, even when x is within 2⁻⁶⁰ of a multiple of π/2.  On
+ * are multiples of ulp(C1)·2⁻¹ and the difference is below π/4); then
+ * rh + rl = a − k·C2 − k·C3 by one Fast2Sum, exact but for the rounding of
+ * k·C2 (≤ k·2⁻¹⁰⁷ ≤ 2⁻⁸⁷).  That is 2⁻⁶⁷ of r when |r| ≥ 2⁻²⁰; the rare
+ * elements with k ≠ 0 and a smaller r (x near a multiple of π/2) take the
+ * C library's path after the loop, like the far ones below.  On
  * |r| ≤ π/4: sin r = r + r³·S(r²), cos r = 1 − r²/2 + r⁴·C(r²) with fdlibm's
  * minimax coefficients (k_sin.c, k_cos.c), both kept as hi + lo so that
  * tan = sin/cos (or −cos/sin) is one dd division.  k mod 4 picks the
@@ -12,7 +14,8 @@
  *
  * |x| > TRIG_BOUND (k ≥ 2^20), ±inf and NaN take a slow path after the
  * vector loop: the C library's sin/cos/tan (Payne–Hanek reduction) for just
- * those elements, so the common loop stays branch-free.
+ * those elements, so the common loop stays branch-free.  The loop and the
+ * slow path's test share trig_reduce, so they agree on which elements.
  */
 #include "vmath.h"
 #include "vmath_dd.h"
@@ -41,26 +44,34 @@ static inline void sincos_dd(double rh, double rl, double *sh, double *sl, doubl
   *ch = vm_fast_two_sum(w, ct, cl);
 }
 
-/* One chunk of the vector loop; returns nonzero when some element needs the slow path. */
-VM_INLINE int trig_loop(double *y, const double *x, int64_t m, trig_kind kind) {
+/* x = k·π/2 + rh + rl for |x| ≤ TRIG_BOUND (else x is taken as 0); *q gets
+ * the shifter's bits (k mod 4 in the low two); returns nonzero when the
+ * element needs the slow path: far, or k ≠ 0 with |rh| < 2⁻²⁰. */
+VM_INLINE int trig_reduce(double v, double *rh, double *rl, uint64_t *q) {
   const double two_over_pi = 0x1.45f306dc9c883p-1;
   const double C1 = 0x1.921fb54442d18p+0, C2 = 0x1.1a62633145c07p-54,
                C3 = -0x1.f1976b7ed8fbcp-110;      /* π/2 = C1 + C2 + C3 + 6e-50 */
   const double shift = 0x1.8p52;
+  int far = !(fabs(v) <= TRIG_BOUND);       /* also ±inf and NaN */
+  double xc = far ? 0.0 : v;
+  double kd = fma(xc, two_over_pi, shift);
+  *q = vm_bits(kd);
+  kd -= shift;
+  double a = fma(-kd, C1, xc);              /* exact, see above */
+  double t = kd * C2;
+  double h = a - t;
+  *rh = h;
+  *rl = ((a - h) - t) - kd * C3;            /* Fast2Sum: |a| > |t| when |h| ≥ 2⁻²⁰ */
+  return far | ((kd != 0) & (fabs(h) < 0x1p-20));
+}
+
+/* One chunk of the vector loop; returns nonzero when some element needs the slow path. */
+VM_INLINE int trig_loop(double *y, const double *x, int64_t m, trig_kind kind) {
   int slow = 0;
   for (int64_t i = 0; i < m; i++) {
-    double v = x[i];
-    int far = !(fabs(v) <= TRIG_BOUND);     /* also ±inf and NaN */
-    slow |= far;
-    double xc = far ? 0.0 : v;
-    double kd = fma(xc, two_over_pi, shift);
-    uint64_t q = vm_bits(kd);               /* low bits: k mod 4 */
-    kd -= shift;
-    double a = fma(-kd, C1, xc);            /* exact, see above */
-    double bl, e1, rl;
-    double b = vm_two_prod(kd, C2, &bl);     /* k·C2 = b + bl exactly */
-    double s = vm_two_sum(a, -b, &e1);
-    double rh = vm_fast_two_sum(s, e1 - fma(kd, C3, bl), &rl);
+    double v = x[i], rh, rl;
+    uint64_t q;
+    slow |= trig_reduce(v, &rh, &rl, &q);
     double sh, sl, ch, cl, res;
     sincos_dd(rh, rl, &sh, &sl, &ch, &cl);
     if (kind == TRIG_TAN) {                 /* k even: sin/cos; odd: −cos/sin */
@@ -82,8 +93,13 @@ GD_CLONES static int sin_fast(double *y, const double *x, int64_t m, const void 
 GD_CLONES static int cos_fast(double *y, const double *x, int64_t m, const void *c) { (void)c; return trig_loop(y, x, m, TRIG_COS); }
 GD_CLONES static int tan_fast(double *y, const double *x, int64_t m, const void *c) { (void)c; return trig_loop(y, x, m, TRIG_TAN); }
 
-/* The slow path: |x| > TRIG_BOUND, ±inf, NaN, by the C library. */
-static int trig_edge(double v, const void *c) { (void)c; return !(fabs(v) <= TRIG_BOUND); }
+/* The slow path: |x| > TRIG_BOUND, ±inf, NaN and x near a multiple of π/2, by the C library. */
+static int trig_edge(double v, const void *c) {
+  double rh, rl;
+  uint64_t q;
+  (void)c;
+  return trig_reduce(v, &rh, &rl, &q);
+}
 static double sin_slow(double v, const void *c) { (void)c; return sin(v); }
 static double cos_slow(double v, const void *c) { (void)c; return cos(v); }
 static double tan_slow(double v, const void *c) { (void)c; return tan(v); }
