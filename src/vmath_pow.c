@@ -77,8 +77,9 @@ static void pow_general(double *y, const double *x, double p, int64_t n) {
 
 /* bh = m, the significand of |x| in [1, 2), and e its exponent (subnormals scaled). */
 GD_CLONES
-static void pow_int_split(double *bh, double *bl, double *ph, double *pl, double *e,
-                          const double *x, int64_t m) {
+static void pow_int_split(double *restrict bh, double *restrict bl, double *restrict ph,
+                          double *restrict pl, double *restrict e,
+                          const double *restrict x, int64_t m) {
   for (int64_t i = 0; i < m; i++) {
     double a = fabs(x[i]);
     int sub = a < 0x1p-1022;
@@ -112,11 +113,12 @@ static void pow_int_finish(double *y, const double *x, const double *ph, const d
     double q = 1.0 / ph[i];
     double inv = q + (fma(-q, ph[i], 1.0) - q * pl[i]) * q;
     double val = p < 0 ? inv : ph[i] + pl[i];
+    /* 2^E as two normal factors: past ±2045 the result is inf or 0 anyway
+     * (val is within 2^±65), and clamping E, not k1 and k2, lets the loop
+     * vectorize (GCC does not if-convert a clamp of floor's result) */
     double E = e[i] * p;
-    E = E > 2100.0 ? 2100.0 : (E < -2100.0 ? -2100.0 : E);
+    E = E > 2046.0 ? 2046.0 : (E < -2044.0 ? -2044.0 : E);
     double k1 = floor(E * 0.5), k2 = E - k1;
-    k1 = k1 > 1023.0 ? 1023.0 : (k1 < -1022.0 ? -1022.0 : k1);
-    k2 = k2 > 1023.0 ? 1023.0 : (k2 < -1022.0 ? -1022.0 : k2);
     double res = val * vm_pow2(k1) * vm_pow2(k2);
     res = a == 0 ? at0 : (a == INFINITY ? atinf : res);
     res = (vm_bits(v) >> 63) ? res * neg : res;
