@@ -103,6 +103,16 @@ static void dd_mul_into(double *ah, double *al, const double *bh, const double *
   }
 }
 
+/* val · 2^E for integral E, val within 2^±130, as two normal factors: past
+ * [−2044, 2046] the result is inf or 0 anyway, and clamping E (not the two
+ * factors' exponents) lets the loops vectorize (GCC does not if-convert a
+ * clamp of floor's result). */
+VM_INLINE double scale_exp2(double val, double E) {
+  E = E > 2046.0 ? 2046.0 : (E < -2044.0 ? -2044.0 : E);
+  double k1 = floor(E * 0.5), k2 = E - k1;
+  return val * vm_pow2(k1) * vm_pow2(k2);
+}
+
 /* y = sign · (ph + pl)^(±1) · 2^(e·p), with the C99 values at 0, inf and NaN. */
 GD_CLONES
 static void pow_int_finish(double *y, const double *x, const double *ph, const double *pl,
@@ -113,13 +123,7 @@ static void pow_int_finish(double *y, const double *x, const double *ph, const d
     double q = 1.0 / ph[i];
     double inv = q + (fma(-q, ph[i], 1.0) - q * pl[i]) * q;
     double val = p < 0 ? inv : ph[i] + pl[i];
-    /* 2^E as two normal factors: past ±2045 the result is inf or 0 anyway
-     * (val is within 2^±65), and clamping E, not k1 and k2, lets the loop
-     * vectorize (GCC does not if-convert a clamp of floor's result) */
-    double E = e[i] * p;
-    E = E > 2046.0 ? 2046.0 : (E < -2044.0 ? -2044.0 : E);
-    double k1 = floor(E * 0.5), k2 = E - k1;
-    double res = val * vm_pow2(k1) * vm_pow2(k2);
+    double res = scale_exp2(val, e[i] * p);
     res = a == 0 ? at0 : (a == INFINITY ? atinf : res);
     res = (vm_bits(v) >> 63) ? res * neg : res;
     y[i] = v != v ? v : res;
@@ -138,6 +142,61 @@ static void pow_int(double *y, const double *x, double p, int64_t n) {
       if (u > 1) dd_mul_into(bh, bl, bh, bl, m);
     }
     pow_int_finish(y + i0, xs, ph, pl, e, p, m);
+  }
+}
+
+/* pow_half: e made even by moving one factor 2 into m (m in [1, 4)), and
+ * the m values kept for the square root (the powering squares bh in place). */
+GD_CLONES
+static void pow_half_even(double *restrict bh, double *restrict e, double *restrict mv, int64_t m) {
+  for (int64_t i = 0; i < m; i++) {
+    int odd = e[i] != 2.0 * floor(e[i] * 0.5);
+    bh[i] = odd ? 2.0 * bh[i] : bh[i];
+    e[i] = odd ? e[i] - 1.0 : e[i];
+    mv[i] = bh[i];
+  }
+}
+
+/* y = (ph + pl)^(±1) · √m · 2^(e·p) for p = n + ½, the product in dd and
+ * rounded once before the scaling; C99's values at ±0, ±inf, x < 0, NaN. */
+GD_CLONES
+static void pow_half_finish(double *restrict y, const double *restrict x, const double *restrict ph,
+                            const double *restrict pl, const double *restrict mv,
+                            const double *restrict e, double p, int64_t m) {
+  const double at0 = edge_value(p, 1), atinf = edge_value(p, 0);
+  for (int64_t i = 0; i < m; i++) {
+    double v = x[i], a = fabs(v);
+    double q = 1.0 / ph[i];
+    double ql = (fma(-q, ph[i], 1.0) - q * pl[i]) * q;   /* 1/(ph + pl) = q + ql */
+    double rh = p < 0 ? q : ph[i], rl = p < 0 ? ql : pl[i];
+    double s = sqrt(mv[i]);
+    double sl = fma(-s, s, mv[i]) * (0.5 / s);             /* √m = s + sl */
+    double lo, h = vm_two_prod(rh, s, &lo);
+    double val = h + (lo + (rh * sl + rl * s));
+    double res = scale_exp2(val, e[i] * p);                /* e·p integral: e is even */
+    int edge = a == 0 || a == INFINITY;
+    res = a == 0 ? at0 : (a == INFINITY ? atinf : res);
+    res = ((vm_bits(v) >> 63) && !edge) ? NAN : res;      /* x < 0: no real power */
+    y[i] = v != v ? v : res;
+  }
+}
+
+/* Half-integral p = n + ½, 0 < |n| ≤ 64 or p = −½: x^n · √x in dd (pow_int's
+ * powering, then one rounding), chunk by chunk. */
+static void pow_half(double *y, const double *x, double p, int64_t n) {
+  double nn = p - 0.5;
+  for (int64_t i0 = 0; i0 < n; i0 += POW_CHUNK) {
+    double bh[POW_CHUNK], bl[POW_CHUNK], ph[POW_CHUNK], pl[POW_CHUNK], e[POW_CHUNK],
+           xs[POW_CHUNK], mv[POW_CHUNK];
+    int64_t m = n - i0 < POW_CHUNK ? n - i0 : POW_CHUNK;
+    memcpy(xs, x + i0, sizeof(double) * (size_t)m);
+    pow_int_split(bh, bl, ph, pl, e, xs, m);
+    pow_half_even(bh, e, mv, m);
+    for (unsigned u = (unsigned)fabs(nn); u; u >>= 1) {
+      if (u & 1) dd_mul_into(ph, pl, bh, bl, m);
+      if (u > 1) dd_mul_into(bh, bl, bh, bl, m);
+    }
+    pow_half_finish(y + i0, xs, ph, pl, mv, e, p, m);
   }
 }
 
@@ -168,6 +227,8 @@ void gd_vpow(double *y, const double *x, double p, int64_t n) {
     pow_sqrt(y, x, n);
   } else if (p == floor(p) && fabs(p) <= 64) {
     pow_int(y, x, p, n);
+  } else if (p - 0.5 == floor(p - 0.5) && fabs(p) <= 64.5) {
+    pow_half(y, x, p, n);
   } else {
     pow_general(y, x, p, n);
   }

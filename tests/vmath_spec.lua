@@ -210,6 +210,7 @@ describe("vectorized kernels within 2 ulp of libm", function()
       random_bits(20000, 12), span(1 - 1e-9, 1 + 1e-9, 2001), around({ 1.0, -1.0 }, 100))
     for _, p in ipairs { 2, 0.5, -1, 1, 0, 3, -2, 5, 7, -3, 16, 63, 64, -64, 65, 1.5, -0.5,
                          0.3, 1 / 3, 2.5, -7.25, 100.5, 1e-3, 1e3 + 0.5, -1e5, 1e300,
+                         -2.5, 7.5, 64.5, -64.5, 65.5,   -- half-integral: x^n·√x (to ±64½)
                          -1e300, 2 ^ 53, 2 ^ 53 + 2, 1 / 0, -1 / 0, 0 / 0 } do
       check("x ^ " .. p, function(t) return t ^ p end, lua_fn(function(v) return v ^ p end), xs)
     end
