@@ -274,14 +274,7 @@ static void run_tiled(const gd_iter *it, double *const *base, gd_iter_fn fn, voi
         }
       }
     }
-    int i = d - 3;                        /* odometer over the dims outside the tiles */
-    for (; i >= 0; i--) {
-      for (int k = 0; k < nops; k++) p0[k] += it->stride[k][i];
-      if (++cnt[i] < it->shape[i]) break;
-      for (int k = 0; k < nops; k++) p0[k] -= it->stride[k][i] * it->shape[i];
-      cnt[i] = 0;
-    }
-    if (i < 0) return;
+    if (!gd_iter_step(it, d - 2, cnt, p0)) return;   /* the dims outside the tiles */
   }
 }
 
@@ -391,14 +384,7 @@ static void strips(const gd_iter *it, double *const *base, gd_iter_fn fn, void *
         }
       }
     }
-    int i = d - 3;                        /* odometer over the dims outside the strips */
-    for (; i >= 0; i--) {
-      for (int k = 0; k < nops; k++) b0[k] += it->stride[k][i];
-      if (++cnt[i] < it->shape[i]) break;
-      for (int k = 0; k < nops; k++) b0[k] -= it->stride[k][i] * it->shape[i];
-      cnt[i] = 0;
-    }
-    if (i < 0) break;
+    if (!gd_iter_step(it, d - 2, cnt, b0)) break;    /* the dims outside the strips */
   }
 #ifdef __SSE2__
   if (stream) _mm_sfence();

@@ -380,13 +380,6 @@ void gd_iter_run(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ct
   for (int k = 0; k < nops; k++) { s[k] = it->stride[k][d - 1]; p[k] = base[k]; }
   for (;;) {
     fn(ctx, n, p, s);
-    int i = d - 2;                        /* odometer over the outer dims */
-    for (; i >= 0; i--) {
-      for (int k = 0; k < nops; k++) p[k] += it->stride[k][i];
-      if (++cnt[i] < it->shape[i]) break;
-      for (int k = 0; k < nops; k++) p[k] -= it->stride[k][i] * it->shape[i];
-      cnt[i] = 0;
-    }
-    if (i < 0) return;
+    if (!gd_iter_step(it, d - 1, cnt, p)) return;   /* the outer dims */
   }
 }

@@ -114,4 +114,16 @@ typedef void (*gd_iter_fn)(void *ctx, int64_t n, double **p, const int64_t *s);
 /* Run fn over the iteration; base[k] is operand k's first element. */
 void gd_iter_run(const gd_iter *it, double *const *base, gd_iter_fn fn, void *ctx);
 
+/* The odometer over dims [0, outer): step the pointers p to the next
+ * position (cnt holds the counters, zero at the start); 0 when all are done. */
+static inline int gd_iter_step(const gd_iter *it, int outer, int64_t *cnt, double **p) {
+  for (int i = outer - 1; i >= 0; i--) {
+    for (int k = 0; k < it->nops; k++) p[k] += it->stride[k][i];
+    if (++cnt[i] < it->shape[i]) return 1;
+    for (int k = 0; k < it->nops; k++) p[k] -= it->stride[k][i] * it->shape[i];
+    cnt[i] = 0;
+  }
+  return 0;
+}
+
 #endif
