@@ -119,68 +119,72 @@ static double var_of(double ss, double n, double ddof, int is_std) {
   return is_std ? sqrt(v) : v;
 }
 
-/* max (min) of x[0..n), n ≥ 1, and its position: the first NaN wins, and
- * of equal values the first (so a zero keeps the sign of the first zero).
- * Two four-lane vectors of values and of positions (GCC's vector
- * extension: the loop's selects carry a dependence the vectorizer does not
- * take on itself); each lane keeps its first best, and the lanes combine
- * to the one of smallest position among the equal. */
-typedef double ext_v4 __attribute__((vector_size(32)));
-typedef long long ext_m4 __attribute__((vector_size(32)));
-
-/* v where take, else m (lanewise). */
-#define EXT_PICK(take, v, m) ((ext_v4)(((ext_m4)(v) & (take)) | ((ext_m4)(m) & ~(take))))
-
-/* The vector loop over whole blocks of EXT_N * 4, with BETTER(v, m) the
- * lanewise test: EXT_N independent chains hide the compare's latency. */
-#define EXT_N 4
-#define EXT_LOOP(BETTER)                                                     \
-  for (; i + EXT_N * 4 <= n; i += EXT_N * 4)                                 \
-    for (int k = 0; k < EXT_N; k++) {                                        \
-      ext_v4 v;                                                              \
-      memcpy(&v, x + i + 4 * k, sizeof v);                                   \
-      nan |= v != v;                                                         \
-      ext_m4 t = BETTER(v, m[k]);                                            \
-      m[k] = EXT_PICK(t, v, m[k]);                                           \
-      p[k] = EXT_PICK(t, q[k], p[k]);                                        \
-      q[k] += EXT_N * 4;                                                     \
-    }
-#define EXT_GT(v, m) ((v) > (m))
-#define EXT_LT(v, m) ((v) < (m))
-
-GD_CLONES
-static double extreme_line(const double *x, int64_t n, int ismax, int64_t *pos) {
-  ext_v4 m[EXT_N], p[EXT_N], q[EXT_N];
-  ext_m4 nan = {0, 0, 0, 0};
+/* max (min) of x[0..n), n ≥ 1, and (withpos) its position: the first NaN
+ * wins, and of equal values the first (so a zero keeps the sign of the
+ * first zero).  EXT_N independent chains of 8-lane vectors (GCC's vector
+ * extension keeps the lanes in registers; arrays of lanes would go through
+ * masked stores, which AMD does not forward) of values and positions; each
+ * lane keeps its first best, and the lanes combine to the one of smallest
+ * position among the equal.  No compare for NaN in the loop (GCC 12 does a
+ * 512-bit v != v lane by lane): NaN never wins a comparison, so a running
+ * sum per lane watches for one, and when the sum is not finite a scan
+ * decides. */
+typedef double ext_v8 __attribute__((vector_size(64)));
+typedef long long ext_m8 __attribute__((vector_size(64)));
+#define EXT_N 4                           /* independent chains of 8 lanes */
+#define EXT_W (EXT_N * 8)
+static inline __attribute__((always_inline)) double lanes_extreme(const double *x, int64_t n, int ismax,
+                                                                  int withpos, int64_t *pos) {
+  ext_v8 m[EXT_N], p[EXT_N], acc[EXT_N];
   for (int k = 0; k < EXT_N; k++) {
-    m[k] = (ext_v4){x[0], x[0], x[0], x[0]};
-    p[k] = (ext_v4){0, 0, 0, 0};
-    q[k] = (ext_v4){4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3};
+    m[k] = (ext_v8){x[0], x[0], x[0], x[0], x[0], x[0], x[0], x[0]};   /* not {0} + x[0]: -0 */
+    acc[k] = (ext_v8){0};
+    p[k] = (ext_v8){0, -1, -2, -3, -4, -5, -6, -7} - 8 * k;   /* + lane = position 0 */
   }
   int64_t i = 0;
-  if (ismax) EXT_LOOP(EXT_GT) else EXT_LOOP(EXT_LT)
-  double best = x[0], bp = 0;
-  int isnan = 0;
-  for (int k = 0; k < EXT_N; k++)
-    for (int l = 0; l < 4; l++) {
-      double v = m[k][l], q1 = p[k][l];
-      if ((ismax ? v > best : v < best) || (v == best && q1 < bp)) { best = v; bp = q1; }
-      isnan |= nan[l] != 0;
+  for (; i + EXT_W <= n; i += EXT_W)
+    for (int k = 0; k < EXT_N; k++) {
+      ext_v8 v;
+      memcpy(&v, x + i + 8 * k, sizeof v);
+      ext_m8 t = ismax ? v > m[k] : v < m[k];
+      m[k] = (ext_v8)(((ext_m8)v & t) | ((ext_m8)m[k] & ~t));
+      if (withpos) {
+        ext_v8 fi = (ext_v8){0} + (double)i;
+        p[k] = (ext_v8)(((ext_m8)fi & t) | ((ext_m8)p[k] & ~t));
+      }
+      acc[k] += v;
+    }
+  double best = x[0], bp = 0, sum = 0;    /* the lanes, in scalar code (GCC did the */
+  for (int k = 0; k < EXT_N; k++)          /* tie test's mask vectors lane by lane) */
+    for (int l = 0; l < 8; l++) {
+      double v = m[k][l], q = p[k][l] + (8 * k + l);
+      if ((ismax ? v > best : v < best) || (withpos && v == best && q < bp)) { best = v; bp = q; }
+      sum += acc[k][l];
     }
   int64_t bi = (int64_t)bp;
+  int bad = sum - sum != 0;               /* NaN when the sum is not finite */
   for (; i < n; i++) {
     double v = x[i];
-    isnan |= v != v;
+    bad |= v != v;
     if (ismax ? v > best : v < best) { best = v; bi = i; }
   }
-  if (isnan)                              /* the first NaN */
-    for (i = 0; i < n; i++)
-      if (x[i] != x[i]) { bi = i; best = x[i]; break; }
-  *pos = bi;
+  if (bad)                                /* a NaN, or only a large sum: the first NaN */
+    for (int64_t j = 0; j < n; j++)
+      if (x[j] != x[j]) { bi = j; best = x[j]; break; }
+  if (withpos) { *pos = bi; return best; }
+  if (best == 0)                          /* the first zero's sign */
+    for (int64_t j = 0; j < n; j++)
+      if (x[j] == 0) return x[j];
   return best;
 }
 
-/* Reduce one line; *pos gets the arg position for argmax/argmin/max/min. */
+GD_CLONES
+static double extreme_line(const double *x, int64_t n, int ismax, int64_t *pos) {
+  if (pos) return ismax ? lanes_extreme(x, n, 1, 1, pos) : lanes_extreme(x, n, 0, 1, pos);
+  return ismax ? lanes_extreme(x, n, 1, 0, NULL) : lanes_extreme(x, n, 0, 0, NULL);
+}
+
+/* Reduce one line; *pos (pos not NULL) gets the arg position for argmax/argmin/max/min. */
 static double reduce_line(const redctx *c, const double *x, double *pos) {
   int64_t n = c->len, s = c->step;
   switch (c->op) {
@@ -211,8 +215,7 @@ static double reduce_line(const redctx *c, const double *x, double *pos) {
     case GD_RED_LOGSUMEXP: {
       double m = -INFINITY;
       if (s == 1 && n >= 16) {
-        int64_t at;
-        m = extreme_line(x, n, 1, &at);
+        m = extreme_line(x, n, 1, NULL);
         if (m != m) return m;    /* NaN anywhere → NaN */
       } else {
         for (int64_t i = 0; i < n; i++) {
@@ -226,11 +229,12 @@ static double reduce_line(const redctx *c, const double *x, double *pos) {
     }
     case GD_RED_MAX: case GD_RED_ARGMAX: case GD_RED_MIN: case GD_RED_ARGMIN: {
       int ismax = c->op == GD_RED_MAX || c->op == GD_RED_ARGMAX;
+      int arg = c->op == GD_RED_ARGMAX || c->op == GD_RED_ARGMIN;
       if (s == 1 && n >= 16) {            /* the vector loop */
-        int64_t bi;
-        double best = extreme_line(x, n, ismax, &bi);
-        *pos = (double)bi;
-        return (c->op == GD_RED_ARGMAX || c->op == GD_RED_ARGMIN) ? (double)bi : best;
+        int64_t bi = 0;
+        double best = extreme_line(x, n, ismax, pos || arg ? &bi : NULL);
+        if (pos) *pos = (double)bi;
+        return arg ? (double)bi : best;
       }
       double best = x[0];
       int64_t bi = 0;
@@ -241,8 +245,8 @@ static double reduce_line(const redctx *c, const double *x, double *pos) {
           if (ismax ? v > best : v < best) { best = v; bi = i; }
         }
       }
-      *pos = (double)bi;
-      return (c->op == GD_RED_ARGMAX || c->op == GD_RED_ARGMIN) ? (double)bi : best;
+      if (pos) *pos = (double)bi;
+      return arg ? (double)bi : best;
     }
     default: return NAN;
   }
@@ -259,8 +263,7 @@ static void reduce_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
 
 static void reduce_noidx_fn(void *ctx, int64_t n, double **p, const int64_t *s) {
   const redctx *c = ctx;
-  double pos = 0;
-  for (int64_t i = 0; i < n; i++) p[0][i * s[0]] = reduce_line(c, p[1] + i * s[1], &pos);
+  for (int64_t i = 0; i < n; i++) p[0][i * s[0]] = reduce_line(c, p[1] + i * s[1], NULL);
 }
 
 /* ---- columns: whole rows accumulated into the output ----------------------- */
@@ -616,7 +619,7 @@ static int reduce_all(gd_tensor *out, gd_tensor *idx, redctx *c, const gd_tensor
       o[0] = norm_direct(ss) ? sqrt(ss) : reduce_line(c, p, &pos);
       break;
     }
-    default: o[0] = x->numel ? reduce_line(c, p, &pos) : reduce_line(c, &pos, &pos);
+    default: o[0] = x->numel ? reduce_line(c, p, idx ? &pos : NULL) : reduce_line(c, &pos, NULL);
   }
   gd_tensor_release(&tmp);
   if (idx) gd_data(idx)[0] = pos;

@@ -226,6 +226,32 @@ describe("reductions over any dim", function()
     assert.equal("-0.0", string.format("%.1f", v[1]))
     assert.equal("0.0", string.format("%.1f", v[2]))
     assert.same({ 6, 6 }, ix:totable())
+    -- the lanes start from the first element: a -0 there stays the first zero,
+    -- with or without positions; sums of lanes that overflow (±1e308, ±inf)
+    -- send the loop to its NaN scan, which finds none, or the first NaN
+    for _, n in ipairs { 16, 17, 33, 64, 1000 } do
+      local t, u = {}, {}
+      for k = 1, n do
+        t[k] = k % 2 == 1 and -0.0 or 0.0
+        u[k] = k % 2 == 1 and 1e308 or -1e308
+      end
+      local zz = gd.tensor(t):reshape(1, n)
+      local zv, zi = zz:max(2)
+      assert.equal("-0.0", string.format("%.1f", zv[1]), "max(2) value n=" .. n)
+      assert.equal(1, zi[1], "max(2) index n=" .. n)
+      assert.equal("-0.0", string.format("%.1f", zz:max():item()), "max() n=" .. n)
+      assert.equal("-0.0", string.format("%.1f", zz:min(2)[1]), "min(2) n=" .. n)
+      u[5], u[n - 3] = -math.huge, math.huge
+      local uu = gd.tensor(u):reshape(1, n)
+      local uv, ui = uu:max(2)
+      assert.same({ math.huge, n - 3 }, { uv[1], ui[1] }, "max(2) inf n=" .. n)
+      assert.same({ -math.huge, 5 }, { uu:min():item(), uu:argmin():item() }, "min inf n=" .. n)
+      assert.equal(1e308, gd.tensor(u):reshape(1, n):narrow(2, 6, n - 9):max():item())
+      u[n - 1] = 0 / 0
+      local nv, ni = gd.tensor(u):reshape(1, n):min(2)
+      assert.is_true(nv[1] ~= nv[1], "NaN n=" .. n)
+      assert.equal(n - 1, ni[1], "NaN index n=" .. n)
+    end
   end)
 
   it("norm and logsumexp along lines match exact sums; norm scales only past the range", function()
