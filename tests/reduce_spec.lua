@@ -254,6 +254,42 @@ describe("reductions over any dim", function()
     end
   end)
 
+  it("sums of lines follow the documented pairwise order to the bit", function()
+    -- blocks of 128 summed with 8 accumulators (r[k] = x[k], then r[k] += x[i + k]
+    -- by 8s, ((r1 + r2) + (r3 + r4)) + ((r5 + r6) + (r7 + r8)), then the tail),
+    -- longer lines split at floor(n / 2) rounded down to a multiple of 8
+    local function pairwise(t, i0, n)
+      if n <= 128 then
+        if n < 8 then
+          local r = 0.0
+          for i = i0, i0 + n - 1 do r = r + t[i] end
+          return r
+        end
+        local r = {}
+        for k = 0, 7 do r[k] = t[i0 + k] end
+        local i = 8
+        while i + 8 <= n do
+          for k = 0, 7 do r[k] = r[k] + t[i0 + i + k] end
+          i = i + 8
+        end
+        local s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for j = i, n - 1 do s = s + t[i0 + j] end
+        return s
+      end
+      local h = (n // 2) & ~7
+      return pairwise(t, i0, h) + pairwise(t, i0 + h, n - h)
+    end
+    gd.seed(41)
+    for _, n in ipairs { 7, 8, 127, 128, 129, 135, 136, 200, 249, 255, 256, 257, 263, 264, 1000, 4099, 100003 } do
+      local x = gd.randn(n) * 1e3 + gd.rand(n)
+      local t = x:totable()
+      local want = pairwise(t, 1, n)
+      assert.equal(("%a"):format(want), ("%a"):format(x:sum():item()), "sum n=" .. n)
+      assert.equal(("%a"):format(want), ("%a"):format(x:reshape(1, n):sum(2)[1]), "sum(2) n=" .. n)
+      assert.equal(("%a"):format(want / n), ("%a"):format(x:mean():item()), "mean n=" .. n)
+    end
+  end)
+
   it("norm and logsumexp along lines match exact sums; norm scales only past the range", function()
     gd.seed(31)
     local x = gd.randn(3, 1000)
