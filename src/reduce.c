@@ -196,7 +196,7 @@ static inline __attribute__((always_inline)) double lanes_extreme(const double *
   for (; i + EXT_W <= n; i += EXT_W)
     for (int k = 0; k < EXT_N; k++) {
       ext_v8 v;
-      memcpy(&v, x + i + 8 * k, sizeof v);
+      LOAD8(v, x + i + 8 * k);
       ext_m8 t = ismax ? v > m[k] : v < m[k];
       m[k] = (ext_v8)(((ext_m8)v & t) | ((ext_m8)m[k] & ~t));
       if (withpos) {
