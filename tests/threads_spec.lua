@@ -99,6 +99,23 @@ describe("threaded kernels", function()
     end
   end)
 
+  it("a line long enough to be read with prefetches sums to the same bits split or not", function()
+    local n = 4500000   -- past 2^22: its blocks (and each thread's leaves) prefetch
+    local big = gd.rand(n) + 0.5
+    local s, c = 0.0, 0.0          -- Neumaier's compensated sum, independent of reduce.c
+    for _, v in ipairs(big:totable()) do
+      local t = s + v
+      if math.abs(s) >= math.abs(v) then c = c + ((s - t) + v) else c = c + ((v - t) + s) end
+      s = t
+    end
+    local r = with_threads(function() return { big:sum():item(), big:mean():item() } end)
+    for k = 2, 3 do
+      assert.equal(r[1][1], r[k][1], ("sum, %d threads"):format(k))
+      assert.equal(r[1][2], r[k][2], ("mean, %d threads"):format(k))
+    end
+    assert(math.abs(r[1][1] - (s + c)) <= 1e-13 * (s + c), "sum against the compensated sum")
+  end)
+
   it("reductions are the same bits with any thread count and match exact sums", function()
     local NR = 1200000   -- reductions split from 2^20 elements
     local big = gd.rand(NR) + 0.5
