@@ -36,6 +36,9 @@
 #define PF_AHEAD 512
 #define PF_MIN ((int64_t)1 << 22)
 
+/* Whether a line of n at stride s is summed with prefetches. */
+static inline int prefetched(int64_t n, int64_t s) { return s == 1 && n >= PF_MIN; }
+
 static inline double tree8(const double *r) {
   return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
 }
@@ -120,7 +123,7 @@ static double sum_line(const double *x, int64_t n, int64_t s, int pf) {
 }
 
 double gd_sum_line(const double *x, int64_t n, int64_t s) {
-  return sum_line(x, n, s, s == 1 && n >= PF_MIN);
+  return sum_line(x, n, s, prefetched(n, s));
 }
 
 typedef struct redctx {
@@ -570,7 +573,7 @@ static int reduce_cols(const redctx *c, double *out, double *idx, const double *
 typedef struct treejob {
   const double *x;
   double m;                 /* sumsq: the mean subtracted */
-  int sq;                   /* 0: gd_sum_line, 1: sumsq_line */
+  int sq;                   /* 0: sum_line, 1: sumsq_line */
   int pf;                   /* the whole line's prefetch flag, for every leaf */
   int nleaves;
   int64_t off[1 << TREE_MAXDEPTH], len[1 << TREE_MAXDEPTH];
@@ -616,7 +619,7 @@ static double line_sum_par(const double *x, int64_t n, int sq, double m) {
   j.x = x;
   j.m = m;
   j.sq = sq;
-  j.pf = n >= PF_MIN;   /* a leaf streams from memory as the whole line would */
+  j.pf = prefetched(n, 1);   /* a leaf streams from memory as the whole line would */
   j.nleaves = 0;
   tree_cut(&j, 0, n, depth);
   gd_par_run(j.nleaves, tree_leaf, &j);   /* one chunk per leaf */
