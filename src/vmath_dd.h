@@ -51,7 +51,7 @@ VM_INLINE double vm_two_prod(double a, double b, double *e) {
 VM_INLINE double vm_dd_div(double nh, double nl, double dh, double dl) {
   double inv = 1.0 / dh;
   double q = nh * inv;
-  double r = fma(-q, dh, nh) + nl - q * dl;
+  double r = fma(-q, dl, fma(-q, dh, nh) + nl);
   return fma(r, inv, q);
 }
 /* 2^k for an integral double k in [−1022, 1023]. */
