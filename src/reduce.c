@@ -426,14 +426,14 @@ GD_CLONES static void col_extreme(double *restrict best, double *restrict pos, c
       if (ismax)
         for (int64_t j = 0; j < w; j++) {
           double v = r[j], b = best[j];
-          int take = (b == b) & ((v != v) | (v > b));
+          int take = (b == b) & !(v <= b);   /* v > b, or v NaN */
           best[j] = take ? v : b;
           pos[j] = take ? di : pos[j];
         }
       else
         for (int64_t j = 0; j < w; j++) {
           double v = r[j], b = best[j];
-          int take = (b == b) & ((v != v) | (v < b));
+          int take = (b == b) & !(v >= b);   /* v < b, or v NaN */
           best[j] = take ? v : b;
           pos[j] = take ? di : pos[j];
         }
