@@ -51,17 +51,19 @@ static int exp_fast(double *y, const double *x, int64_t m, const void *ctx) {
 
 void gd_vexp(double *y, const double *x, int64_t n) { vm_run(y, x, n, NULL, exp_fast, exp_edge, exp_full); }
 
-/* expm1(x) = (2^k·s1 − 1) + 2^k·(e1 + t) with s1 + e1 = 1 + r exactly: the
- * subtraction of 1 is done by two-sum, so no digits are lost to cancellation
- * near 0 (k = 0 leaves r + t) or near −1 (x ≤ −40 gives −1). */
+/* expm1(x) = 2·((2^(k−1) − ½) + 2^(k−1)·r + 2^(k−1)·t), e^r − 1 = r + t: the
+ * first term is exact for k ≥ −52 (−½ below, off by < 2^(k−1)), the first
+ * two are summed by Fast2Sum (|2^(k−1) − ½| ≥ 2^(k−1)·|r| for every k, both
+ * 0 at k = 0), so no digits are lost to cancellation near 0 (k = 0 leaves
+ * r + t) or near −1 (x ≤ −40 gives −1); halving 2^k lets k = 1024 through. */
 static inline double expm1_dd(double x, double *lo) {
-  double k, t, e1, e;
+  double k, t, e, l;
   double r = vm_exp_reduce(x, 0.0, &k, &t);
-  double s1 = vm_two_sum(1.0, r, &e1);
   double sc = vm_pow2(k - 1.0);             /* k in [−58, 1024]: 2^(k−1) is a normal double */
-  double big = (2.0 * s1) * sc, small = (2.0 * (e1 + t)) * sc;
-  double h = vm_two_sum(-1.0, big, &e);
-  return vm_fast_two_sum(h, e + small, lo);
+  double h = vm_fast_two_sum(sc - 0.5, sc * r, &e);
+  double hi = vm_fast_two_sum(h, e + sc * t, &l);
+  *lo = 2.0 * l;
+  return 2.0 * hi;
 }
 
 GD_CLONES
@@ -71,7 +73,7 @@ void gd_vexpm1(double *y, const double *x, int64_t n) {
     double xc = v > 709.9 ? 709.9 : (v < -40.0 ? -40.0 : v);
     double res = expm1_dd(xc, &lo);
     res = v > 709.782712893384 ? INFINITY : res;
-    res = v == 0 ? v : res;                 /* keeps the sign of zero */
+    res = fabs(v) < 0x1p-54 ? v : res;      /* x + x²/2 rounds to x (and ±0, subnormals: exact) */
     y[i] = v != v ? v : res;
   }
 }
