@@ -1,7 +1,7 @@
 /* vmath_trig.c: vectorizable sin, cos and tan.
  *
  * Reduction (Cody–Waite with FMA): x = k·π/2 + r, k = round(x·2/π), with
- * π/2 = C1 + C2 + 2⁻¹⁰⁹·… in two doubles.  x − k·C1 by one fma is exact
+ * π/2 ≈ C1 + C2 (two doubles, off by ~2⁻¹⁰⁹).  x − k·C1 by one fma is exact
  * (both are multiples of ulp(C1)·2⁻¹ and the difference is below π/4); then
  * rh + rl = a − k·C2 by one Fast2Sum, exact but for the rounding of k·C2
  * (≤ k·2⁻¹⁰⁷ ≤ 2⁻⁸⁷; the dropped part of π/2 adds k·2⁻¹⁰⁹).  That is 2⁻⁶⁷ of
@@ -101,12 +101,10 @@ VM_INLINE int trig_loop(double *y, const double *x, int64_t m, trig_kind kind) {
     uint64_t q;
     slow |= trig_reduce(v, &rh, &rl, &q);
     if (kind == TRIG_TAN) {                 /* k even: r/(r cot r); odd: −(r cot r)/r */
-      double ch, cl = 0, dh, dl;
-      ch = rcot_dd(rh, rl, &cl);
+      double cl, ch = rcot_dd(rh, rl, &cl);
       int odd = (int)(q & 1);
       double nh = odd ? -ch : rh, nl = odd ? -cl : rl;
-      dh = odd ? rh : ch;
-      dl = odd ? rl : cl;
+      double dh = odd ? rh : ch, dl = odd ? rl : cl;
       res = vm_dd_div(nh, nl, dh, dl);
     } else {
       uint64_t qq = q + (kind == TRIG_COS);  /* cos x = sin(x + π/2) */
