@@ -306,10 +306,15 @@ int gd_solve(gd_tensor *x, const gd_tensor *A, const gd_tensor *b) {
     lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, n, ipiv);
     if (info > 0) { rc = bad_matrix(GD_ESINGULAR, &bt, i, "matrix is singular"); goto fail; }
     if (info < 0) { rc = lapack_fail("dgetrf", info); goto fail; }
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n,
-                (blasint)k, 1.0, a, n, xi, (blasint)k);
-    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasUnit, n,
-                (blasint)k, 1.0, a, n, xi, (blasint)k);
+    if (k == 1) {              /* trsv: OpenBLAS's trsm packs, ~8 µs more at n = 100 */
+      cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, a, n, xi, 1);
+      cblas_dtrsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasUnit, n, a, n, xi, 1);
+    } else {
+      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n,
+                  (blasint)k, 1.0, a, n, xi, (blasint)k);
+      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasUnit, n,
+                  (blasint)k, 1.0, a, n, xi, (blasint)k);
+    }
     for (lapack_int r = n - 1; r >= 0; r--) {                  /* Pᵀ: the swaps, last first */
       lapack_int q = ipiv[r] - 1;
       if (q == r) continue;

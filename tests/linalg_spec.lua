@@ -310,6 +310,10 @@ describe("gd.solve", function()
     assert_near(gd.solve({{2, 1}, {1, 3}}, {3, 5}), {0.8, 1.4}, 1e-15)
     local x = gd.solve({{2, 1}, {1, 3}}, {{3, 1}, {5, 0}})
     assert_near(x, {{0.8, 0.6}, {1.4, -0.2}}, 1e-15)
+    -- a zero leading pivot (row swaps), b as a vector and as one column: x = (1, 1, 1)
+    local P = {{0, 2, 1}, {1, 1, 0}, {3, 0, 1}}
+    assert_near(gd.solve(P, {3, 2, 4}), {1, 1, 1}, 1e-15)
+    assert_near(gd.solve(P, {{3}, {2}, {4}}), {{1}, {1}, {1}}, 1e-15)
   end)
 
   it("leaves a small residual for vectors, matrices and batches", function()
