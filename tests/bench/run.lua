@@ -16,7 +16,8 @@ Each workload <name> is up to three programs in this directory:
               argument, and both columns fill; with ref = "python" it uses the standard
               library only, and its time shows in the numpy column marked "py"
   <name>.c    optional plain-C baseline, compiled into build/bench/ at run time
-              (entry field c = a short description of it; c_libs = extra cc arguments)
+              (entry field c = a short description of it; c_libs = extra cc arguments;
+              c_file = another program's <name>, c_args = its command-line arguments)
 Each program does its own set-up, then prints one line `time <seconds>` per timed
 repetition of the timed region (set-up and start-up excluded), and optionally
 `value <number>` (a checksum compared across implementations), `info <text>`
@@ -175,7 +176,10 @@ end
 -- and the transposed exp on 1000×1000 against torch and numpy (1 thread), and
 -- 1e7-element ops with 1 and 2 threads; the 2-thread rows put gdlua's 1-thread time,
 -- timed in the same process between the 2-thread batches, in the C column, so
--- gdlua/C is the threads' speed-up (goal ≥ 1.7×: ≤ 0.59).
+-- gdlua/C is the threads' speed-up (goal ≥ 1.7×: ≤ 0.59).  The *7_c2 rows put gdlua's
+-- 2-thread sum and add beside hand-written loops on 2 pthreads (kernels_par.c): these
+-- memory-bound ops scale only as far as the machine's bandwidth does, and the C
+-- program's own speed-up over 1 thread goes to the notes.
 local function ge_ref(r) local ref = r.torch or r.numpy; return ref and r.gd <= ref end
 for _, c in ipairs {
   { "sum1", "x:sum(1), 1000×1000" }, { "mean1", "x:mean(1), 1000×1000" },
@@ -201,6 +205,13 @@ for _, c in ipairs { { "sum", "x:sum(), 1e7" }, { "add", "a + b, 1e7" }, { "exp"
     ops = 2, unit = "µs/op", c = "gdlua with 1 thread, same process",
     goal = "≥ 1.7× over 1 thread (gdlua/C ≤ 0.59)",
     check = function(r) return r.c and r.gd <= r.c / 1.7 end }
+  if c[1] ~= "exp" then   -- memory-bound: what this machine's bandwidth gives two threads
+    workloads[#workloads + 1] = { name = c[1] .. "7_c2", file = "kernels_par", args = c[1] .. " 2",
+      refs = {}, c_file = "kernels_par", c_args = c[1], c_libs = "-pthread",
+      what = c[2] .. ", 2 threads, wall", ops = 2, unit = "µs/op",
+      c = "hand-written loop on 2 pthreads (its speed-up over 1 thread in the notes)",
+      goal = "≤ 1.1× C", check = function(r) return r.c and r.gd <= 1.1 * r.c end }
+  end
 end
 
 ---------------------------------------------------------------------------
@@ -300,7 +311,7 @@ end
 local cc_ok = run("command -v cc >/dev/null && echo yes")[1] == "yes"
 
 local function compile_c(w)
-  local src = ("%s/%s.c"):format(HERE, w.name)
+  local src = ("%s/%s.c"):format(HERE, w.c_file or w.name)
   local exe = ("%s/%s_c"):format(OUT, w.name)
   if not cc_ok then note(w.name .. " C: no cc"); return nil end
   local lines, ok = run(("mkdir -p %s && cc -O2 -fno-math-errno -std=c11 -D_POSIX_C_SOURCE=200809L -o %s %s %s -lm")
@@ -383,7 +394,7 @@ for _, w in ipairs(selected) do
       .. (w.base_args and " " .. w.base_args or ""), n("c"))
   elseif w.c then
     local exe = compile_c(w)
-    if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe), n("c")) end
+    if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe) .. (w.c_args and " " .. w.c_args or ""), n("c")) end
   end
   for _, k in ipairs { "torch", "numpy", "python", "c" } do
     if v.gd and v[k] and not same(v.gd, v[k]) and not (k == "c" and w.base_args) then   -- a base on other data differs
