@@ -12,7 +12,8 @@
  * neither transpose nor check for NaN, on a row-major buffer read as its
  * transpose: inv and det factor Aᵀ ((Aᵀ)⁻¹ read row-major is A⁻¹), solve
  * factors Aᵀ and finishes with two triangular solves on row-major b,
- * cholesky asks for U = Lᵀ of the upper triangle of Aᵀ (A's lower one).
+ * cholesky loads Aᵀ and factors its column-major lower triangle (A's
+ * lower one), then transposes the factor.
  * eigh and svd load Aᵀ so that LAPACK factors A itself, as numpy does (the
  * same eigen- and singular vector signs), and transpose their outputs.
  * LAPACKE's own NaN check is off (LAPACKE_set_nancheck(0)): load checks once.
@@ -110,10 +111,38 @@ static inline uint64_t nonfinite_bit(double x) {
   return (u & expo) + 0x0010000000000000u;
 }
 
+/* d[i·ds + j] = p[i + j·ps] for i < rows, j < cols: a transposed copy, in
+ * 32-row bands of 2×2 blocks, so that every read takes two doubles of a
+ * line (one double a line, the old tiled loop, took 2.5× as long at
+ * n = 100 to 500).  Returns the entries' nonfinite bits, or'ed. */
+static uint64_t copy_t(double *d, int64_t ds, const double *p, int64_t ps, int64_t rows,
+                       int64_t cols) {
+  enum { BAND = 32 };
+  uint64_t bad = 0;
+  int64_t r2 = rows & ~(int64_t)1, c2 = cols & ~(int64_t)1;
+  for (int64_t i0 = 0; i0 < r2; i0 += BAND) {
+    int64_t i1 = i0 + BAND < r2 ? i0 + BAND : r2;
+    for (int64_t j = 0; j < c2; j += 2)
+      for (int64_t i = i0; i < i1; i += 2) {
+        const double *q = p + i + j * ps;
+        double *o = d + i * ds + j;
+        double a00 = q[0], a10 = q[1], a01 = q[ps], a11 = q[ps + 1];
+        o[0] = a00, o[1] = a01, o[ds] = a10, o[ds + 1] = a11;
+        bad |= nonfinite_bit(a00) | nonfinite_bit(a01) | nonfinite_bit(a10) | nonfinite_bit(a11);
+      }
+  }
+  for (int64_t i = 0; i < rows; i++)          /* the odd last column and row */
+    for (int64_t j = i < r2 ? c2 : 0; j < cols; j++) {
+      d[i * ds + j] = p[i + j * ps];
+      bad |= nonfinite_bit(d[i * ds + j]);
+    }
+  return bad;
+}
+
 /* dst (rows×cols, row-major) = the matrix at p with strides (rs, cs);
  * with (rs, cs) = (1, rows) that is the transpose of a row-major cols×rows
- * matrix (or a column-major one read row-major).  Strided sources go in
- * 32×32 tiles, so a transpose reads whole cache lines.
+ * matrix (or a column-major one read row-major), copied by copy_t; other
+ * strided sources go in 32×32 tiles.
  * GD_EARG if an entry is NaN or Inf. */
 static int load(double *dst, const double *p, int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
   enum { TILE = 32 };
@@ -124,6 +153,8 @@ static int load(double *dst, const double *p, int64_t rows, int64_t cols, int64_
       double *d = dst + i * cols;
       for (int64_t j = 0; j < cols; j++) { d[j] = row[j]; bad |= nonfinite_bit(row[j]); }
     }
+  } else if (rs == 1) {
+    bad = copy_t(dst, cols, p, cs, rows, cols);
   } else {
     for (int64_t i0 = 0; i0 < rows; i0 += TILE) {
       int64_t i1 = i0 + TILE < rows ? i0 + TILE : rows;
@@ -139,6 +170,26 @@ static int load(double *dst, const double *p, int64_t rows, int64_t cols, int64_
   }
   if (bad >> 63) return gd_seterr(GD_EARG, "matrix has NaN or Inf entries");
   return GD_OK;
+}
+
+/* a (n×n, row-major) = its strictly upper triangle moved to the strictly
+ * lower one, transposed, and zeros above the diagonal: a column-major
+ * lower factor read row-major.  By 32×32 tiles: off the diagonal copy_t
+ * moves a tile whole. */
+static void lower_from_upper(double *a, int64_t n) {
+  enum { T = 32 };
+  for (int64_t i0 = 0; i0 < n; i0 += T) {     /* tile rows of the lower triangle */
+    int64_t ti = n - i0 < T ? n - i0 : T;
+    for (int64_t j0 = 0; j0 < i0; j0 += T) {  /* (i0, j0) below the diagonal, from (j0, i0) */
+      copy_t(a + i0 * n + j0, n, a + j0 * n + i0, n, ti, T);
+      for (int64_t r = j0; r < j0 + T; r++) memset(a + r * n + i0, 0, sizeof(double) * (size_t)ti);
+    }
+    for (int64_t i = i0; i < i0 + ti; i++)    /* the diagonal tile */
+      for (int64_t j = i + 1; j < i0 + ti; j++) {
+        a[j * n + i] = a[i * n + j];
+        a[i * n + j] = 0;
+      }
+  }
 }
 
 /* Once per process: LAPACKE's NaN check off (load has checked every input). */
@@ -461,17 +512,17 @@ int gd_cholesky(gd_tensor *L, const gd_tensor *A) {
   if ((rc = alloc_batch(L, &bt, 2, n, n))) return rc;
   for (size_t i = 0; i < bt.count && n > 0; i++) {
     double *a = gd_data(L) + i * (size_t)n * (size_t)n;        /* (n, n), in place */
-    if ((rc = load(a, mat_at(A, 2, &bt, i), n, n, RS(A), CS(A)))) goto fail;
-    /* column-major, a is Aᵀ, whose upper triangle is A's lower one; its
-     * factor U = Lᵀ, read row-major, is L */
-    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, a, n);
+    /* a holds Aᵀ row-major, that is A column-major, whose lower triangle
+     * is A's own.  OpenBLAS factors 'L' ~25% faster than 'U' (n = 100 to
+     * 500): that pays for transposing the factor, which 'U' would not need. */
+    if ((rc = load(a, mat_at(A, 2, &bt, i), n, n, CS(A), RS(A)))) goto fail;
+    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', n, a, n);
     if (info > 0) {
       rc = bad_matrix(GD_ESINGULAR, &bt, i, "matrix is not positive definite");
       goto fail;
     }
     if (info < 0) { rc = lapack_fail("dpotrf", info); goto fail; }
-    for (lapack_int r = 0; r < n; r++)                         /* clear above the diagonal */
-      for (lapack_int c = r + 1; c < n; c++) a[(size_t)r * (size_t)n + (size_t)c] = 0;
+    lower_from_upper(a, n);
   }
   return GD_OK;
 fail:

@@ -459,6 +459,7 @@ describe("gd.cholesky", function()
     local A = spd(25)
     local L = gd.cholesky(A)
     assert_near(L:matmul(L.T), A, 1e-11)
+    assert_near(gd.cholesky(A.T), L, 1e-13, "a transposed view")
     local Lt = L:totable()
     for i = 1, 25 do
       for j = i + 1, 25 do assert.equal(0, Lt[i][j]) end
@@ -649,5 +650,12 @@ describe("LAPACK calls on row-major data", function()
     u.errors(function() return gd.solve(gd.eye(2), {1, -math.huge}) end, "gd.solve", "NaN or Inf")
     u.errors(function() return gd.svd(gd.tensor{{1, 2}, {3, 0 / 0}}.T) end, "gd.svd", "NaN or Inf")
     u.errors(function() return gd.det{{1, 2}, {0 / 0, 1}} end, "gd.det", "NaN or Inf")
+    -- an odd size: the transposed copy's 2×2 blocks, its last row and column
+    for _, at in ipairs { {2, 3}, {5, 3}, {3, 5}, {5, 5} } do
+      local A = gd.eye(5)
+      A:set(0 / 0, at[1], at[2])
+      u.errors(function() return gd.eigh(A) end, "gd.eigh", "NaN or Inf")
+      u.errors(function() return gd.cholesky(A) end, "gd.cholesky", "NaN or Inf")
+    end
   end)
 end)
