@@ -22,14 +22,16 @@
 
 #include "interrupt.h"
 #include "kernels.h"
+#include "vmath.h"   /* GD_CLONES */
 
 #define MM_SMALL 512   /* m·n·k at or below which the plain loop is used */
 #define MM_SLAB 1073741824.0   /* multiply-adds per interruptible slab of a long product (2^30) */
 
 /* C = A·B by definition: C_ij = Σ_p A_ip B_pj, summed in order from 0.
  * The tiny shapes of a small-tensor loop (a column B, or k ≤ 2) have loops
- * of their own: the same sums, without the general loop's overhead. */
-static void mm_loop(int64_t m, int64_t n, int64_t k,
+ * of their own: the same sums, without the general loop's overhead.  Cloned
+ * for AVX2 and AVX-512 (no contraction under -std=c11: the same bits). */
+GD_CLONES static void mm_loop(int64_t m, int64_t n, int64_t k,
                     const double *A, int64_t rsa, int64_t csa,
                     const double *B, int64_t rsb, int64_t csb,
                     double *C, int64_t ldc) {

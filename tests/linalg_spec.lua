@@ -153,6 +153,21 @@ describe("gd.matmul", function()
     end
   end)
 
+  it("sums k ≤ 2 products in order from 0, as the plain loop defines", function()
+    -- (0 + a1·b1) + a2·b2 in Lua's doubles: the same bits on every machine
+    -- and every clone of the loop (AVX2, AVX-512, baseline)
+    local a, b = rand({37, 2}), rand({2, 33})
+    local bt = gd.tensor(T(b))
+    for _, B in ipairs { gd.tensor(b), bt.T } do
+      local r = gd.matmul(a, B):totable()
+      for i = 1, 37 do
+        for j = 1, 33 do
+          assert.equal((0.0 + a[i][1] * b[1][j]) + a[i][2] * b[2][j], r[i][j])
+        end
+      end
+    end
+  end)
+
   it("reads transposed and strided views in place, small and large", function()
     for _, n in ipairs({3, 20}) do
       local a, b = rand({n, n + 2}), rand({n + 2, n + 1})
