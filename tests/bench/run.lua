@@ -27,7 +27,8 @@ field base = "inline" puts their median in the C column: cross-process noise on
 a shared VM is as large as the differences these rows look for). Every program
 measures process CPU time (os.clock / time.process_time / CLOCK_PROCESS_CPUTIME_ID,
 all the same clock), so the comparison is fair on a loaded machine; all runs are
-single-threaded. The runner pools the samples of all processes and prints medians.
+single-threaded. The runner runs one process of each implementation in turn, round
+after round, pools the samples of all processes and prints medians.
 
 Entry field ns = true prints ns per element (ops elements per timed repetition).
 GD_NUM_THREADS=1 is set for gdlua like the other libraries' thread variables;
@@ -265,33 +266,64 @@ end
 local notes = {}
 local function note(s) notes[#notes + 1] = s end
 
--- Run one implementation `reps` times; return the median seconds, the value
--- and the median of the in-process baseline (`base` lines), if any.
-local function measure(label, cmd, reps)
-  local samples, value, info, bases = {}, nil, nil, {}
-  for _ = 1, reps do
-    local lines, ok = run(cmd)
-    local got = false
-    for _, l in ipairs(lines) do
-      local t = l:match("^time%s+(%S+)")
-      if t and tonumber(t) then samples[#samples + 1] = tonumber(t); got = true end
-      local v = l:match("^value%s+(%S+)")
-      if v and tonumber(v) then value = tonumber(v) end
-      local b = l:match("^base%s+(%S+)")
-      if b and tonumber(b) then bases[#bases + 1] = tonumber(b) end
-      info = l:match("^info%s+(.*)") or info
-    end
-    if not ok or not got then
-      local msg = lines[1] or "(no output)"
-      for _, l in ipairs(lines) do
-        if not l:match("^time") and not l:match("^value") and not l:match("^base") then msg = l; break end
+-- One process of an implementation: its `time` samples, `base` samples, value
+-- and info, or nil and the first line that is none of those.
+local function run_once(cmd)
+  local lines, ok = run(cmd)
+  local out = { samples = {}, bases = {} }
+  for _, l in ipairs(lines) do
+    local t = l:match("^time%s+(%S+)")
+    if t and tonumber(t) then out.samples[#out.samples + 1] = tonumber(t) end
+    local v = l:match("^value%s+(%S+)")
+    if v and tonumber(v) then out.value = tonumber(v) end
+    local b = l:match("^base%s+(%S+)")
+    if b and tonumber(b) then out.bases[#out.bases + 1] = tonumber(b) end
+    out.info = l:match("^info%s+(.*)") or out.info
+  end
+  if ok and #out.samples > 0 then return out end
+  local msg = lines[1] or "(no output)"
+  for _, l in ipairs(lines) do
+    if not l:match("^time") and not l:match("^value") and not l:match("^base") then msg = l; break end
+  end
+  return nil, msg
+end
+
+-- Run the implementations of one row, jobs = { {key, label, cmd, reps}, ... },
+-- in turns: one process of each, then the next round, so that a change in the
+-- machine's speed during the row (this VM has slow and fast spells of seconds
+-- to minutes) touches every column alike.  Returns, by key, the median
+-- seconds, the value and the median in-process baseline (`base` lines).
+local function measure(jobs)
+  local acc, rounds = {}, 0
+  for _, j in ipairs(jobs) do
+    acc[j.key] = { samples = {}, bases = {} }
+    rounds = math.max(rounds, j.reps)
+  end
+  for round = 1, rounds do
+    for _, j in ipairs(jobs) do
+      local a = acc[j.key]
+      if round <= j.reps and not a.failed then
+        local out, msg = run_once(j.cmd)
+        if not out then
+          note(("%s: failed: %s"):format(j.label, msg))
+          a.failed = true
+        else
+          table.move(out.samples, 1, #out.samples, #a.samples + 1, a.samples)
+          table.move(out.bases, 1, #out.bases, #a.bases + 1, a.bases)
+          a.value, a.info = out.value, out.info or a.info
+        end
       end
-      note(("%s: failed: %s"):format(label, msg))
-      return nil
     end
   end
-  if info then note(("%s: %s"):format(label, info)) end
-  return median(samples), value, median(bases)
+  local t, v, base = {}, {}, {}
+  for _, j in ipairs(jobs) do
+    local a = acc[j.key]
+    if not a.failed then
+      if a.info then note(("%s: %s"):format(j.label, a.info)) end
+      t[j.key], v[j.key], base[j.key] = median(a.samples), a.value, median(a.bases)
+    end
+  end
+  return t, v, base
 end
 
 -- Is torch importable by PYTHON?
@@ -371,31 +403,34 @@ local rows = {}
 for _, w in ipairs(selected) do
   local reps = w.reps or {}
   local function n(impl) return math.min(REPS, reps[impl] or REPS) end
-  local r, v = {}, {}
   local file = w.file or w.name
   local args = w.args and " " .. w.args or ""
   local lua_file = ("%s/%s.lua"):format(HERE, file)
   io.stderr:write(("bench: %s ...\n"):format(w.name))
-  local inline_base
-  r.gd, v.gd, inline_base = measure(w.name .. " gdlua", ENV .. shq(GDLUA) .. " " .. shq(lua_file) .. args, n("gd"))
+  local jobs = { { key = "gd", label = w.name .. " gdlua", reps = n("gd"),
+                  cmd = ENV .. shq(GDLUA) .. " " .. shq(lua_file) .. args } }
   local py_file = ("%s/%s.py"):format(HERE, file)
   for _, ref in ipairs(w.refs or { w.ref or "torch" }) do   -- the Python libraries of the .py side
     local ref_ok = (ref == "numpy" and numpy_version) or (ref == "torch" and torch_version) or ref == "python"
     if ref_ok and exists(py_file) then
-      r[ref], v[ref] = measure(w.name .. " " .. ref,
-        ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(py_file)
-        .. (w.refs and " " .. ref or "") .. args, n(ref))
+      jobs[#jobs + 1] = { key = ref, label = w.name .. " " .. ref, reps = n(ref),
+        cmd = ENV .. "PYTHONDONTWRITEBYTECODE=1 " .. shq(PYTHON) .. " " .. shq(py_file)
+          .. (w.refs and " " .. ref or "") .. args }
     end
   end
-  if w.base == "inline" then   -- timed by the gdlua program itself, in the same process
-    r.c = inline_base
-  elseif w.base then      -- a gdlua baseline program in the C column
-    r.c, v.c = measure(w.name .. " base", ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base))
-      .. (w.base_args and " " .. w.base_args or ""), n("c"))
-  elseif w.c then
+  if w.base and w.base ~= "inline" then      -- a gdlua baseline program in the C column
+    jobs[#jobs + 1] = { key = "c", label = w.name .. " base", reps = n("c"),
+      cmd = ENV .. shq(GDLUA) .. " " .. shq(("%s/%s.lua"):format(HERE, w.base))
+        .. (w.base_args and " " .. w.base_args or "") }
+  elseif not w.base and w.c then
     local exe = compile_c(w)
-    if exe then r.c, v.c = measure(w.name .. " C", ENV .. shq(exe) .. (w.c_args and " " .. w.c_args or ""), n("c")) end
+    if exe then
+      jobs[#jobs + 1] = { key = "c", label = w.name .. " C", reps = n("c"),
+        cmd = ENV .. shq(exe) .. (w.c_args and " " .. w.c_args or "") }
+    end
   end
+  local r, v, base = measure(jobs)
+  if w.base == "inline" then r.c = base.gd end   -- timed by the gdlua program itself, in the same process
   for _, k in ipairs { "torch", "numpy", "python", "c" } do
     if v.gd and v[k] and not same(v.gd, v[k]) and not (k == "c" and w.base_args) then   -- a base on other data differs
       note(("%s: gdlua value %.17g differs from %s value %.17g"):format(w.name, v.gd, k, v[k]))
