@@ -270,22 +270,18 @@ local function note(s) notes[#notes + 1] = s end
 -- and info, or nil and the first line that is none of those.
 local function run_once(cmd)
   local lines, ok = run(cmd)
-  local out = { samples = {}, bases = {} }
+  local out, other = { samples = {}, bases = {} }, nil
   for _, l in ipairs(lines) do
-    local t = l:match("^time%s+(%S+)")
-    if t and tonumber(t) then out.samples[#out.samples + 1] = tonumber(t) end
-    local v = l:match("^value%s+(%S+)")
-    if v and tonumber(v) then out.value = tonumber(v) end
-    local b = l:match("^base%s+(%S+)")
-    if b and tonumber(b) then out.bases[#out.bases + 1] = tonumber(b) end
-    out.info = l:match("^info%s+(.*)") or out.info
+    local key, num = l:match("^(%a+)%s+(%S+)")
+    num = tonumber(num)
+    if key == "time" and num then out.samples[#out.samples + 1] = num
+    elseif key == "base" and num then out.bases[#out.bases + 1] = num
+    elseif key == "value" and num then out.value = num
+    elseif l:match("^info%s") then out.info = l:match("^info%s+(.*)")
+    else other = other or l end
   end
   if ok and #out.samples > 0 then return out end
-  local msg = lines[1] or "(no output)"
-  for _, l in ipairs(lines) do
-    if not l:match("^time") and not l:match("^value") and not l:match("^base") then msg = l; break end
-  end
-  return nil, msg
+  return nil, other or lines[1] or "(no output)"
 end
 
 -- Run the implementations of one row, jobs = { {key, label, cmd, reps}, ... },
