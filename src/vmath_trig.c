@@ -64,12 +64,13 @@ VM_INLINE double rcot_dd(double rh, double rl, double *lo) {
                G6 = -2.227414725870103e-08, G7 = -2.1578115307193097e-09,
                G8 = -3.042115964679408e-10;
   const double c1 = -1.0 / 3, d1 = -1.850371707708594e-17;      /* −1/3 = c1 + d1 */
-  double z = rh * rh, zl = fma(rh + rh, rl, fma(rh, rh, -z));   /* z + zl = r² */
+  double z = rh * rh;
   double g = fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, G8, G7), G6), G5), G4),
                                       G3), G2), G1), G0);
   double t = fma(z, c1, (z * z) * g);       /* −z/3 + z²·G, |t| ≤ 0.22 */
   double h = 1.0 + t;
-  *lo = ((1.0 - h) + t) + fma(zl, c1, z * d1);
+  /* h's rounding, −z·d1, and −(2·rh·rl)/3 for r² − z (z's own rounding, ≤ 2⁻⁵⁴/3, is dropped) */
+  *lo = fma(z, d1, fma(rh, rl * (2 * c1), (1.0 - h) + t));
   return h;
 }
 
@@ -103,9 +104,9 @@ VM_INLINE int trig_loop(double *y, const double *x, int64_t m, trig_kind kind) {
     if (kind == TRIG_TAN) {                 /* k even: r/(r cot r); odd: −(r cot r)/r */
       double cl, ch = rcot_dd(rh, rl, &cl);
       int odd = (int)(q & 1);
-      double nh = odd ? -ch : rh, nl = odd ? -cl : rl;
+      double nh = odd ? ch : rh, nl = odd ? cl : rl;
       double dh = odd ? rh : ch, dl = odd ? rl : cl;
-      res = vm_dd_div(nh, nl, dh, dl);
+      res = vm_double(vm_bits(vm_dd_div(nh, nl, dh, dl)) ^ (q << 63));
     } else {
       uint64_t qq = q + (kind == TRIG_COS);  /* cos x = sin(x + π/2) */
       res = sin_or_cos(rh, rl, (int)(qq & 1)) * ((qq & 2) ? -1.0 : 1.0);
