@@ -14,6 +14,7 @@
 
 #include "kernels.h"
 #include "threads.h"
+#include "vmath.h"
 
 static const char *const names[GD_OPTIM_COUNT] = {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW"};
 
@@ -135,14 +136,7 @@ int gd_optim_state_alloc(gd_optim_state *s, const gd_optim_hp *hp, size_t n) {
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #define INLINE static inline __attribute__((always_inline))
-static int have_avx2(void) {
-  static int has = -1;
-  if (has < 0) {
-    __builtin_cpu_init();
-    has = __builtin_cpu_supports("avx2") != 0;
-  }
-  return has;
-}
+GD_CPU_HAS(have_avx2, "avx2")
 #define KERNEL(name, params, args)                                             \
   static void name##_base params { name##_body args; }                        \
   __attribute__((target("avx2"))) static void name##_avx2 params { name##_body args; } \

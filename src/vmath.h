@@ -20,6 +20,20 @@
 #define GD_CLONES
 #endif
 
+/* Defines static int fn(void): whether this CPU has the feature named (a
+ * literal for __builtin_cpu_supports), asked once.  GCC on x86-64 only. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GD_CPU_HAS(fn, feature)                                                \
+  static int fn(void) {                                                        \
+    static int has = -1;                                                       \
+    if (has < 0) {                                                             \
+      __builtin_cpu_init();                                                    \
+      has = __builtin_cpu_supports(feature) != 0;                              \
+    }                                                                          \
+    return has;                                                                \
+  }
+#endif
+
 /* y[i] = exp(x[i]) for i < n (y may equal x). */
 void gd_vexp(double *y, const double *x, int64_t n);
 /* y[i] = log(x[i]) for i < n (y may equal x). */

@@ -40,6 +40,21 @@ end
 
 local shapes = { {1000, 7}, {37, 53}, {5, 300, 4}, {3, 2, 1500}, {2, 1100, 3} }
 
+-- The first best of a list in index order (NaN wins at its first place):
+-- the reference for max/min with positions.
+local function scan(l, better)
+  local b, bi = l[1], 1
+  if b ~= b then return b, 1 end
+  for k = 2, #l do
+    local v = l[k]
+    if v ~= v then return v, k end
+    if better(v, b) then b, bi = v, k end
+  end
+  return b, bi
+end
+local gt = function(a, b) return a > b end
+local lt = function(a, b) return a < b end
+
 describe("reductions over any dim", function()
   it("sum and mean match exact sums to 1e-13 (positive data)", function()
     gd.seed(1)
@@ -182,19 +197,6 @@ describe("reductions over any dim", function()
 
   it("max/min with positions along a line (the vector loop) equal a scalar scan", function()
     gd.seed(21)
-    -- the first best of a list in index order (NaN wins at its first place)
-    local function scan(l, better)
-      local b, bi = l[1], 1
-      if b ~= b then return b, 1 end
-      for k = 2, #l do
-        local v = l[k]
-        if v ~= v then return v, k end
-        if better(v, b) then b, bi = v, k end
-      end
-      return b, bi
-    end
-    local gt = function(a, b) return a > b end
-    local lt = function(a, b) return a < b end
     local sizes = {}
     for n = 1, 70 do sizes[#sizes + 1] = n end
     sizes[#sizes + 1] = 1000
@@ -251,6 +253,41 @@ describe("reductions over any dim", function()
       local nv, ni = gd.tensor(u):reshape(1, n):min(2)
       assert.is_true(nv[1] ~= nv[1], "NaN n=" .. n)
       assert.equal(n - 1, ni[1], "NaN index n=" .. n)
+    end
+  end)
+
+  it("max/min with positions down the columns (rows 8 at a time, as a tree) equal a scalar scan", function()
+    gd.seed(22)
+    -- rows: below one block of 8, blocks and a tail; columns: below a vector, vectors
+    -- and a tail, and past one column tile (1024)
+    for _, sz in ipairs { { 5, 7 }, { 9, 8 }, { 17, 21 }, { 40, 13 }, { 67, 35 }, { 26, 1030 } } do
+      local n, m = sz[1], sz[2]
+      local x = gd.randint(1, 4, { n, m })    -- ties in every column
+      local t = x:totable()
+      for j = 1, m do                          -- NaN, ±0 and ±inf at rows across the blocks
+        local r = (j * 7) % n + 1
+        if j % 5 == 0 then t[r][j] = 0 / 0; t[n - (j % 3)][j] = 0 / 0 end
+        if j % 5 == 1 then t[r][j] = math.huge end
+        if j % 5 == 2 then for i = 1, n do t[i][j] = (i + j) % 2 == 0 and 0.0 or -0.0 end end
+        if j % 5 == 3 then t[1][j] = 0 / 0 end
+        if j % 7 == 4 then t[r][j] = -math.huge end
+      end
+      x = gd.tensor(t)
+      for _, case in ipairs { { "max", "argmax", gt }, { "min", "argmin", lt } } do
+        local v, ix = x[case[1]](x, 1)
+        local a = x[case[2]](x, 1)
+        for j = 1, m do
+          local col = {}
+          for i = 1, n do col[i] = t[i][j] end
+          local bv, bi = scan(col, case[3])
+          local what = ("%s %dx%d column %d"):format(case[1], n, m, j)
+          local got = v[j]
+          assert.is_true(got == bv or (got ~= got and bv ~= bv), what)
+          assert.equal(string.format("%a", bv), string.format("%a", got), what .. " (the first zero's sign)")
+          assert.equal(bi, ix[j], what .. " index")
+          assert.equal(bi, a[j], case[2] .. " " .. what)
+        end
+      end
     end
   end)
 
