@@ -124,13 +124,14 @@ describe("threaded kernels", function()
     local mr = gd.randn(1200, 1000)
     local r = with_threads(function()
       return { big:sum():item(), big:mean():item(), big:var():item(), big:std():item(),
-               big:max():item(), mr:sum(1), mr:sum(2), mr:max(1), mr:argmax(2), mr:var(1) }
+               big:max():item(), big:norm():item(),
+               mr:sum(1), mr:sum(2), mr:max(1), mr:argmax(2), mr:var(1), mr:norm(2) }
     end)
-    for k = 1, 5 do
+    for k = 1, 6 do
       assert.equal(r[1][k], r[2][k], "all-element reduction " .. k)
       assert.equal(r[1][k], r[3][k], "all-element reduction " .. k)
     end
-    for k = 6, 10 do
+    for k = 7, 12 do
       assert.equal(0, ndiff(r[1][k], r[2][k]), "dim reduction " .. k)
       assert.equal(0, ndiff(r[1][k], r[3][k]), "dim reduction " .. k)
     end
@@ -143,6 +144,12 @@ describe("threaded kernels", function()
     for i, v in ipairs(vals) do sq[i] = (v - mean) ^ 2 end
     local var = fsum(sq) / NR
     assert(math.abs(r[2][3] - var) <= 1e-13 * var, "var, 2 threads")
+    local ss = {}
+    for i, v in ipairs(vals) do ss[i] = v * v end
+    local nrm = math.sqrt(fsum(ss))
+    for n = 1, 3 do
+      assert(math.abs(r[n][6] - nrm) <= 1e-14 * nrm, ("norm, %d threads"):format(n))
+    end
   end)
 
   it("optimizer steps give the same bits with any thread count", function()
